@@ -1,0 +1,56 @@
+import { test, expect, Page } from '@playwright/test';
+
+async function signInAsGuest(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+}
+
+function sidebar(page: Page) {
+  return page.getByRole('navigation', { name: 'sidebar nav' });
+}
+
+test('the portal loads and offers the Trellis sidebar items', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+
+  const nav = sidebar(page);
+  await expect(
+    nav.getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+  await expect(
+    nav.getByRole('link', { name: 'Platform', exact: true }),
+  ).toBeVisible();
+});
+
+test('the catalog lists the example entities', async ({ page }) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog');
+
+  await expect(
+    page.getByRole('link', { name: 'checkout-service' }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'ledger-service' }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'storefront-web' }),
+  ).toBeVisible();
+});
+
+test('the Platform sidebar item opens the platform page', async ({ page }) => {
+  await signInAsGuest(page);
+
+  await sidebar(page)
+    .getByRole('link', { name: 'Platform', exact: true })
+    .click();
+
+  await expect(page).toHaveURL(/\/platform$/);
+  await expect(page.getByRole('heading', { name: 'Platform' })).toBeVisible();
+  await expect(
+    page.getByText('No orchestration engine registered'),
+  ).toBeVisible();
+});

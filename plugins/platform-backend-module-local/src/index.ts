@@ -1,0 +1,6 @@
+/**
+ * The embedded local engine module for the Trellis platform backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { platformModuleLocal as default } from './module';

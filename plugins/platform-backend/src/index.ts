@@ -1,0 +1,6 @@
+/**
+ * The Trellis platform backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { platformPlugin as default } from './plugin';

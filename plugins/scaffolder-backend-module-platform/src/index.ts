@@ -1,0 +1,6 @@
+/**
+ * Scaffolder actions (`platform:*`) for the Trellis platform.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModulePlatform as default } from './module';
