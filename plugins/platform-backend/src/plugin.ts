@@ -2,8 +2,26 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { platformEnginesExtensionPoint } from '@trellis/backstage-plugin-platform-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import {
+  platformCapabilityReadPermission,
+  platformPermissions,
+  platformRolloutCreatePermission,
+} from '@trellis/backstage-plugin-platform-common';
+import {
+  platformEnginesExtensionPoint,
+  platformResourcePermissionResourceRef,
+  platformResourcePermissionRules,
+  PlatformServiceBridge,
+  platformServiceRef,
+} from '@trellis/backstage-plugin-platform-node';
+import { CapabilityRegistry } from './capabilities/CapabilityRegistry';
+import { PlatformStore } from './database/PlatformStore';
+import { Dispatcher } from './dispatch/Dispatcher';
 import { EngineRegistry } from './engines/EngineRegistry';
+import { Observer } from './observation/Observer';
+import { RolloutRunner } from './rollouts/RolloutRunner';
+import { PlatformServiceImpl } from './service/PlatformServiceImpl';
 import { createRouter } from './service/router';
 
 /**
@@ -23,10 +41,76 @@ export const platformPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        signals: signalsServiceRef,
+        platformService: platformServiceRef,
       },
-      async init({ httpRouter, logger }) {
+      async init(deps) {
+        const { config, logger, scheduler, permissionsRegistry } = deps;
         engines.lock();
+        const store = await PlatformStore.create(deps.database);
+        const capabilities = new CapabilityRegistry(engines, store, logger);
+        const observer = new Observer(
+          store,
+          engines,
+          capabilities,
+          deps.signals,
+          logger,
+        );
+        const dispatcher = new Dispatcher(
+          store,
+          engines,
+          logger,
+          result => observer.publish(result),
+          {
+            leaseMs:
+              (config.getOptionalNumber('platform.dispatch.leaseSeconds') ??
+                60) * 1000,
+            baseDelayMs:
+              (config.getOptionalNumber('platform.dispatch.retryBaseSeconds') ??
+                1) * 1000,
+            maxDelayMs:
+              (config.getOptionalNumber('platform.dispatch.retryMaxSeconds') ??
+                300) * 1000,
+          },
+        );
+        const rollouts = new RolloutRunner(store, engines, logger);
+
+        permissionsRegistry.addPermissions([
+          platformCapabilityReadPermission,
+          platformRolloutCreatePermission,
+        ]);
+        permissionsRegistry.addResourceType({
+          resourceRef: platformResourcePermissionResourceRef,
+          permissions: platformPermissions.filter(p => p.type === 'resource'),
+          rules: Object.values(platformResourcePermissionRules),
+          getResources: ids => store.getResources(ids),
+        });
+
+        const service = new PlatformServiceImpl({
+          store,
+          engines,
+          capabilities,
+          dispatcher,
+          observer,
+          rollouts,
+          permissions: deps.permissions,
+          permissionsRegistry,
+          auditor: deps.auditor,
+          logger,
+        });
+        if (deps.platformService instanceof PlatformServiceBridge) {
+          deps.platformService.attach(service);
+        }
+
         logger.info(
           `Platform engines: ${
             engines
@@ -35,8 +119,51 @@ export const platformPlugin = createBackendPlugin({
               .join(', ') || 'none registered'
           }`,
         );
-        httpRouter.use(await createRouter({ engines }));
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        await capabilities.refresh();
+        observer.start();
+        deps.lifecycle.addShutdownHook(() => observer.stop());
+
+        const seconds = (key: string, fallback: number) =>
+          config.getOptionalNumber(key) ?? fallback;
+        await scheduler.scheduleTask({
+          id: 'platform-dispatch',
+          frequency: {
+            seconds: seconds('platform.dispatch.intervalSeconds', 5),
+          },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: () => dispatcher.dispatchDue(),
+        });
+        await scheduler.scheduleTask({
+          id: 'platform-resync',
+          frequency: {
+            seconds: seconds('platform.resync.intervalSeconds', 60),
+          },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 10 },
+          scope: 'global',
+          fn: async () => {
+            await capabilities.refresh();
+            await observer.resync();
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'platform-rollouts',
+          frequency: {
+            seconds: seconds('platform.rollouts.intervalSeconds', 5),
+          },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: () => rollouts.tick(),
+        });
+
+        deps.httpRouter.use(
+          await createRouter({ engines, service, httpAuth: deps.httpAuth }),
+        );
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -1,7 +1,11 @@
 /**
- * Domain types shared by the Trellis platform frontend and backend packages.
+ * Domain types, permissions and the API client shared by the Trellis platform
+ * frontend and backend packages.
  *
  * @packageDocumentation
  */
 
 export * from './phases';
+export * from './types';
+export * from './permissions';
+export * from './refs';

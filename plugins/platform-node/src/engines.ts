@@ -1,7 +1,118 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import {
+  EngineObjectRef,
+  JsonObject,
+  PipelineLog,
+  PlatformLink,
+  ResourceCondition,
+  ResourceOutputs,
+  ResourcePhase,
+} from '@trellis/backstage-plugin-platform-common';
 
 /**
- * An orchestration engine that the platform delegates work to.
+ * A capability as an engine describes it. The platform turns it into a
+ * `Capability` with the ref `<engine id>:<name>`.
+ *
+ * @public
+ */
+export interface EngineCapability {
+  /** Unique within the engine: lower-case letters, digits, dashes and dots. */
+  name: string;
+  title: string;
+  description?: string;
+  /** The version new instances get. */
+  version: string;
+  /** Every version the engine can move an instance to, oldest first. */
+  versions?: string[];
+  instanceApiVersion?: string;
+  instanceKind?: string;
+  /** JSON Schema of a request's `spec`. */
+  inputSchema: JsonObject;
+  available: boolean;
+  availabilityMessage?: string;
+  /** Entity ref of the owning team. */
+  owner?: string;
+  tags?: string[];
+  links?: PlatformLink[];
+}
+
+/**
+ * Identifies one resource towards its engine.
+ *
+ * @public
+ */
+export interface EngineResourceRef {
+  /** The Trellis resource id; engines label what they create with it. */
+  resourceId: string;
+  /** What `apply` returned last, when it has been applied before. */
+  engineRef?: EngineObjectRef;
+}
+
+/**
+ * The desired state of one resource, as the platform asks an engine to make
+ * it so.
+ *
+ * @public
+ */
+export interface DesiredResource extends EngineResourceRef {
+  /** The capability's name within the engine (without the engine id). */
+  capability: string;
+  name: string;
+  environment: string;
+  /** Entity ref of the owning group. */
+  owner: string;
+  /** Entity ref of the requesting user. */
+  requestedBy: string;
+  component?: string;
+  /** Validated against the capability's input schema, defaults applied. */
+  spec: JsonObject;
+  generation: number;
+  /** The capability version to create the instance at. */
+  version: string;
+}
+
+/**
+ * What an engine observes of one resource, mapped to the normalized phases.
+ *
+ * @public
+ */
+export interface ObservedState extends EngineResourceRef {
+  engineRef: EngineObjectRef;
+  phase: ResourcePhase;
+  message?: string;
+  /** The generation the engine last reconciled (0 when not yet). */
+  observedGeneration: number;
+  conditions: ResourceCondition[];
+  outputs: ResourceOutputs;
+  /** The capability version the instance is at. */
+  appliedVersion?: string;
+}
+
+/**
+ * A change an engine pushes to the platform.
+ *
+ * - `observed`: a resource's observed state changed.
+ * - `deleted`: a resource is gone from the engine (delete finished).
+ * - `capabilities`: the engine's capabilities changed; the platform lists them again.
+ *
+ * @public
+ */
+export type EngineChange =
+  | { type: 'observed'; state: ObservedState }
+  | { type: 'deleted'; resource: EngineResourceRef }
+  | { type: 'capabilities' };
+
+/**
+ * An orchestration engine the platform delegates work to.
+ *
+ * Errors: throw `ServiceUnavailableError` from `@backstage/errors` when the
+ * engine cannot be reached (the platform retries with backoff), `InputError`
+ * when the engine rejects the desired state (the resource fails with the
+ * message), `NotFoundError`, `ConflictError` and `NotAllowedError` for what
+ * their names say. Any other error is treated like `ServiceUnavailableError`.
+ *
+ * Engines never touch the platform's database; they report state through
+ * return values and `watch`.
  *
  * @public
  */
@@ -10,6 +121,44 @@ export interface PlatformEngine {
   readonly id: string;
   /** Human readable name shown in the portal. */
   readonly title: string;
+
+  /** The capabilities the engine offers now. */
+  listCapabilities(): Promise<EngineCapability[]>;
+
+  /**
+   * Creates or updates the resource to match `desired`. Idempotent: applying
+   * the same desired state twice has the effect of applying it once. Returns
+   * quickly; progress is reported through `watch`.
+   */
+  apply(desired: DesiredResource): Promise<{ engineRef: EngineObjectRef }>;
+
+  /**
+   * Starts deleting the resource. Idempotent; deleting something already gone
+   * succeeds. Completion is reported as a `deleted` change.
+   */
+  delete(resource: EngineResourceRef): Promise<void>;
+
+  /** The observed state of one resource, or undefined when it does not exist. */
+  observe(resource: EngineResourceRef): Promise<ObservedState | undefined>;
+
+  /**
+   * The observed state of every resource the engine manages for the
+   * platform, for the periodic full resync. Engines that can list cheaply
+   * should implement it; otherwise the platform calls `observe` per resource.
+   */
+  observeAll?(): Promise<ObservedState[]>;
+
+  /** Subscribes to changes; returns the function that unsubscribes. */
+  watch(listener: (change: EngineChange) => void): () => void;
+
+  /**
+   * Moves one instance to another version of its capability. Optional: the
+   * platform's rollouts refuse capabilities of engines without it.
+   */
+  upgrade?(resource: EngineResourceRef, toVersion: string): Promise<void>;
+
+  /** Logs of the resource's pipeline runs, newest last, where kept. */
+  getLogs?(resource: EngineResourceRef): Promise<PipelineLog[]>;
 }
 
 /**
@@ -28,6 +177,13 @@ export const platformEnginesExtensionPoint =
   });
 
 const ENGINE_ID = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
+const ENGINE_METHODS = [
+  'listCapabilities',
+  'apply',
+  'delete',
+  'observe',
+  'watch',
+] as const;
 
 /**
  * Throws a descriptive error when an engine cannot be registered.
@@ -50,5 +206,12 @@ export function assertValidEngine(
   }
   if (typeof title !== 'string' || title.trim() === '') {
     throw new TypeError(`Platform engine '${id}' must have a title`);
+  }
+  for (const method of ENGINE_METHODS) {
+    if (typeof (engine as Record<string, unknown>)[method] !== 'function') {
+      throw new TypeError(
+        `Platform engine '${id}' does not implement ${method}()`,
+      );
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '@backstage/errors';
 import {
   assertValidEngine,
   PlatformEngine,
@@ -29,5 +30,20 @@ export class EngineRegistry {
 
   list(): PlatformEngine[] {
     return [...this.engines.values()];
+  }
+
+  find(id: string): PlatformEngine | undefined {
+    return this.engines.get(id);
+  }
+
+  /** The engine, or ServiceUnavailableError when it is not installed. */
+  get(id: string): PlatformEngine {
+    const engine = this.engines.get(id);
+    if (!engine) {
+      throw new ServiceUnavailableError(
+        `Engine '${id}' is not installed in this backend`,
+      );
+    }
+    return engine;
   }
 }

@@ -1,19 +1,201 @@
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
+import {
+  CreateResourceRequest,
+  CreateRolloutRequest,
+  ListResourcesQuery,
+  ResourcePhase,
+  UpdateResourceRequest,
+} from '@trellis/backstage-plugin-platform-common';
 import express from 'express';
-import Router from 'express-promise-router';
 import { EngineRegistry } from '../engines/EngineRegistry';
+import { spec } from '../schema/openapi.generated';
+import { PlatformServiceImpl } from './PlatformServiceImpl';
 
+/** Query parameters that may repeat arrive as a string or a string array. */
+function list(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/**
+ * The HTTP layer of the platform API: request validation against the OpenAPI
+ * spec, credentials, and status codes. Behaviour lives in PlatformServiceImpl.
+ */
 export async function createRouter(options: {
   engines: EngineRegistry;
+  service: PlatformServiceImpl;
+  httpAuth: HttpAuthService;
 }): Promise<express.Router> {
-  const { engines } = options;
-  const router = Router();
-  router.use(express.json());
+  const { engines, service, httpAuth } = options;
+  const router = createValidatedOpenApiRouter<typeof spec>(spec, {
+    // Room for the largest spec a capability accepts (256 KiB) plus the
+    // envelope, so that the size check can name the field.
+    middleware: [express.json({ limit: '1mb' })],
+    validatorOptions: {
+      validateRequests: {
+        coerceTypes: true,
+        allowUnknownQueryParameters: false,
+      },
+    },
+  });
+  // The typed OpenAPI request is an express request underneath.
+  const raw = (req: unknown) => req as express.Request;
+  const credentials = (req: unknown) =>
+    httpAuth.credentials(raw(req), { allow: ['user', 'service'] });
 
   router.get('/health', (_req, res) => {
     res.json({
       status: 'ok',
       engines: engines.list().map(e => ({ id: e.id, title: e.title })),
     });
+  });
+
+  router.get('/capabilities', async (req, res) => {
+    const items = await service.listCapabilities({
+      credentials: await credentials(req),
+    });
+    res.json({ items });
+  });
+
+  router.get('/capabilities/:ref', async (req, res) => {
+    res.json(
+      await service.getCapability(req.params.ref, {
+        credentials: await credentials(req),
+      }),
+    );
+  });
+
+  router.get('/resources', async (req, res) => {
+    const q = req.query;
+    const query: ListResourcesQuery = {
+      capabilityRef: list(q.capabilityRef),
+      owner: list(q.owner),
+      component: list(q.component),
+      phase: list(q.phase) as ResourcePhase[] | undefined,
+      environment: list(q.environment),
+      text: q.text,
+      orderBy: q.orderBy,
+      order: q.order,
+      limit: q.limit === undefined ? undefined : Number(q.limit),
+      cursor: q.cursor,
+      includeDeleted:
+        q.includeDeleted === undefined
+          ? undefined
+          : String(q.includeDeleted) === 'true',
+    };
+    res.json(
+      await service.listResources(query, {
+        credentials: await credentials(req),
+      }),
+    );
+  });
+
+  router.post('/resources', async (req, res) => {
+    const dryRun = String(req.query.dryRun) === 'true';
+    const result = await service.createResource(
+      req.body as CreateResourceRequest,
+      {
+        credentials: await credentials(req),
+        dryRun,
+        idempotencyKey: req.header('idempotency-key') ?? undefined,
+        request: raw(req),
+      },
+    );
+    res.status(result.created ? 201 : 200).json(result.resource);
+  });
+
+  router.get('/resources/:id', async (req, res) => {
+    res.json(
+      await service.getResource(req.params.id, {
+        credentials: await credentials(req),
+      }),
+    );
+  });
+
+  router.patch('/resources/:id', async (req, res) => {
+    res.json(
+      await service.updateResource(
+        req.params.id,
+        req.body as UpdateResourceRequest,
+        {
+          credentials: await credentials(req),
+          request: raw(req),
+        },
+      ),
+    );
+  });
+
+  router.delete('/resources/:id', async (req, res) => {
+    res.status(202).json(
+      await service.deleteResource(req.params.id, {
+        credentials: await credentials(req),
+        request: raw(req),
+      }),
+    );
+  });
+
+  router.get('/resources/:id/history', async (req, res) => {
+    const items = await service.getResourceHistory(req.params.id, {
+      credentials: await credentials(req),
+    });
+    res.json({ items });
+  });
+
+  router.get('/resources/:id/logs', async (req, res) => {
+    const items = await service.getResourceLogs(req.params.id, {
+      credentials: await credentials(req),
+    });
+    res.json({ items });
+  });
+
+  router.get('/fleet', async (req, res) => {
+    res.json(
+      await service.getFleetSummary({ credentials: await credentials(req) }),
+    );
+  });
+
+  router.get('/rollouts', async (req, res) => {
+    const items = await service.listRollouts(
+      { capabilityRef: req.query.capabilityRef },
+      { credentials: await credentials(req) },
+    );
+    res.json({ items });
+  });
+
+  router.post('/rollouts', async (req, res) => {
+    res.status(201).json(
+      await service.createRollout(req.body as CreateRolloutRequest, {
+        credentials: await credentials(req),
+        request: raw(req),
+      }),
+    );
+  });
+
+  router.get('/rollouts/:id', async (req, res) => {
+    res.json(
+      await service.getRollout(req.params.id, {
+        credentials: await credentials(req),
+      }),
+    );
+  });
+
+  router.post('/rollouts/:id/pause', async (req, res) => {
+    res.json(
+      await service.pauseRollout(req.params.id, {
+        credentials: await credentials(req),
+        request: raw(req),
+      }),
+    );
+  });
+
+  router.post('/rollouts/:id/resume', async (req, res) => {
+    res.json(
+      await service.resumeRollout(req.params.id, {
+        credentials: await credentials(req),
+        request: raw(req),
+      }),
+    );
   });
 
   return router;

@@ -1,0 +1,203 @@
+import {
+  createBackendModule,
+  BackstageCredentials,
+  SchedulerService,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockServices,
+  startTestBackend,
+  TestDatabaseId,
+} from '@backstage/backend-test-utils';
+import {
+  AuthorizeResult,
+  Permission,
+  PolicyDecision,
+  isResourcePermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  platformProductionChangePermission,
+  platformRolloutCreatePermission,
+} from '@trellis/backstage-plugin-platform-common';
+import {
+  createPlatformResourceConditionalDecision,
+  platformEnginesExtensionPoint,
+  platformResourceConditions,
+  PlatformEngine,
+} from '@trellis/backstage-plugin-platform-node';
+import { Knex } from 'knex';
+import platformPlugin from '../index';
+
+/** SQLite always; PostgreSQL when a connection string is configured. */
+export function testDatabaseIds(): TestDatabaseId[] {
+  const ids: TestDatabaseId[] = ['SQLITE_3'];
+  for (const version of [18, 17, 16, 15, 14, 13]) {
+    if (
+      process.env[
+        `BACKSTAGE_TEST_DATABASE_POSTGRES${version}_CONNECTION_STRING`
+      ]
+    ) {
+      ids.push(`POSTGRES_${version}` as TestDatabaseId);
+      break;
+    }
+  }
+  return ids;
+}
+
+export const ALICE = 'user:default/alice'; // member of team-a
+export const BOB = 'user:default/bob'; // member of team-b
+export const ADMIN = 'user:default/admin'; // platform team
+export const TEAM_A = 'group:default/team-a';
+export const TEAM_B = 'group:default/team-b';
+
+const MEMBERSHIP: Record<string, string[]> = {
+  [ALICE]: [ALICE, TEAM_A],
+  [BOB]: [BOB, TEAM_B],
+  [ADMIN]: [ADMIN, 'group:default/platform-team'],
+};
+
+/**
+ * A permission service with the policy Trellis ships by default: everyone
+ * reads, owners manage their resources, production changes and rollouts need
+ * the platform team. `readOnlyOwn` makes reads conditional too, to exercise
+ * SQL filtering of lists.
+ */
+export function testPermissions(options: { readOnlyOwn?: boolean } = {}) {
+  const decide = (
+    permission: Permission,
+    credentials: BackstageCredentials,
+  ): PolicyDecision => {
+    const principal = credentials.principal as { userEntityRef?: string };
+    const user = principal.userEntityRef ?? '';
+    const claims = MEMBERSHIP[user] ?? [user];
+    const admin = user === ADMIN;
+    if (permission.name === platformRolloutCreatePermission.name) {
+      return { result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (permission.name === platformProductionChangePermission.name) {
+      return { result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (!isResourcePermission(permission, 'platform-resource')) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    if (permission.attributes.action === 'read' && !options.readOnlyOwn) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    if (admin) return { result: AuthorizeResult.ALLOW };
+    return createPlatformResourceConditionalDecision(
+      permission as ResourcePermission<'platform-resource'>,
+      platformResourceConditions.isResourceOwner({ claims }),
+    );
+  };
+  return mockServices.permissions.mock({
+    authorize: async (requests, { credentials }) =>
+      requests.map(r => {
+        const decision = decide(r.permission, credentials);
+        return {
+          result:
+            decision.result === AuthorizeResult.CONDITIONAL
+              ? AuthorizeResult.DENY
+              : decision.result,
+        };
+      }),
+    authorizeConditional: async (requests, { credentials }) =>
+      requests.map(r => decide(r.permission, credentials)) as any,
+  });
+}
+
+/** A backend module that registers the given engines. */
+export function engineModule(...engines: PlatformEngine[]) {
+  return createBackendModule({
+    pluginId: 'platform',
+    moduleId: `test-engines-${engines.map(e => e.id).join('-')}`,
+    register(reg) {
+      reg.registerInit({
+        deps: { extension: platformEnginesExtensionPoint },
+        async init({ extension }) {
+          for (const engine of engines) extension.addEngine(engine);
+        },
+      });
+    },
+  });
+}
+
+/** Starts the platform plugin with an engine on a test database. */
+export async function startPlatform(options: {
+  knex: Knex;
+  engines: PlatformEngine[];
+  config?: Record<string, unknown>;
+  readOnlyOwn?: boolean;
+  extraFeatures?: Array<
+    Parameters<typeof startTestBackend>[0]['features'] extends
+      | Array<infer F>
+      | undefined
+      ? F
+      : never
+  >;
+}) {
+  // The mock scheduler runs tasks only when a test triggers them.
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(options?: {
+      skipTaskRunOnStartup?: boolean;
+    }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
+  };
+  const auditor = mockServices.auditor.mock();
+  const backend = await startTestBackend({
+    features: [
+      platformPlugin,
+      engineModule(...options.engines),
+      mockServices.database.factory({ knex: options.knex }),
+      testPermissions({ readOnlyOwn: options.readOnlyOwn }).factory,
+      scheduler.factory({ skipTaskRunOnStartup: true }),
+      auditor.factory,
+      mockServices.rootConfig.factory({
+        data: {
+          platform: {
+            dispatch: {
+              retryBaseSeconds: 0.05,
+              retryMaxSeconds: 0.2,
+              leaseSeconds: 1,
+            },
+            ...(options.config ?? {}),
+          },
+        },
+      }),
+      ...(options.extraFeatures ?? []),
+    ],
+  });
+  return {
+    server: backend.server,
+    backend,
+    scheduler,
+    auditor,
+    /** Runs a scheduled task now, as the scheduler would. */
+    runTask: (
+      id: 'platform-dispatch' | 'platform-resync' | 'platform-rollouts',
+    ) => scheduler.triggerTask(id),
+  };
+}
+
+/** Polls until `check` returns a value (bounded; no timing assertions). */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what = 'condition',
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out waiting for ${what}${last ? `: ${last}` : ''}`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+}

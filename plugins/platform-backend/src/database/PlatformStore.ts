@@ -1,0 +1,1033 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import {
+  Capability,
+  EngineObjectRef,
+  FleetCount,
+  JsonObject,
+  ListResourcesQuery,
+  PlatformResource,
+  ResourceEvent,
+  ResourceEventType,
+  ResourcePage,
+  ResourcePhase,
+  Rollout,
+  RolloutItemStatus,
+  RolloutStatus,
+} from '@trellis/backstage-plugin-platform-common';
+import {
+  ObservedState,
+  PlatformResourceFilter,
+} from '@trellis/backstage-plugin-platform-node';
+import { Knex } from 'knex';
+import {
+  capabilityFromRow,
+  eventFromRow,
+  EventRow,
+  resourceFromRow,
+  ResourceRow,
+  RolloutItemRow,
+  rolloutFromRows,
+  RolloutRow,
+} from './rows';
+
+const MIGRATIONS_DIR = resolvePackagePath(
+  '@trellis/backstage-plugin-platform-backend',
+  'migrations',
+);
+
+/** Columns behind the API's filter and sort names. */
+const FILTER_COLUMNS: Record<PlatformResourceFilter['field'], string> = {
+  owner: 'owner',
+  environment: 'environment',
+  capabilityRef: 'capability_ref',
+};
+const SORT_COLUMNS = {
+  name: 'name',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  phase: 'phase',
+} as const;
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+
+/** A new event, before it has an id. */
+export type NewEvent = Omit<ResourceEvent, 'id' | 'resourceId' | 'at'> & {
+  at?: string;
+};
+
+/** Everything needed to insert a new resource. */
+export interface NewResource {
+  id: string;
+  capabilityRef: string;
+  engineId: string;
+  name: string;
+  environment: string;
+  owner: string;
+  requestedBy: string;
+  component?: string;
+  spec: JsonObject;
+  version: string;
+}
+
+/** A claimed unit of work for the dispatcher. */
+export interface DispatchClaim {
+  row: ResourceRow;
+  action: 'apply' | 'delete';
+  generation: number;
+}
+
+/** The result of recording an observation. */
+export interface ObservationResult {
+  before: PlatformResource;
+  after: PlatformResource;
+}
+
+/** Thrown when an Idempotency-Key was used before. */
+export class IdempotentReplay extends Error {
+  constructor(readonly resourceId: string, readonly requestHash: string) {
+    super('Idempotent replay');
+    this.name = 'IdempotentReplay';
+  }
+}
+
+type Tx = Knex | Knex.Transaction;
+
+export const nowIso = () => new Date().toISOString();
+
+function searchText(r: {
+  name: string;
+  component?: string | null;
+  capabilityRef: string;
+  environment: string;
+}) {
+  return [r.name, r.component ?? '', r.capabilityRef, r.environment]
+    .join(' ')
+    .toLocaleLowerCase('en-US');
+}
+
+function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { v: string | null; id: string } {
+  try {
+    const parsed = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    );
+    if (typeof parsed?.id !== 'string') throw new Error('no id');
+    return parsed;
+  } catch {
+    throw new InputError('cursor: is not a cursor this API returned');
+  }
+}
+
+/**
+ * The platform plugin's persistence: resources with their dispatch outbox,
+ * the append-only history, idempotency keys, capabilities and rollouts.
+ * Every query works on SQLite and PostgreSQL.
+ */
+export class PlatformStore {
+  static async create(database: DatabaseService): Promise<PlatformStore> {
+    const client = await database.getClient();
+    if (!database.migrations?.skip) {
+      await client.migrate.latest({
+        directory: MIGRATIONS_DIR,
+        tableName: 'platform_knex_migrations',
+      });
+    }
+    return new PlatformStore(client);
+  }
+
+  constructor(private readonly db: Knex) {}
+
+  // ---- capabilities
+
+  async replaceEngineCapabilities(
+    engineId: string,
+    capabilities: Capability[],
+  ) {
+    const now = nowIso();
+    await this.db.transaction(async tx => {
+      await tx('platform_capabilities').where({ engine_id: engineId }).delete();
+      if (capabilities.length) {
+        await tx.batchInsert(
+          'platform_capabilities',
+          capabilities.map(c => ({
+            ref: c.ref,
+            engine_id: engineId,
+            data: JSON.stringify(c),
+            updated_at: now,
+          })),
+          100,
+        );
+      }
+    });
+  }
+
+  async listCapabilities(): Promise<Capability[]> {
+    const rows = await this.db('platform_capabilities').orderBy('ref');
+    return rows.map(capabilityFromRow);
+  }
+
+  async getCapability(ref: string): Promise<Capability | undefined> {
+    const row = await this.db('platform_capabilities').where({ ref }).first();
+    return row ? capabilityFromRow(row) : undefined;
+  }
+
+  /** Live instances per capability ref. */
+  async countInstances(): Promise<Map<string, number>> {
+    const rows: Array<{ capability_ref: string; count: string | number }> =
+      await this.db('platform_resources')
+        .whereNull('deleted_at')
+        .select('capability_ref')
+        .count({ count: '*' })
+        .groupBy('capability_ref');
+    return new Map(rows.map(r => [String(r.capability_ref), Number(r.count)]));
+  }
+
+  // ---- resources
+
+  /**
+   * Inserts a resource, its `requested` event, and optionally its idempotency
+   * key, in one transaction. The dispatcher picks it up from the outbox.
+   */
+  async insertResource(
+    resource: NewResource,
+    idempotency?: { principal: string; key: string; requestHash: string },
+  ): Promise<PlatformResource> {
+    const now = nowIso();
+    const row: ResourceRow = {
+      id: resource.id,
+      capability_ref: resource.capabilityRef,
+      engine_id: resource.engineId,
+      name: resource.name,
+      environment: resource.environment,
+      owner: resource.owner,
+      requested_by: resource.requestedBy,
+      component_ref: resource.component ?? null,
+      spec: JSON.stringify(resource.spec),
+      generation: 1,
+      observed_generation: 0,
+      phase: 'Pending',
+      message: null,
+      conditions: '[]',
+      outputs: '{}',
+      desired_version: resource.version,
+      applied_version: null,
+      engine_ref: null,
+      created_at: now,
+      updated_at: now,
+      ready_at: null,
+      deleted_at: null,
+      dispatch_action: 'apply',
+      dispatch_generation: 1,
+      dispatch_attempts: 0,
+      dispatch_next_at: now,
+      dispatch_error: null,
+      dispatch_claimed_by: null,
+      dispatch_claimed_until: null,
+      search_text: searchText(resource),
+    };
+    try {
+      await this.db.transaction(async tx => {
+        await tx('platform_resources').insert(row);
+        await this.appendEvent(tx, resource.id, {
+          type: 'requested',
+          at: now,
+          actor: resource.requestedBy,
+          toPhase: 'Pending',
+          generation: 1,
+          data: { spec: resource.spec, version: resource.version },
+        });
+        if (idempotency) {
+          await tx('platform_idempotency_keys').insert({
+            principal: idempotency.principal,
+            key: idempotency.key,
+            request_hash: idempotency.requestHash,
+            resource_id: resource.id,
+            created_at: now,
+          });
+        }
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        if (idempotency) {
+          const earlier = await this.findIdempotencyKey(
+            idempotency.principal,
+            idempotency.key,
+          );
+          if (earlier) {
+            throw new IdempotentReplay(
+              earlier.resource_id,
+              earlier.request_hash,
+            );
+          }
+        }
+        throw new ConflictError(
+          `A resource named '${resource.name}' of ${resource.capabilityRef} already exists in environment '${resource.environment}'`,
+        );
+      }
+      throw error;
+    }
+    return resourceFromRow(row);
+  }
+
+  async findIdempotencyKey(principal: string, key: string) {
+    return this.db('platform_idempotency_keys')
+      .where({ principal, key })
+      .first() as Promise<
+      { resource_id: string; request_hash: string } | undefined
+    >;
+  }
+
+  async getResourceRow(id: string, tx: Tx = this.db) {
+    return (await tx('platform_resources').where({ id }).first()) as
+      | ResourceRow
+      | undefined;
+  }
+
+  async getResource(id: string): Promise<PlatformResource | undefined> {
+    const row = await this.getResourceRow(id);
+    return row ? resourceFromRow(row) : undefined;
+  }
+
+  async getResources(
+    ids: string[],
+  ): Promise<Array<PlatformResource | undefined>> {
+    const rows: ResourceRow[] = await this.db('platform_resources').whereIn(
+      'id',
+      ids,
+    );
+    const byId = new Map(rows.map(r => [r.id, resourceFromRow(r)]));
+    return ids.map(id => byId.get(id));
+  }
+
+  async listResources(
+    query: ListResourcesQuery,
+    permissionFilter?: PermissionCriteria<PlatformResourceFilter>,
+  ): Promise<ResourcePage> {
+    const orderBy = query.orderBy ?? 'name';
+    const order = query.order ?? 'asc';
+    const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const column = SORT_COLUMNS[orderBy];
+
+    const filtered = this.db('platform_resources').where(builder => {
+      if (!query.includeDeleted) builder.whereNull('deleted_at');
+      if (query.capabilityRef?.length)
+        builder.whereIn('capability_ref', query.capabilityRef);
+      if (query.owner?.length)
+        builder.whereIn(
+          'owner',
+          query.owner.map(o => o.toLocaleLowerCase('en-US')),
+        );
+      if (query.component?.length)
+        builder.whereIn(
+          'component_ref',
+          query.component.map(c => c.toLocaleLowerCase('en-US')),
+        );
+      if (query.phase?.length) builder.whereIn('phase', query.phase);
+      if (query.environment?.length)
+        builder.whereIn('environment', query.environment);
+      if (query.text) {
+        const escaped = query.text
+          .toLocaleLowerCase('en-US')
+          .replace(/[\\%_]/g, m => `\\${m}`);
+        builder.whereRaw("search_text LIKE ? ESCAPE '\\'", [`%${escaped}%`]);
+      }
+      if (permissionFilter) applyPermissionFilter(builder, permissionFilter);
+    });
+
+    const page = filtered.clone();
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      const op = order === 'asc' ? '>' : '<';
+      page.where(builder =>
+        builder
+          .where(column, op, cursor.v)
+          .orWhere(inner =>
+            inner.where(column, cursor.v).andWhere('id', op, cursor.id),
+          ),
+      );
+    }
+    const rows: ResourceRow[] = await page
+      .orderBy([
+        { column, order },
+        { column: 'id', order },
+      ])
+      .limit(limit + 1);
+
+    const [{ count }] = await filtered.clone().count({ count: '*' });
+    const items = rows.slice(0, limit).map(resourceFromRow);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items,
+      totalCount: Number(count),
+      nextCursor: last
+        ? encodeCursor({
+            v: last[column as keyof ResourceRow] ?? null,
+            id: last.id,
+          })
+        : undefined,
+    };
+  }
+
+  /**
+   * Accepts a spec change based on `expectedGeneration`; throws ConflictError
+   * when the resource has moved on since.
+   */
+  async updateSpec(
+    id: string,
+    expectedGeneration: number,
+    spec: JsonObject,
+    actor: string,
+  ): Promise<PlatformResource> {
+    return this.db.transaction(async tx => {
+      const row = await this.getResourceRow(id, tx);
+      if (!row || row.deleted_at) throw new NotFoundError(`No resource ${id}`);
+      if (row.dispatch_action === 'delete' || row.phase === 'Deleting') {
+        throw new ConflictError(`Resource ${row.name} is being deleted`);
+      }
+      const now = nowIso();
+      const generation = Number(row.generation) + 1;
+      const phase: ResourcePhase =
+        row.phase === 'Ready' || row.phase === 'Degraded'
+          ? 'Updating'
+          : row.phase;
+      const updated = await tx('platform_resources')
+        .where({ id, generation: expectedGeneration })
+        .update({
+          spec: JSON.stringify(spec),
+          generation,
+          phase,
+          updated_at: now,
+          dispatch_action: 'apply',
+          dispatch_generation: generation,
+          dispatch_attempts: 0,
+          dispatch_next_at: now,
+          dispatch_error: null,
+        });
+      if (updated !== 1) {
+        throw new ConflictError(
+          `Resource ${row.name} is at generation ${row.generation}, not ${expectedGeneration}: reload it and apply your change again`,
+        );
+      }
+      await this.appendEvent(tx, id, {
+        type: 'spec-updated',
+        at: now,
+        actor,
+        generation,
+        data: { spec },
+      });
+      if (phase !== row.phase) {
+        await this.appendEvent(tx, id, {
+          type: 'phase-changed',
+          at: now,
+          actor,
+          fromPhase: row.phase,
+          toPhase: phase,
+          reason: 'SpecUpdated',
+          generation,
+        });
+      }
+      return resourceFromRow((await this.getResourceRow(id, tx))!);
+    });
+  }
+
+  /** Marks a resource for deletion; the dispatcher tells the engine. */
+  async requestDelete(id: string, actor: string): Promise<PlatformResource> {
+    return this.db.transaction(async tx => {
+      const row = await this.getResourceRow(id, tx);
+      if (!row || row.deleted_at) throw new NotFoundError(`No resource ${id}`);
+      if (row.dispatch_action === 'delete') return resourceFromRow(row);
+      const now = nowIso();
+      // Never applied: nothing to tell the engine.
+      const neverApplied = row.engine_ref === null;
+      await tx('platform_resources')
+        .where({ id })
+        .update({
+          phase: neverApplied ? 'Deleted' : 'Deleting',
+          updated_at: now,
+          deleted_at: neverApplied ? now : null,
+          dispatch_action: neverApplied ? null : 'delete',
+          dispatch_generation: row.generation,
+          dispatch_attempts: 0,
+          dispatch_next_at: neverApplied ? null : now,
+          dispatch_error: null,
+        });
+      await this.appendEvent(tx, id, {
+        type: 'delete-requested',
+        at: now,
+        actor,
+        generation: Number(row.generation),
+      });
+      await this.appendEvent(tx, id, {
+        type: 'phase-changed',
+        at: now,
+        actor,
+        fromPhase: row.phase,
+        toPhase: neverApplied ? 'Deleted' : 'Deleting',
+        reason: 'DeleteRequested',
+      });
+      if (neverApplied) {
+        await this.appendEvent(tx, id, { type: 'deleted', at: now, actor });
+      }
+      return resourceFromRow((await this.getResourceRow(id, tx))!);
+    });
+  }
+
+  // ---- dispatch outbox
+
+  /**
+   * Claims up to `limit` resources whose desired state the engine still has
+   * to hear about. A claim is a lease: a conditional update that only one
+   * caller can win, so two replicas never dispatch the same work.
+   */
+  async claimDispatch(options: {
+    claimant: string;
+    limit: number;
+    leaseMs: number;
+    onlyIds?: string[];
+  }): Promise<DispatchClaim[]> {
+    const now = nowIso();
+    const until = new Date(Date.now() + options.leaseMs).toISOString();
+    const candidates: ResourceRow[] = await this.db('platform_resources')
+      .whereNotNull('dispatch_action')
+      .where('dispatch_next_at', '<=', now)
+      .where(b =>
+        b
+          .whereNull('dispatch_claimed_until')
+          .orWhere('dispatch_claimed_until', '<', now),
+      )
+      .modify(b => {
+        if (options.onlyIds) b.whereIn('id', options.onlyIds);
+      })
+      .orderBy('dispatch_next_at')
+      .limit(options.limit);
+
+    const claims: DispatchClaim[] = [];
+    for (const candidate of candidates) {
+      const won = await this.db('platform_resources')
+        .where({
+          id: candidate.id,
+          dispatch_action: candidate.dispatch_action,
+          dispatch_generation: candidate.dispatch_generation,
+        })
+        .where(b =>
+          b
+            .whereNull('dispatch_claimed_until')
+            .orWhere('dispatch_claimed_until', '<', now),
+        )
+        .update({
+          dispatch_claimed_by: options.claimant,
+          dispatch_claimed_until: until,
+        });
+      if (won === 1) {
+        claims.push({
+          row: candidate,
+          action: candidate.dispatch_action!,
+          generation: Number(candidate.dispatch_generation),
+        });
+      }
+    }
+    return claims;
+  }
+
+  /**
+   * Records that the engine accepted the claimed work. When the desired state
+   * changed meanwhile (a newer generation), the work stays owed.
+   */
+  async completeDispatch(
+    claim: DispatchClaim,
+    claimant: string,
+    engineRef?: EngineObjectRef,
+  ): Promise<boolean> {
+    const update: Record<string, unknown> = {
+      dispatch_claimed_by: null,
+      dispatch_claimed_until: null,
+      dispatch_attempts: 0,
+      dispatch_error: null,
+    };
+    if (engineRef) update.engine_ref = JSON.stringify(engineRef);
+    const done = await this.db('platform_resources')
+      .where({
+        id: claim.row.id,
+        dispatch_claimed_by: claimant,
+        dispatch_action: claim.action,
+        dispatch_generation: claim.generation,
+      })
+      .update({ ...update, dispatch_action: null, dispatch_next_at: null });
+    if (done === 0) {
+      // Superseded: keep the newer work owed, just record the engine ref.
+      await this.db('platform_resources')
+        .where({ id: claim.row.id, dispatch_claimed_by: claimant })
+        .update(update);
+    }
+    return done === 1;
+  }
+
+  /** Releases a claim after a transient failure, to retry at `nextAt`. */
+  async retryDispatch(
+    claim: DispatchClaim,
+    claimant: string,
+    error: string,
+    nextAt: Date,
+  ): Promise<number> {
+    const attempts = Number(claim.row.dispatch_attempts) + 1;
+    await this.db('platform_resources')
+      .where({ id: claim.row.id, dispatch_claimed_by: claimant })
+      .update({
+        dispatch_claimed_by: null,
+        dispatch_claimed_until: null,
+        dispatch_attempts: attempts,
+        dispatch_error: error,
+        dispatch_next_at: nextAt.toISOString(),
+      });
+    return attempts;
+  }
+
+  /** Ends claimed work for good after a permanent failure. */
+  async failDispatch(
+    claim: DispatchClaim,
+    claimant: string,
+    message: string,
+  ): Promise<ObservationResult | undefined> {
+    return this.db.transaction(async tx => {
+      const row = await this.getResourceRow(claim.row.id, tx);
+      if (!row || row.dispatch_claimed_by !== claimant) return undefined;
+      const now = nowIso();
+      await tx('platform_resources').where({ id: row.id }).update({
+        dispatch_action: null,
+        dispatch_next_at: null,
+        dispatch_claimed_by: null,
+        dispatch_claimed_until: null,
+        dispatch_error: message,
+        phase: 'Failed',
+        message,
+        updated_at: now,
+      });
+      await this.appendEvent(tx, row.id, {
+        type: 'dispatch-failed',
+        at: now,
+        reason: 'EngineRejected',
+        message,
+        generation: claim.generation,
+      });
+      if (row.phase !== 'Failed') {
+        await this.appendEvent(tx, row.id, {
+          type: 'phase-changed',
+          at: now,
+          fromPhase: row.phase,
+          toPhase: 'Failed',
+          reason: 'EngineRejected',
+          message,
+        });
+      }
+      return {
+        before: resourceFromRow(row),
+        after: resourceFromRow((await this.getResourceRow(row.id, tx))!),
+      };
+    });
+  }
+
+  /** Schedules a resource to be applied again (resync found it missing). */
+  async scheduleReapply(id: string, reason: string) {
+    await this.db('platform_resources')
+      .where({ id })
+      .whereNull('dispatch_action')
+      .whereNull('deleted_at')
+      .update({
+        dispatch_action: 'apply',
+        dispatch_generation: this.db.ref('generation'),
+        dispatch_attempts: 0,
+        dispatch_next_at: nowIso(),
+        dispatch_error: reason,
+      });
+  }
+
+  async nextDispatchDue(): Promise<string | undefined> {
+    const row = await this.db('platform_resources')
+      .whereNotNull('dispatch_action')
+      .min({ next: 'dispatch_next_at' })
+      .first();
+    return row?.next ?? undefined;
+  }
+
+  // ---- observation
+
+  /**
+   * Records what the engine observed. The update is conditional on the phase
+   * read, so that two replicas observing the same transition append one event.
+   */
+  async recordObservation(
+    id: string,
+    observed: ObservedState,
+  ): Promise<ObservationResult | undefined> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await this.db.transaction(async tx => {
+        const row = await this.getResourceRow(id, tx);
+        if (!row || row.deleted_at) return { done: true, value: undefined };
+        const phase = normalizePhase(row, observed);
+        const now = nowIso();
+        const next = {
+          phase,
+          message: observed.message ?? null,
+          conditions: JSON.stringify(observed.conditions ?? []),
+          outputs: JSON.stringify(observed.outputs ?? {}),
+          observed_generation: Math.max(0, observed.observedGeneration ?? 0),
+          applied_version: observed.appliedVersion ?? row.applied_version,
+          engine_ref: JSON.stringify(observed.engineRef),
+          ready_at: row.ready_at ?? (phase === 'Ready' ? now : null),
+        };
+        const unchanged =
+          next.phase === row.phase &&
+          next.message === row.message &&
+          next.conditions === row.conditions &&
+          next.outputs === row.outputs &&
+          next.observed_generation === Number(row.observed_generation) &&
+          next.applied_version === row.applied_version &&
+          next.engine_ref === row.engine_ref;
+        if (unchanged) return { done: true, value: undefined };
+        const updated = await tx('platform_resources')
+          .where({ id, phase: row.phase, updated_at: row.updated_at })
+          .update({ ...next, updated_at: now });
+        if (updated !== 1) return { done: false, value: undefined };
+        if (phase !== row.phase) {
+          await this.appendEvent(tx, id, {
+            type: 'phase-changed',
+            at: now,
+            fromPhase: row.phase,
+            toPhase: phase,
+            reason: observed.conditions?.find(c => c.reason)?.reason,
+            message: observed.message,
+            generation: next.observed_generation,
+          });
+        }
+        return {
+          done: true,
+          value: {
+            before: resourceFromRow(row),
+            after: resourceFromRow((await this.getResourceRow(id, tx))!),
+          },
+        };
+      });
+      if (result.done) return result.value;
+    }
+    return undefined;
+  }
+
+  /** The engine reports the resource gone. */
+  async markDeleted(
+    id: string,
+    message?: string,
+  ): Promise<ObservationResult | undefined> {
+    return this.db.transaction(async tx => {
+      const row = await this.getResourceRow(id, tx);
+      if (!row || row.deleted_at) return undefined;
+      const now = nowIso();
+      await tx('platform_resources')
+        .where({ id })
+        .update({
+          phase: 'Deleted',
+          message: message ?? null,
+          deleted_at: now,
+          updated_at: now,
+          dispatch_action: null,
+          dispatch_next_at: null,
+          dispatch_claimed_by: null,
+          dispatch_claimed_until: null,
+        });
+      await this.appendEvent(tx, id, {
+        type: 'phase-changed',
+        at: now,
+        fromPhase: row.phase,
+        toPhase: 'Deleted',
+        message,
+      });
+      await this.appendEvent(tx, id, { type: 'deleted', at: now, message });
+      return {
+        before: resourceFromRow(row),
+        after: resourceFromRow((await this.getResourceRow(id, tx))!),
+      };
+    });
+  }
+
+  /** Live resources of an engine that the engine has been told about. */
+  async listAppliedResources(
+    engineId: string,
+  ): Promise<
+    Array<Pick<ResourceRow, 'id' | 'engine_ref' | 'phase' | 'dispatch_action'>>
+  > {
+    return this.db('platform_resources')
+      .where({ engine_id: engineId })
+      .whereNull('deleted_at')
+      .whereNotNull('engine_ref')
+      .select('id', 'engine_ref', 'phase', 'dispatch_action');
+  }
+
+  // ---- history
+
+  async appendEvent(tx: Tx, resourceId: string, event: NewEvent) {
+    await tx('platform_resource_events').insert({
+      resource_id: resourceId,
+      type: event.type,
+      at: event.at ?? nowIso(),
+      actor: event.actor ?? null,
+      from_phase: event.fromPhase ?? null,
+      to_phase: event.toPhase ?? null,
+      reason: event.reason ?? null,
+      message: event.message ?? null,
+      generation: event.generation ?? null,
+      data: event.data ? JSON.stringify(event.data) : null,
+    });
+  }
+
+  async addEvent(resourceId: string, event: NewEvent) {
+    await this.appendEvent(this.db, resourceId, event);
+  }
+
+  async listEvents(resourceId: string): Promise<ResourceEvent[]> {
+    const rows: EventRow[] = await this.db('platform_resource_events')
+      .where({ resource_id: resourceId })
+      .orderBy('id');
+    return rows.map(eventFromRow);
+  }
+
+  async listEventsOfType(
+    types: ResourceEventType[],
+    since?: string,
+  ): Promise<ResourceEvent[]> {
+    const rows: EventRow[] = await this.db('platform_resource_events')
+      .whereIn('type', types)
+      .modify(b => {
+        if (since) b.where('at', '>=', since);
+      })
+      .orderBy('id');
+    return rows.map(eventFromRow);
+  }
+
+  // ---- fleet
+
+  async fleetCounts(
+    permissionFilter?: PermissionCriteria<PlatformResourceFilter>,
+  ): Promise<FleetCount[]> {
+    const rows = await this.db('platform_resources')
+      .whereNull('deleted_at')
+      .modify(b => {
+        if (permissionFilter) applyPermissionFilter(b, permissionFilter);
+      })
+      .select('capability_ref', 'applied_version', 'phase')
+      .count({ count: '*' })
+      .groupBy('capability_ref', 'applied_version', 'phase')
+      .orderBy(['capability_ref', 'applied_version', 'phase']);
+    return rows.map(r => ({
+      capabilityRef: String(r.capability_ref),
+      version: (r.applied_version as string | null) ?? null,
+      phase: r.phase as ResourcePhase,
+      count: Number(r.count),
+    }));
+  }
+
+  // ---- rollouts
+
+  async createRollout(rollout: {
+    id: string;
+    capabilityRef: string;
+    targetVersion: string;
+    waveSize: number;
+    pauseSeconds: number;
+    createdBy: string;
+    items: Array<{ resourceId: string; wave: number; fromVersion?: string }>;
+  }): Promise<Rollout> {
+    const now = nowIso();
+    const waveCount = rollout.items.length
+      ? Math.max(...rollout.items.map(i => i.wave)) + 1
+      : 0;
+    await this.db.transaction(async tx => {
+      await tx('platform_rollouts').insert({
+        id: rollout.id,
+        capability_ref: rollout.capabilityRef,
+        target_version: rollout.targetVersion,
+        wave_size: rollout.waveSize,
+        pause_seconds: rollout.pauseSeconds,
+        status: waveCount ? 'Running' : 'Completed',
+        message: waveCount
+          ? null
+          : 'Every instance is already at the target version',
+        current_wave: 0,
+        wave_count: waveCount,
+        next_wave_at: now,
+        created_by: rollout.createdBy,
+        created_at: now,
+        updated_at: now,
+      });
+      if (rollout.items.length) {
+        await tx.batchInsert(
+          'platform_rollout_items',
+          rollout.items.map(i => ({
+            rollout_id: rollout.id,
+            resource_id: i.resourceId,
+            wave: i.wave,
+            status: 'Pending',
+            from_version: i.fromVersion ?? null,
+          })),
+          100,
+        );
+      }
+    });
+    return (await this.getRollout(rollout.id))!;
+  }
+
+  async getRollout(id: string): Promise<Rollout | undefined> {
+    const row: RolloutRow | undefined = await this.db('platform_rollouts')
+      .where({ id })
+      .first();
+    if (!row) return undefined;
+    const items = await this.db('platform_rollout_items as i')
+      .leftJoin('platform_resources as r', 'r.id', 'i.resource_id')
+      .where('i.rollout_id', id)
+      .select('i.*', 'r.name as name', 'r.environment as environment')
+      .orderBy([
+        { column: 'i.wave' },
+        { column: 'r.environment' },
+        { column: 'r.name' },
+      ]);
+    return rolloutFromRows(row, items);
+  }
+
+  async listRollouts(filter: {
+    capabilityRef?: string;
+    status?: RolloutStatus[];
+  }) {
+    const rows: RolloutRow[] = await this.db('platform_rollouts')
+      .modify(b => {
+        if (filter.capabilityRef)
+          b.where('capability_ref', filter.capabilityRef);
+        if (filter.status) b.whereIn('status', filter.status);
+      })
+      .orderBy('created_at', 'desc');
+    return rows;
+  }
+
+  async updateRollout(
+    id: string,
+    expected: { status?: RolloutStatus[]; currentWave?: number },
+    patch: Partial<
+      Pick<RolloutRow, 'status' | 'message' | 'current_wave' | 'next_wave_at'>
+    >,
+  ): Promise<boolean> {
+    const updated = await this.db('platform_rollouts')
+      .where({ id })
+      .modify(b => {
+        if (expected.status) b.whereIn('status', expected.status);
+        if (expected.currentWave !== undefined)
+          b.where('current_wave', expected.currentWave);
+      })
+      .update({ ...patch, updated_at: nowIso() });
+    return updated === 1;
+  }
+
+  async waveItems(rolloutId: string, wave: number): Promise<RolloutItemRow[]> {
+    return this.db('platform_rollout_items').where({
+      rollout_id: rolloutId,
+      wave,
+    });
+  }
+
+  async updateRolloutItem(
+    rolloutId: string,
+    resourceId: string,
+    expectedStatus: RolloutItemStatus,
+    patch: Partial<
+      Pick<RolloutItemRow, 'status' | 'message' | 'started_at' | 'finished_at'>
+    >,
+  ): Promise<boolean> {
+    const updated = await this.db('platform_rollout_items')
+      .where({
+        rollout_id: rolloutId,
+        resource_id: resourceId,
+        status: expectedStatus,
+      })
+      .update(patch);
+    return updated === 1;
+  }
+
+  /** Live resources of a capability, for planning a rollout. */
+  async resourcesOfCapability(
+    capabilityRef: string,
+    environments?: string[],
+  ): Promise<ResourceRow[]> {
+    return this.db('platform_resources')
+      .where({ capability_ref: capabilityRef })
+      .whereNull('deleted_at')
+      .modify(b => {
+        if (environments?.length) b.whereIn('environment', environments);
+      })
+      .orderBy([{ column: 'name' }, { column: 'id' }]);
+  }
+}
+
+/** What the engine reports, adjusted for what the platform knows. */
+function normalizePhase(
+  row: ResourceRow,
+  observed: ObservedState,
+): ResourcePhase {
+  const generation = Number(row.generation);
+  if (row.dispatch_action === 'delete' && observed.phase !== 'Failed') {
+    return 'Deleting';
+  }
+  if (
+    observed.phase === 'Ready' &&
+    (observed.observedGeneration ?? 0) < generation
+  ) {
+    return 'Updating';
+  }
+  return observed.phase;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed|duplicate key value/.test(e?.message ?? '')
+  );
+}
+
+/** Translates permission criteria into a SQL where clause. */
+export function applyPermissionFilter(
+  builder: Knex.QueryBuilder,
+  criteria: PermissionCriteria<PlatformResourceFilter>,
+): void {
+  if (isAndCriteria(criteria)) {
+    builder.where(b => {
+      for (const sub of criteria.allOf)
+        b.andWhere(s => applyPermissionFilter(s, sub));
+    });
+  } else if (isOrCriteria(criteria)) {
+    builder.where(b => {
+      for (const sub of criteria.anyOf)
+        b.orWhere(s => applyPermissionFilter(s, sub));
+    });
+  } else if (isNotCriteria(criteria)) {
+    builder.whereNot(b => applyPermissionFilter(b, criteria.not));
+  } else {
+    const column = FILTER_COLUMNS[criteria.field];
+    if (criteria.values.length === 0) {
+      builder.whereRaw('1 = 0');
+    } else {
+      builder.whereIn(column, criteria.values);
+    }
+  }
+}

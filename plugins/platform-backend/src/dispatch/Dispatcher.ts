@@ -1,0 +1,170 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  isError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  JsonObject,
+  parseCapabilityRef,
+} from '@trellis/backstage-plugin-platform-common';
+import { randomUUID } from 'node:crypto';
+import {
+  DispatchClaim,
+  ObservationResult,
+  PlatformStore,
+} from '../database/PlatformStore';
+import { resourceFromRow } from '../database/rows';
+import { EngineRegistry } from '../engines/EngineRegistry';
+
+export interface DispatcherOptions {
+  /** How long a claim is held before another replica may take the work over. */
+  leaseMs?: number;
+  /** First retry delay; doubles per attempt. */
+  baseDelayMs?: number;
+  /** Longest retry delay. */
+  maxDelayMs?: number;
+  /** Resources dispatched per pass. */
+  batchSize?: number;
+}
+
+/**
+ * Tells engines about desired state that the store has accepted (the store is
+ * the outbox). Work is claimed with a lease, so replicas sharing a database
+ * apply each change once; transient failures are retried with exponential
+ * backoff, engine rejections fail the resource with the engine's message.
+ */
+export class Dispatcher {
+  private readonly claimant = `dispatcher-${randomUUID()}`;
+  private readonly leaseMs: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly batchSize: number;
+  private running?: Promise<void>;
+  private rerun = false;
+
+  constructor(
+    private readonly store: PlatformStore,
+    private readonly engines: EngineRegistry,
+    private readonly logger: LoggerService,
+    private readonly onChange: (result: ObservationResult) => Promise<void>,
+    options: DispatcherOptions = {},
+  ) {
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.baseDelayMs = options.baseDelayMs ?? 1_000;
+    this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.batchSize = options.batchSize ?? 50;
+  }
+
+  /**
+   * Dispatches everything that is due. Concurrent calls in this process are
+   * coalesced into one more pass.
+   */
+  async dispatchDue(): Promise<void> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.rerun = false;
+          let claimed: DispatchClaim[];
+          do {
+            claimed = await this.store.claimDispatch({
+              claimant: this.claimant,
+              limit: this.batchSize,
+              leaseMs: this.leaseMs,
+            });
+            await Promise.all(claimed.map(claim => this.dispatch(claim)));
+          } while (claimed.length === this.batchSize);
+        } while (this.rerun);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async dispatch(claim: DispatchClaim) {
+    const { row } = claim;
+    try {
+      const engine = this.engines.get(row.engine_id);
+      const resource = resourceFromRow(row);
+      if (claim.action === 'apply') {
+        const { engineRef } = await engine.apply({
+          resourceId: row.id,
+          engineRef: resource.engineRef,
+          capability:
+            parseCapabilityRef(row.capability_ref)?.name ?? row.capability_ref,
+          name: row.name,
+          environment: row.environment,
+          owner: row.owner,
+          requestedBy: row.requested_by,
+          component: resource.component,
+          spec: resource.spec as JsonObject,
+          generation: claim.generation,
+          version: row.applied_version ?? row.desired_version,
+        });
+        await this.store.completeDispatch(claim, this.claimant, engineRef);
+      } else {
+        await engine.delete({
+          resourceId: row.id,
+          engineRef: resource.engineRef,
+        });
+        await this.store.completeDispatch(claim, this.claimant);
+      }
+    } catch (error) {
+      await this.handleFailure(claim, error);
+    }
+  }
+
+  private async handleFailure(claim: DispatchClaim, error: unknown) {
+    const message = isError(error) ? error.message : String(error);
+    if (claim.action === 'delete' && error instanceof NotFoundError) {
+      const result = await this.store.markDeleted(claim.row.id);
+      if (result) await this.onChange(result);
+      return;
+    }
+    const permanent =
+      error instanceof InputError ||
+      error instanceof NotAllowedError ||
+      error instanceof ConflictError ||
+      error instanceof NotFoundError;
+    if (permanent) {
+      this.logger.warn(
+        `Engine ${claim.row.engine_id} rejected ${claim.action} of resource ${claim.row.id}: ${message}`,
+      );
+      const result = await this.store.failDispatch(
+        claim,
+        this.claimant,
+        message,
+      );
+      if (result) await this.onChange(result);
+      return;
+    }
+    const attempt = Number(claim.row.dispatch_attempts) + 1;
+    const delay = Math.min(
+      this.maxDelayMs,
+      this.baseDelayMs * 2 ** Math.min(attempt - 1, 20),
+    );
+    // Jitter spreads retries of many resources after an outage.
+    const nextAt = new Date(Date.now() + delay * (0.8 + Math.random() * 0.4));
+    await this.store.retryDispatch(claim, this.claimant, message, nextAt);
+    if (attempt === 1) {
+      await this.store.addEvent(claim.row.id, {
+        type: 'dispatch-failed',
+        reason: 'EngineUnavailable',
+        message: `${message}; retrying with backoff`,
+        generation: claim.generation,
+      });
+    }
+    this.logger.info(
+      `Could not ${claim.action} resource ${
+        claim.row.id
+      } (attempt ${attempt}), retrying at ${nextAt.toISOString()}: ${message}`,
+    );
+  }
+}

@@ -1,0 +1,786 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  LoggerService,
+  PermissionsRegistryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  AuthorizeResult,
+  PermissionCriteria,
+  PolicyDecision,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  createConditionAuthorizer,
+  ConditionTransformer,
+  createConditionTransformer,
+} from '@backstage/plugin-permission-node';
+import {
+  Capability,
+  CreateResourceRequest,
+  CreateRolloutRequest,
+  dnsLabelProblem,
+  FleetSummary,
+  isResourcePhase,
+  ListResourcesQuery,
+  PipelineLog,
+  PLATFORM_RESOURCE_TYPE,
+  platformCapabilityReadPermission,
+  platformProductionChangePermission,
+  PlatformResource,
+  platformResourceCreatePermission,
+  platformResourceDeletePermission,
+  platformResourceReadPermission,
+  platformResourceUpdatePermission,
+  platformRolloutCreatePermission,
+  PRODUCTION_ENVIRONMENT,
+  ResourceEvent,
+  ResourcePage,
+  ResourceSignal,
+  Rollout,
+  UpdateResourceRequest,
+} from '@trellis/backstage-plugin-platform-common';
+import {
+  CreateResourceOptions,
+  CreateResourceResult,
+  PlatformCallOptions,
+  PlatformResourceFilter,
+  platformResourcePermissionResourceRef,
+  PlatformService,
+} from '@trellis/backstage-plugin-platform-node';
+import { createHash, randomUUID } from 'node:crypto';
+import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
+import {
+  IdempotentReplay,
+  nowIso,
+  PlatformStore,
+} from '../database/PlatformStore';
+import { Dispatcher } from '../dispatch/Dispatcher';
+import { EngineRegistry } from '../engines/EngineRegistry';
+import { Observer } from '../observation/Observer';
+import { RolloutRunner } from '../rollouts/RolloutRunner';
+import { SpecValidator } from '../validation/SpecValidator';
+
+/** Options that the HTTP layer adds to in-process calls. */
+export interface AuditContext {
+  /** The HTTP request, for the auditor's actor and request details. */
+  request?: Parameters<AuditorService['createEvent']>[0]['request'];
+}
+
+const MAX_WAVE_SIZE = 1000;
+const MAX_PAUSE_SECONDS = 7 * 24 * 3600;
+
+function entityRefProblem(value: unknown, kind: string): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'is required';
+  try {
+    const ref = parseEntityRef(value, {
+      defaultKind: kind,
+      defaultNamespace: 'default',
+    });
+    if (!ref.name) return 'must be an entity ref';
+    return undefined;
+  } catch (error) {
+    return `must be an entity ref such as ${kind}:default/name`;
+  }
+}
+
+function normalizeEntityRef(value: string, kind: string): string {
+  return stringifyEntityRef(
+    parseEntityRef(value, { defaultKind: kind, defaultNamespace: 'default' }),
+  ).toLocaleLowerCase('en-US');
+}
+
+function principalOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal.type === 'user' && principal.userEntityRef) {
+    return principal.userEntityRef;
+  }
+  if (principal.type === 'service' && principal.subject) {
+    return principal.subject;
+  }
+  return principal.type;
+}
+
+/**
+ * The platform API's behaviour, shared by the HTTP router and in-process
+ * callers: permission checks, validation, audit, persistence, and kicking
+ * the dispatcher.
+ */
+export class PlatformServiceImpl implements PlatformService {
+  private readonly validator = new SpecValidator();
+  private readonly toFilter: ConditionTransformer<PlatformResourceFilter>;
+  private readonly authorizeConditions: (
+    decision: PolicyDecision,
+    resource: PlatformResource | undefined,
+  ) => boolean;
+
+  constructor(
+    private readonly deps: {
+      store: PlatformStore;
+      engines: EngineRegistry;
+      capabilities: CapabilityRegistry;
+      dispatcher: Dispatcher;
+      observer: Observer;
+      rollouts: RolloutRunner;
+      permissions: PermissionsService;
+      permissionsRegistry: PermissionsRegistryService;
+      auditor: AuditorService;
+      logger: LoggerService;
+    },
+  ) {
+    const ruleset = deps.permissionsRegistry.getPermissionRuleset(
+      platformResourcePermissionResourceRef,
+    );
+    this.authorizeConditions = createConditionAuthorizer(ruleset);
+    this.toFilter = createConditionTransformer(ruleset);
+  }
+
+  // ---- capabilities
+
+  async listCapabilities(options: PlatformCallOptions): Promise<Capability[]> {
+    await this.requireBasic(platformCapabilityReadPermission, options);
+    return this.deps.capabilities.list();
+  }
+
+  async getCapability(ref: string, options: PlatformCallOptions) {
+    await this.requireBasic(platformCapabilityReadPermission, options);
+    return this.deps.capabilities.get(ref);
+  }
+
+  // ---- resources
+
+  async listResources(
+    query: ListResourcesQuery,
+    options: PlatformCallOptions,
+  ): Promise<ResourcePage> {
+    const filter = await this.readFilter(options);
+    if (filter === false) return { items: [], totalCount: 0 };
+    for (const phase of query.phase ?? []) {
+      if (!isResourcePhase(phase)) {
+        throw new InputError(`phase: '${phase}' is not a resource phase`);
+      }
+    }
+    if (
+      query.limit !== undefined &&
+      (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 500)
+    ) {
+      throw new InputError('limit: must be an integer from 1 to 500');
+    }
+    return this.deps.store.listResources(query, filter);
+  }
+
+  async getResource(
+    id: string,
+    options: PlatformCallOptions,
+  ): Promise<PlatformResource> {
+    const resource = await this.deps.store.getResource(id);
+    if (!resource) throw new NotFoundError(`No resource ${id}`);
+    if (
+      !(await this.allowed(platformResourceReadPermission, resource, options))
+    ) {
+      // Hide existence from callers who may not read it.
+      throw new NotFoundError(`No resource ${id}`);
+    }
+    return resource;
+  }
+
+  async createResource(
+    request: CreateResourceRequest,
+    options: CreateResourceOptions & AuditContext,
+  ): Promise<CreateResourceResult> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId: 'resource-create',
+      severityLevel: 'medium',
+      request: options.request,
+      meta: {
+        actor: principalOf(options.credentials),
+        capabilityRef: String(request?.capabilityRef ?? ''),
+        name: String(request?.name ?? ''),
+        environment: String(request?.environment ?? ''),
+        dryRun: Boolean(options.dryRun),
+      },
+    });
+    try {
+      const result = await this.create(request, options);
+      await auditEvent.success({
+        meta: { resourceId: result.resource.id, created: result.created },
+      });
+      return result;
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  private async create(
+    request: CreateResourceRequest,
+    options: CreateResourceOptions,
+  ): Promise<CreateResourceResult> {
+    const draft = await this.validateCreate(request, options.credentials);
+
+    if (
+      !(await this.allowed(
+        platformResourceCreatePermission,
+        draft.resource,
+        options,
+      ))
+    ) {
+      throw new NotAllowedError(
+        `You may not request ${draft.capability.ref} for owner ${draft.resource.owner} in environment ${draft.resource.environment}`,
+      );
+    }
+    if (!draft.capability.available) {
+      throw new ConflictError(
+        `Capability ${draft.capability.ref} is not available: ${
+          draft.capability.availabilityMessage ??
+          'the engine reports it unavailable'
+        }`,
+      );
+    }
+    if (options.dryRun) {
+      return { resource: draft.resource, created: false };
+    }
+
+    const principal = principalOf(options.credentials);
+    const key = options.idempotencyKey;
+    if (key !== undefined && (key.length < 1 || key.length > 200)) {
+      throw new InputError('Idempotency-Key: must be 1 to 200 characters');
+    }
+    const requestHash = createHash('sha256')
+      .update(
+        JSON.stringify([
+          request.capabilityRef,
+          draft.resource.name,
+          draft.resource.environment,
+          draft.resource.owner,
+          draft.resource.component ?? null,
+          draft.resource.spec,
+        ]),
+      )
+      .digest('hex');
+    if (key) {
+      const earlier = await this.deps.store.findIdempotencyKey(principal, key);
+      if (earlier)
+        return this.replay(
+          earlier.resource_id,
+          earlier.request_hash,
+          requestHash,
+          options,
+        );
+    }
+
+    let resource: PlatformResource;
+    try {
+      resource = await this.deps.store.insertResource(
+        {
+          id: draft.resource.id,
+          capabilityRef: draft.capability.ref,
+          engineId: draft.capability.engine,
+          name: draft.resource.name,
+          environment: draft.resource.environment,
+          owner: draft.resource.owner,
+          requestedBy: draft.resource.requestedBy,
+          component: draft.resource.component,
+          spec: draft.resource.spec,
+          version: draft.capability.version,
+        },
+        key ? { principal, key, requestHash } : undefined,
+      );
+    } catch (error) {
+      if (error instanceof IdempotentReplay) {
+        return this.replay(
+          error.resourceId,
+          error.requestHash,
+          requestHash,
+          options,
+        );
+      }
+      throw error;
+    }
+    this.kickDispatcher();
+    await this.deps.observer.publish({
+      before: { ...resource, updatedAt: '' },
+      after: resource,
+    });
+    return { resource, created: true };
+  }
+
+  private async replay(
+    resourceId: string,
+    earlierHash: string,
+    requestHash: string,
+    options: PlatformCallOptions,
+  ): Promise<CreateResourceResult> {
+    if (earlierHash !== requestHash) {
+      throw new ConflictError(
+        'Idempotency-Key: was already used for a different request',
+      );
+    }
+    return {
+      resource: await this.getResource(resourceId, options),
+      created: false,
+    };
+  }
+
+  /** Validates a create request; every error names the field. */
+  private async validateCreate(
+    request: CreateResourceRequest,
+    credentials: BackstageCredentials,
+  ): Promise<{ capability: Capability; resource: PlatformResource }> {
+    if (typeof request !== 'object' || request === null) {
+      throw new InputError('The request body must be a JSON object');
+    }
+    const problems: string[] = [];
+    const nameProblem = dnsLabelProblem(request.name);
+    if (nameProblem) problems.push(`name: ${nameProblem}`);
+    const envProblem = dnsLabelProblem(request.environment);
+    if (envProblem) problems.push(`environment: ${envProblem}`);
+    const ownerProblem = entityRefProblem(request.owner, 'group');
+    if (ownerProblem) problems.push(`owner: ${ownerProblem}`);
+    if (request.component !== undefined && request.component !== null) {
+      const componentProblem = entityRefProblem(request.component, 'component');
+      if (componentProblem) problems.push(`component: ${componentProblem}`);
+    }
+    if (typeof request.capabilityRef !== 'string' || !request.capabilityRef) {
+      problems.push('capabilityRef: is required');
+    }
+    if (problems.length) throw new InputError(problems.join('; '));
+
+    let capability: Capability;
+    try {
+      capability = await this.deps.capabilities.get(request.capabilityRef);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new InputError(
+          `capabilityRef: no capability ${request.capabilityRef}`,
+        );
+      }
+      throw error;
+    }
+    const spec = this.validator.validate(capability, request.spec);
+    const now = nowIso();
+    return {
+      capability,
+      resource: {
+        id: randomUUID(),
+        capabilityRef: capability.ref,
+        name: request.name,
+        environment: request.environment,
+        owner: normalizeEntityRef(request.owner, 'group'),
+        requestedBy: principalOf(credentials),
+        component: request.component
+          ? normalizeEntityRef(request.component, 'component')
+          : undefined,
+        spec,
+        generation: 1,
+        observedGeneration: 0,
+        status: { phase: 'Pending', conditions: [] },
+        outputs: {},
+        createdAt: now,
+        updatedAt: now,
+      },
+    };
+  }
+
+  async updateResource(
+    id: string,
+    request: UpdateResourceRequest,
+    options: PlatformCallOptions & AuditContext,
+  ): Promise<PlatformResource> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId: 'resource-update',
+      severityLevel: 'medium',
+      request: options.request,
+      meta: { actor: principalOf(options.credentials), resourceId: id },
+    });
+    try {
+      if (!Number.isInteger(request?.generation)) {
+        throw new InputError(
+          'generation: is required, the generation your change is based on',
+        );
+      }
+      const resource = await this.getResource(id, options);
+      await this.requireChange(
+        platformResourceUpdatePermission,
+        resource,
+        options,
+        'update',
+      );
+      const capability = await this.deps.capabilities.get(
+        resource.capabilityRef,
+      );
+      const spec = this.validator.validate(capability, request.spec);
+      const updated = await this.deps.store.updateSpec(
+        id,
+        request.generation,
+        spec,
+        principalOf(options.credentials),
+      );
+      this.kickDispatcher();
+      await this.deps.observer.publish({ before: resource, after: updated });
+      await auditEvent.success({ meta: { generation: updated.generation } });
+      return updated;
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  async deleteResource(
+    id: string,
+    options: PlatformCallOptions & AuditContext,
+  ): Promise<PlatformResource> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId: 'resource-delete',
+      severityLevel: 'high',
+      request: options.request,
+      meta: { actor: principalOf(options.credentials), resourceId: id },
+    });
+    try {
+      const resource = await this.getResource(id, options);
+      await this.requireChange(
+        platformResourceDeletePermission,
+        resource,
+        options,
+        'delete',
+      );
+      const deleted = await this.deps.store.requestDelete(
+        id,
+        principalOf(options.credentials),
+      );
+      this.kickDispatcher();
+      await this.deps.observer.publish({ before: resource, after: deleted });
+      await auditEvent.success();
+      return deleted;
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  async getResourceHistory(
+    id: string,
+    options: PlatformCallOptions,
+  ): Promise<ResourceEvent[]> {
+    await this.getResource(id, options);
+    return this.deps.store.listEvents(id);
+  }
+
+  async getResourceLogs(
+    id: string,
+    options: PlatformCallOptions,
+  ): Promise<PipelineLog[]> {
+    const resource = await this.getResource(id, options);
+    const engine = this.deps.engines.get(resource.capabilityRef.split(':')[0]);
+    if (!engine.getLogs) return [];
+    return engine.getLogs({ resourceId: id, engineRef: resource.engineRef });
+  }
+
+  // ---- fleet and rollouts
+
+  async getFleetSummary(options: PlatformCallOptions): Promise<FleetSummary> {
+    const filter = await this.readFilter(options);
+    if (filter === false) return { items: [] };
+    return { items: await this.deps.store.fleetCounts(filter) };
+  }
+
+  async createRollout(
+    request: CreateRolloutRequest,
+    options: PlatformCallOptions & AuditContext,
+  ): Promise<Rollout> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId: 'rollout-create',
+      severityLevel: 'high',
+      request: options.request,
+      meta: {
+        actor: principalOf(options.credentials),
+        capabilityRef: String(request?.capabilityRef ?? ''),
+        targetVersion: String(request?.targetVersion ?? ''),
+      },
+    });
+    try {
+      await this.requireBasic(platformRolloutCreatePermission, options);
+      const rollout = await this.planRollout(request, options.credentials);
+      await auditEvent.success({ meta: { rolloutId: rollout.id } });
+      void this.deps.rollouts.tick();
+      return rollout;
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  private async planRollout(
+    request: CreateRolloutRequest,
+    credentials: BackstageCredentials,
+  ): Promise<Rollout> {
+    if (typeof request?.capabilityRef !== 'string') {
+      throw new InputError('capabilityRef: is required');
+    }
+    if (typeof request.targetVersion !== 'string' || !request.targetVersion) {
+      throw new InputError('targetVersion: is required');
+    }
+    const waveSize = request.waveSize ?? 5;
+    if (
+      !Number.isInteger(waveSize) ||
+      waveSize < 1 ||
+      waveSize > MAX_WAVE_SIZE
+    ) {
+      throw new InputError(
+        `waveSize: must be an integer from 1 to ${MAX_WAVE_SIZE}`,
+      );
+    }
+    const pauseSeconds = request.pauseSeconds ?? 0;
+    if (
+      !Number.isInteger(pauseSeconds) ||
+      pauseSeconds < 0 ||
+      pauseSeconds > MAX_PAUSE_SECONDS
+    ) {
+      throw new InputError(
+        `pauseSeconds: must be an integer from 0 to ${MAX_PAUSE_SECONDS}`,
+      );
+    }
+    for (const env of request.environments ?? []) {
+      const problem = dnsLabelProblem(env);
+      if (problem) throw new InputError(`environments: '${env}' ${problem}`);
+    }
+    let capability: Capability;
+    try {
+      capability = await this.deps.capabilities.get(request.capabilityRef);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new InputError(
+          `capabilityRef: no capability ${request.capabilityRef}`,
+        );
+      }
+      throw error;
+    }
+    if (!capability.versions.includes(request.targetVersion)) {
+      throw new InputError(
+        `targetVersion: ${capability.ref} has no version ${
+          request.targetVersion
+        } (known: ${capability.versions.join(', ')})`,
+      );
+    }
+    const engine = this.deps.engines.get(capability.engine);
+    if (!engine.upgrade) {
+      throw new InputError(
+        `capabilityRef: engine ${engine.id} cannot upgrade instances, so ${capability.ref} cannot be rolled out`,
+      );
+    }
+    const running = await this.deps.store.listRollouts({
+      capabilityRef: capability.ref,
+      status: ['Running', 'Paused'],
+    });
+    if (running.length) {
+      throw new ConflictError(
+        `Rollout ${running[0].id} of ${
+          capability.ref
+        } is still ${running[0].status.toLocaleLowerCase(
+          'en-US',
+        )}; finish or cancel it first`,
+      );
+    }
+    const resources = (
+      await this.deps.store.resourcesOfCapability(
+        capability.ref,
+        request.environments,
+      )
+    ).filter(r => r.applied_version !== request.targetVersion);
+    // Production last: earlier waves prove the version elsewhere first.
+    resources.sort((a, b) => {
+      const ap = a.environment === PRODUCTION_ENVIRONMENT ? 1 : 0;
+      const bp = b.environment === PRODUCTION_ENVIRONMENT ? 1 : 0;
+      return (
+        ap - bp ||
+        a.environment.localeCompare(b.environment) ||
+        a.name.localeCompare(b.name)
+      );
+    });
+    return this.deps.store.createRollout({
+      id: randomUUID(),
+      capabilityRef: capability.ref,
+      targetVersion: request.targetVersion,
+      waveSize,
+      pauseSeconds,
+      createdBy: principalOf(credentials),
+      items: resources.map((r, index) => ({
+        resourceId: r.id,
+        wave: Math.floor(index / waveSize),
+        fromVersion: r.applied_version ?? undefined,
+      })),
+    });
+  }
+
+  async getRollout(id: string, options: PlatformCallOptions): Promise<Rollout> {
+    await this.requireBasic(platformCapabilityReadPermission, options);
+    const rollout = await this.deps.store.getRollout(id);
+    if (!rollout) throw new NotFoundError(`No rollout ${id}`);
+    return rollout;
+  }
+
+  async listRollouts(
+    filter: { capabilityRef?: string },
+    options: PlatformCallOptions,
+  ): Promise<Rollout[]> {
+    await this.requireBasic(platformCapabilityReadPermission, options);
+    const rows = await this.deps.store.listRollouts(filter);
+    const rollouts = await Promise.all(
+      rows.map(r => this.deps.store.getRollout(r.id)),
+    );
+    return rollouts.filter((r): r is Rollout => Boolean(r));
+  }
+
+  async pauseRollout(id: string, options: PlatformCallOptions & AuditContext) {
+    return this.changeRollout(id, 'pause', options);
+  }
+
+  async resumeRollout(id: string, options: PlatformCallOptions & AuditContext) {
+    return this.changeRollout(id, 'resume', options);
+  }
+
+  private async changeRollout(
+    id: string,
+    action: 'pause' | 'resume',
+    options: PlatformCallOptions & AuditContext,
+  ): Promise<Rollout> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId: `rollout-${action}`,
+      severityLevel: 'medium',
+      request: options.request,
+      meta: { actor: principalOf(options.credentials), rolloutId: id },
+    });
+    try {
+      await this.requireBasic(platformRolloutCreatePermission, options);
+      const rollout = await this.deps.store.getRollout(id);
+      if (!rollout) throw new NotFoundError(`No rollout ${id}`);
+      const ok =
+        action === 'pause'
+          ? await this.deps.store.updateRollout(
+              id,
+              { status: ['Running'] },
+              {
+                status: 'Paused',
+                message: `Paused by ${principalOf(options.credentials)}`,
+              },
+            )
+          : await this.deps.store.updateRollout(
+              id,
+              { status: ['Paused'] },
+              rollout.currentWave >= rollout.waveCount
+                ? { status: 'Completed', message: 'No waves left' }
+                : { status: 'Running', message: null, next_wave_at: nowIso() },
+            );
+      if (!ok) {
+        throw new ConflictError(
+          `Rollout ${id} is ${rollout.status}; only a ${
+            action === 'pause' ? 'running' : 'paused'
+          } rollout can be ${action}d`,
+        );
+      }
+      await auditEvent.success();
+      if (action === 'resume') void this.deps.rollouts.tick();
+      return (await this.deps.store.getRollout(id))!;
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  subscribe(listener: (signal: ResourceSignal) => void): () => void {
+    return this.deps.observer.subscribe(listener);
+  }
+
+  // ---- helpers
+
+  /** Starts a dispatch pass now instead of waiting for the scheduled one. */
+  private kickDispatcher() {
+    this.deps.dispatcher
+      .dispatchDue()
+      .catch(error =>
+        this.deps.logger.warn(
+          `Immediate dispatch failed, the scheduled one will retry: ${error}`,
+        ),
+      );
+  }
+
+  private async requireBasic(
+    permission: typeof platformCapabilityReadPermission,
+    options: PlatformCallOptions,
+  ) {
+    const [decision] = await this.deps.permissions.authorize([{ permission }], {
+      credentials: options.credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Missing permission ${permission.name}`);
+    }
+  }
+
+  /** Evaluates a resource permission against one (possibly draft) resource. */
+  private async allowed(
+    permission: ResourcePermission<typeof PLATFORM_RESOURCE_TYPE>,
+    resource: PlatformResource,
+    options: PlatformCallOptions,
+  ): Promise<boolean> {
+    const [decision] = await this.deps.permissions.authorizeConditional(
+      [{ permission }],
+      { credentials: options.credentials },
+    );
+    return this.authorizeConditions(decision, resource);
+  }
+
+  private async requireChange(
+    permission: ResourcePermission<typeof PLATFORM_RESOURCE_TYPE>,
+    resource: PlatformResource,
+    options: PlatformCallOptions,
+    verb: 'update' | 'delete',
+  ) {
+    if (!(await this.allowed(permission, resource, options))) {
+      throw new NotAllowedError(
+        `You may not ${verb} resource ${resource.name}`,
+      );
+    }
+    if (
+      resource.environment === PRODUCTION_ENVIRONMENT &&
+      !(await this.allowed(
+        platformProductionChangePermission,
+        resource,
+        options,
+      ))
+    ) {
+      throw new NotAllowedError(
+        `Resource ${resource.name} is in production: to ${verb} it you need the ${platformProductionChangePermission.name} permission`,
+      );
+    }
+  }
+
+  /**
+   * The read filter for lists: undefined when everything may be read, false
+   * when nothing may, or criteria to apply in SQL.
+   */
+  private async readFilter(
+    options: PlatformCallOptions,
+  ): Promise<PermissionCriteria<PlatformResourceFilter> | undefined | false> {
+    const [decision] = await this.deps.permissions.authorizeConditional(
+      [{ permission: platformResourceReadPermission }],
+      { credentials: options.credentials },
+    );
+    if (decision.result === AuthorizeResult.ALLOW) return undefined;
+    if (decision.result === AuthorizeResult.CONDITIONAL) {
+      return this.toFilter(decision.conditions);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,80 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * The permission resource type of platform resources. Rules for it (is owner,
+ * environment is, capability is) are registered by the platform backend.
+ *
+ * @public
+ */
+export const PLATFORM_RESOURCE_TYPE = 'platform-resource';
+
+/** Read the capabilities the platform offers. @public */
+export const platformCapabilityReadPermission = createPermission({
+  name: 'platform.capability.read',
+  attributes: { action: 'read' },
+});
+
+/** Read a platform resource, its history and logs; filters lists. @public */
+export const platformResourceReadPermission = createPermission({
+  name: 'platform.resource.read',
+  attributes: { action: 'read' },
+  resourceType: PLATFORM_RESOURCE_TYPE,
+});
+
+/**
+ * Request a new resource. Conditions are evaluated against the resource as it
+ * would be created (its capability, environment and owner).
+ *
+ * @public
+ */
+export const platformResourceCreatePermission = createPermission({
+  name: 'platform.resource.create',
+  attributes: { action: 'create' },
+  resourceType: PLATFORM_RESOURCE_TYPE,
+});
+
+/** Change a resource's spec. @public */
+export const platformResourceUpdatePermission = createPermission({
+  name: 'platform.resource.update',
+  attributes: { action: 'update' },
+  resourceType: PLATFORM_RESOURCE_TYPE,
+});
+
+/** Delete a resource. @public */
+export const platformResourceDeletePermission = createPermission({
+  name: 'platform.resource.delete',
+  attributes: { action: 'delete' },
+  resourceType: PLATFORM_RESOURCE_TYPE,
+});
+
+/**
+ * The extra grant needed to update or delete a resource in the `production`
+ * environment, on top of the update or delete permission.
+ *
+ * @public
+ */
+export const platformProductionChangePermission = createPermission({
+  name: 'platform.resource.production.change',
+  attributes: { action: 'update' },
+  resourceType: PLATFORM_RESOURCE_TYPE,
+});
+
+/** Start, pause and resume day-2 rollouts. @public */
+export const platformRolloutCreatePermission = createPermission({
+  name: 'platform.rollout.create',
+  attributes: { action: 'create' },
+});
+
+/** Every permission of the platform plugin. @public */
+export const platformPermissions = [
+  platformCapabilityReadPermission,
+  platformResourceReadPermission,
+  platformResourceCreatePermission,
+  platformResourceUpdatePermission,
+  platformResourceDeletePermission,
+  platformProductionChangePermission,
+  platformRolloutCreatePermission,
+];
+
+/** The environment whose destructive changes need an explicit grant. @public */
+export const PRODUCTION_ENVIRONMENT = 'production';
