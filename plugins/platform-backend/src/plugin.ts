@@ -107,9 +107,6 @@ export const platformPlugin = createBackendPlugin({
           auditor: deps.auditor,
           logger,
         });
-        if (deps.platformService instanceof PlatformServiceBridge) {
-          deps.platformService.attach(service);
-        }
 
         logger.info(
           `Platform engines: ${
@@ -121,6 +118,11 @@ export const platformPlugin = createBackendPlugin({
         );
         await capabilities.refresh();
         observer.start();
+        // Other plugins reach the service once it can answer them.
+        if (deps.platformService instanceof PlatformServiceBridge) {
+          deps.platformService.attach(service);
+        }
+
         deps.lifecycle.addShutdownHook(() => observer.stop());
 
         const seconds = (key: string, fallback: number) =>
