@@ -1,3 +1,4 @@
+import { permissionModuleTrellisPolicy } from './permissions/module';
 import { createBackend } from '@backstage/backend-defaults';
 
 const backend = createBackend();
@@ -32,10 +33,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Trellis's default policy: everyone reads, owners manage their resources,
+// production changes and rollouts need the platform team.
+backend.add(permissionModuleTrellisPolicy);
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));

@@ -1,0 +1,97 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  platformCapabilityReadPermission,
+  platformProductionChangePermission,
+  platformResourceCreatePermission,
+  platformResourceDeletePermission,
+  platformResourceReadPermission,
+  platformRolloutCreatePermission,
+} from '@trellis/backstage-plugin-platform-common';
+import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
+import { TrellisPermissionPolicy } from './TrellisPermissionPolicy';
+
+const memberships: Record<string, string[]> = {
+  'user:default/dev': ['user:default/dev', 'group:default/team-a'],
+  'user:default/ada': ['user:default/ada', 'group:default/platform-team'],
+};
+
+const policy = new TrellisPermissionPolicy({
+  userInfo: mockServices.userInfo.mock({
+    getUserInfo: async credentials => {
+      const ref = (credentials.principal as { userEntityRef: string })
+        .userEntityRef;
+      return { userEntityRef: ref, ownershipEntityRefs: memberships[ref] };
+    },
+  }),
+  adminRefs: ['group:default/platform-team'],
+});
+
+const as = (ref: string) => ({
+  credentials: mockCredentials.user(ref),
+  info: { userEntityRef: ref, ownershipEntityRefs: memberships[ref] },
+});
+
+describe('TrellisPermissionPolicy', () => {
+  it('lets everyone read the platform', async () => {
+    for (const permission of [
+      platformCapabilityReadPermission,
+      platformResourceReadPermission,
+    ]) {
+      expect(
+        await policy.handle({ permission }, as('user:default/dev')),
+      ).toEqual({ result: AuthorizeResult.ALLOW });
+    }
+  });
+
+  it('lets developers manage what their groups own', async () => {
+    for (const permission of [
+      platformResourceCreatePermission,
+      platformResourceDeletePermission,
+    ]) {
+      expect(
+        await policy.handle({ permission }, as('user:default/dev')),
+      ).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'platform',
+        resourceType: 'platform-resource',
+        conditions: {
+          rule: 'IS_RESOURCE_OWNER',
+          resourceType: 'platform-resource',
+          params: { claims: ['user:default/dev', 'group:default/team-a'] },
+        },
+      });
+    }
+  });
+
+  it('keeps production changes and rollouts for platform administrators', async () => {
+    for (const permission of [
+      platformProductionChangePermission,
+      platformRolloutCreatePermission,
+    ]) {
+      expect(
+        (await policy.handle({ permission }, as('user:default/dev'))).result,
+      ).toBe(AuthorizeResult.DENY);
+      expect(
+        (await policy.handle({ permission }, as('user:default/ada'))).result,
+      ).toBe(AuthorizeResult.ALLOW);
+    }
+    expect(
+      (
+        await policy.handle(
+          { permission: platformResourceDeletePermission },
+          as('user:default/ada'),
+        )
+      ).result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('allows the permissions of other plugins', async () => {
+    expect(
+      await policy.handle(
+        { permission: catalogEntityDeletePermission },
+        as('user:default/dev'),
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+  });
+});

@@ -1,0 +1,78 @@
+import { UserInfoService } from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  isResourcePermission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import {
+  PLATFORM_RESOURCE_TYPE,
+  platformProductionChangePermission,
+  platformRolloutCreatePermission,
+} from '@trellis/backstage-plugin-platform-common';
+import {
+  createPlatformResourceConditionalDecision,
+  platformResourceConditions,
+} from '@trellis/backstage-plugin-platform-node';
+
+const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
+const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
+
+/**
+ * Trellis's default policy: everyone reads the platform; developers manage the
+ * resources their groups own; production changes and rollouts are for the
+ * platform administrators' groups. Permissions of other plugins are allowed,
+ * as Backstage's allow-all policy would.
+ */
+export class TrellisPermissionPolicy implements PermissionPolicy {
+  constructor(
+    private readonly options: {
+      userInfo: UserInfoService;
+      /** Entity refs whose members administer the platform. */
+      adminRefs: string[];
+    },
+  ) {}
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    const { permission } = request;
+    if (!permission.name.startsWith('platform.')) {
+      return ALLOW;
+    }
+    if (permission.attributes.action === 'read') {
+      return ALLOW;
+    }
+    if (!user) {
+      return DENY;
+    }
+    const { ownershipEntityRefs } = await this.options.userInfo.getUserInfo(
+      user.credentials,
+    );
+    const claims = ownershipEntityRefs.map(ref =>
+      ref.toLocaleLowerCase('en-US'),
+    );
+    const admin = claims.some(ref => this.options.adminRefs.includes(ref));
+
+    if (
+      permission.name === platformRolloutCreatePermission.name ||
+      permission.name === platformProductionChangePermission.name
+    ) {
+      return admin ? ALLOW : DENY;
+    }
+    if (isResourcePermission(permission, PLATFORM_RESOURCE_TYPE)) {
+      return admin
+        ? ALLOW
+        : createPlatformResourceConditionalDecision(
+            permission,
+            platformResourceConditions.isResourceOwner({ claims }),
+          );
+    }
+    return DENY;
+  }
+}
