@@ -9,3 +9,4 @@ export * from './phases';
 export * from './types';
 export * from './permissions';
 export * from './refs';
+export * from './client';
