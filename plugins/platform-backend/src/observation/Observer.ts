@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   entitySignalChannel,
   EngineObjectRef,
+  PlatformResource,
   resourceSignalChannel,
   ResourceSignal,
 } from '@trellis/backstage-plugin-platform-common';
@@ -137,8 +138,13 @@ export class Observer {
     }
   }
 
-  /** Publishes a stored change when something a viewer sees changed. */
-  async publish({ before, after }: ObservationResult): Promise<void> {
+  /** Publishes a stored change. */
+  async publish({ after }: ObservationResult): Promise<void> {
+    await this.announce(after);
+  }
+
+  /** Tells subscribers and browsers that a resource changed. */
+  async announce(after: PlatformResource): Promise<void> {
     const signal: ResourceSignal = {
       resourceId: after.id,
       phase: after.status.phase,
@@ -154,7 +160,6 @@ export class Observer {
       }
     }
     if (!this.signals) return;
-    if (before.updatedAt === after.updatedAt) return;
     const message = { ...signal };
     try {
       await this.signals.publish({

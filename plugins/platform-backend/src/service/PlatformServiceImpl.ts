@@ -310,10 +310,7 @@ export class PlatformServiceImpl implements PlatformService {
       throw error;
     }
     this.kickDispatcher();
-    await this.deps.observer.publish({
-      before: { ...resource, updatedAt: '' },
-      after: resource,
-    });
+    await this.deps.observer.announce(resource);
     return { resource, created: true };
   }
 
@@ -429,7 +426,7 @@ export class PlatformServiceImpl implements PlatformService {
         principalOf(options.credentials),
       );
       this.kickDispatcher();
-      await this.deps.observer.publish({ before: resource, after: updated });
+      await this.deps.observer.announce(updated);
       await auditEvent.success({ meta: { generation: updated.generation } });
       return updated;
     } catch (error) {
@@ -461,7 +458,7 @@ export class PlatformServiceImpl implements PlatformService {
         principalOf(options.credentials),
       );
       this.kickDispatcher();
-      await this.deps.observer.publish({ before: resource, after: deleted });
+      await this.deps.observer.announce(deleted);
       await auditEvent.success();
       return deleted;
     } catch (error) {
