@@ -690,6 +690,37 @@ describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
     );
   });
 
+  it('records the changes of one resource in the order the engine sent them', async () => {
+    const { server, engine } = await start();
+    const created = await request(server)
+      .post('/api/platform/resources')
+      .set(as(ALICE))
+      .send(request1);
+    const id = created.body.id;
+    await eventually(() => engine.applyCount(id) === 1, 'apply');
+    // A burst of pushes, sent synchronously: the last one must win.
+    engine.report(id, { phase: 'Provisioning' });
+    engine.report(id, { phase: 'Ready', observedGeneration: 1 });
+    engine.report(id, { phase: 'Failed', message: 'disk full' });
+    const history = await eventually(async () => {
+      const res = await request(server)
+        .get(`/api/platform/resources/${id}/history`)
+        .set(as(ALICE));
+      const phases = res.body.items
+        .filter((e: any) => e.type === 'phase-changed')
+        .map((e: any) => e.toPhase);
+      return phases.length === 3 ? phases : undefined;
+    }, 'three transitions');
+    expect(history).toEqual(['Provisioning', 'Ready', 'Failed']);
+    const res = await request(server)
+      .get(`/api/platform/resources/${id}`)
+      .set(as(ALICE));
+    expect(res.body.status).toMatchObject({
+      phase: 'Failed',
+      message: 'disk full',
+    });
+  });
+
   it('heals a change the watch missed with the periodic resync', async () => {
     const { server, engine, runTask } = await start();
     const created = await request(server)

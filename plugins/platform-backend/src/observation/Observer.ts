@@ -25,6 +25,8 @@ type Listener = (signal: ResourceSignal) => void;
  */
 export class Observer {
   private readonly listeners = new Set<Listener>();
+  /** Changes of one resource are recorded in the order the engine sent them. */
+  private readonly queues = new Map<string, Promise<void>>();
   private readonly unsubscribes: Array<() => void> = [];
 
   constructor(
@@ -39,15 +41,30 @@ export class Observer {
   start() {
     for (const engine of this.engines.list()) {
       this.unsubscribes.push(
-        engine.watch(change => {
-          this.handle(engine, change).catch(error =>
-            this.logger.error(
-              `Failed to record a change from engine ${engine.id}: ${error}`,
-            ),
-          );
-        }),
+        engine.watch(change => this.enqueue(engine, change)),
       );
     }
+  }
+
+  private enqueue(engine: PlatformEngine, change: EngineChange) {
+    const key =
+      change.type === 'observed'
+        ? change.state.resourceId
+        : change.type === 'deleted'
+        ? change.resource.resourceId
+        : `capabilities:${engine.id}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.handle(engine, change))
+      .catch(error =>
+        this.logger.error(
+          `Failed to record a change from engine ${engine.id}: ${error}`,
+        ),
+      )
+      .finally(() => {
+        if (this.queues.get(key) === next) this.queues.delete(key);
+      });
+    this.queues.set(key, next);
   }
 
   stop() {
