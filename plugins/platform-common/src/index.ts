@@ -9,4 +9,5 @@ export * from './phases';
 export * from './types';
 export * from './permissions';
 export * from './refs';
+export * from './entities';
 export * from './client';
