@@ -392,16 +392,41 @@ describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.message).toMatch(/spec\.size/);
 
-    // The engine catching up on generation 2 makes it Ready again.
-    engine.report(id, { phase: 'Ready', observedGeneration: 2 });
+    // A failed resource goes Updating on a spec change: a fix is on its way.
+    engine.report(id, {
+      phase: 'Failed',
+      message: 'out of disk',
+      observedGeneration: 2,
+    });
+    await eventually(async () => {
+      const res = await request(server)
+        .get(`/api/platform/resources/${id}`)
+        .set(as(ALICE));
+      return res.body.status.phase === 'Failed';
+    }, 'Failed');
+    const retry = await request(server)
+      .patch(`/api/platform/resources/${id}`)
+      .set(as(ALICE))
+      .send({ spec: { size: 'large', replicas: 2 }, generation: 2 });
+    expect(retry.body).toMatchObject({
+      generation: 3,
+      status: { phase: 'Updating' },
+    });
+
+    // The engine catching up on generation 3 makes it Ready again.
+    engine.report(id, {
+      phase: 'Ready',
+      observedGeneration: 3,
+      message: undefined,
+    });
     await eventually(async () => {
       const res = await request(server)
         .get(`/api/platform/resources/${id}`)
         .set(as(ALICE));
       return (
-        res.body.status.phase === 'Ready' && res.body.observedGeneration === 2
+        res.body.status.phase === 'Ready' && res.body.observedGeneration === 3
       );
-    }, 'Ready at generation 2');
+    }, 'Ready at generation 3');
   });
 
   it('deletes through the engine and keeps the history', async () => {

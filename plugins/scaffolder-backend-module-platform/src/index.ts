@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { scaffolderModulePlatform as default } from './module';
+export * from './actions';

@@ -1,13 +1,11 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { platformServiceRef } from '@trellis/backstage-plugin-platform-node';
+import { createPlatformActions } from './actions';
 
 /**
- * Scaffolder actions that delegate to the Trellis platform API.
- *
- * This package is a skeleton so far: it installs into the scaffolder but
- * registers no `platform:*` actions yet.
+ * Adds the `platform:*` actions to the scaffolder. They call the platform
+ * plugin in-process as the user who started the task.
  *
  * @public
  */
@@ -16,9 +14,12 @@ export const scaffolderModulePlatform = createBackendModule({
   moduleId: 'platform',
   register({ registerInit }) {
     registerInit({
-      deps: { logger: coreServices.logger },
-      async init({ logger }) {
-        logger.info('The platform scaffolder module registers no actions yet');
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        platform: platformServiceRef,
+      },
+      async init({ scaffolder, platform }) {
+        scaffolder.addActions(...createPlatformActions(platform));
       },
     });
   },

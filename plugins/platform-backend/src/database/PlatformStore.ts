@@ -400,10 +400,16 @@ export class PlatformStore {
       }
       const now = nowIso();
       const generation = Number(row.generation) + 1;
-      const phase: ResourcePhase =
-        row.phase === 'Ready' || row.phase === 'Degraded'
-          ? 'Updating'
-          : row.phase;
+      // A settled resource (a failed one too) now waits for the engine to
+      // reconcile the new generation; one still being created, or paused,
+      // keeps its phase.
+      const phase: ResourcePhase = [
+        'Pending',
+        'Provisioning',
+        'Paused',
+      ].includes(row.phase)
+        ? row.phase
+        : 'Updating';
       const updated = await tx('platform_resources')
         .where({ id, generation: expectedGeneration })
         .update({

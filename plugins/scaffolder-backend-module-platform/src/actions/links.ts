@@ -1,0 +1,4 @@
+/** The portal page of a platform resource, relative to the app's base URL. */
+export function resourceLink(id: string): string {
+  return `/platform/resources/${encodeURIComponent(id)}`;
+}
