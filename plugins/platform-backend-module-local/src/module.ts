@@ -2,12 +2,15 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { platformEnginesExtensionPoint } from '@trellis/backstage-plugin-platform-node';
+import { readLocalEngineConfig } from './config';
+import { LocalEngine } from './engine/LocalEngine';
 
 /**
- * The embedded local engine for the platform plugin.
- *
- * This package is a skeleton so far: it installs into the platform plugin but
- * registers no engine yet, so the platform API does not list it.
+ * The embedded local engine for the platform plugin: capabilities are
+ * Kratix Promise files whose pipelines run as local processes, with a Git
+ * repository on disk as the state store. It needs nothing installed, the
+ * way SQLite is Backstage's embedded database.
  *
  * @public
  */
@@ -16,9 +19,36 @@ export const platformModuleLocal = createBackendModule({
   moduleId: 'local-engine',
   register(reg) {
     reg.registerInit({
-      deps: { logger: coreServices.logger },
-      async init({ logger }) {
-        logger.info('The embedded local engine registers no engine yet');
+      deps: {
+        engines: platformEnginesExtensionPoint,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
+      },
+      async init({ engines, config, logger, lifecycle, scheduler }) {
+        const options = readLocalEngineConfig(config);
+        const engine = await LocalEngine.create({ ...options, logger });
+        engines.addEngine(engine);
+        logger.info(
+          `Local engine: capabilities from ${options.capabilitiesDir}, state in ${options.stateDir}`,
+        );
+
+        // Reconciling starts once the platform plugin is up and watching,
+        // so it sees every change from the first one.
+        lifecycle.addStartupHook(() => engine.start());
+        lifecycle.addShutdownHook(() => engine.stop());
+
+        // Capability files are watched; this resync catches what a watcher
+        // can miss (network file systems, editors that swap folders).
+        await scheduler.scheduleTask({
+          id: 'platform-local-engine-capabilities-resync',
+          frequency: { minutes: 1 },
+          timeout: { seconds: 30 },
+          initialDelay: { minutes: 1 },
+          scope: 'local',
+          fn: () => engine.refreshCapabilities(),
+        });
       },
     });
   },
