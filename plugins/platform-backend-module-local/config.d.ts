@@ -20,6 +20,16 @@ export interface Config {
          * repository root.
          */
         stateDir?: string;
+        /**
+         * Serve the bare repositories that capabilities create (read-only,
+         * unauthenticated) under /api/platform/local-git, so that
+         * catalog:register can read their catalog-info.yaml. For laptops and
+         * demos; steps get the base URL as TRELLIS_GIT_HTTP_URL.
+         */
+        gitHttp?: {
+          /** Default false. */
+          enabled?: boolean;
+        };
         /** Pipelines that may run at the same time. Default 4. */
         concurrency?: number;
         /** Seconds a step may run before it is stopped and fails. Default 300. */

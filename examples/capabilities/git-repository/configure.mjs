@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { stringify } from 'yaml';
 import {
   capabilityDataDir,
   fail,
@@ -78,6 +79,29 @@ if (
       join(work, 'index.js'),
       `console.log('Hello from ${metadata.name}');\n`,
     );
+    // The component this repository belongs to, ready for catalog:register.
+    const annotations = metadata.annotations ?? {};
+    const componentName = String(
+      annotations['trellis.dev/component'] ?? metadata.name,
+    ).replace(/^.*\//, '');
+    writeFileSync(
+      join(work, 'catalog-info.yaml'),
+      stringify({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: componentName,
+          ...(spec.description ? { description: spec.description } : {}),
+          tags: ['nodejs'],
+        },
+        spec: {
+          type: 'service',
+          lifecycle: 'experimental',
+          owner:
+            annotations['trellis.dev/owner'] ?? 'group:default/platform-team',
+        },
+      }),
+    );
   }
   git('-C', work, 'add', '--all');
   git(
@@ -146,9 +170,19 @@ writeOutput('repository.yaml', {
     branchProtection: protect,
   },
 });
+// When the backend serves the engine's repositories, files are readable over
+// HTTP: the catalog-info.yaml of a service starter can be registered.
+const httpBase = process.env.TRELLIS_GIT_HTTP_URL;
+const rawUrl = path =>
+  `${httpBase}/git-repository/${metadata.namespace}/${metadata.name}/raw/${branch}/${path}`;
+
 writeStatus({
   message: `Repository ready: git clone ${cloneUrl}`,
   cloneUrl,
   defaultBranch: branch,
   branchProtection: protect,
+  ...(httpBase ? { readmeUrl: rawUrl('README.md') } : {}),
+  ...(httpBase && template === 'node-service'
+    ? { catalogInfoUrl: rawUrl('catalog-info.yaml') }
+    : {}),
 });

@@ -5,6 +5,7 @@ import {
 import { platformEnginesExtensionPoint } from '@trellis/backstage-plugin-platform-node';
 import { readLocalEngineConfig } from './config';
 import { LocalEngine } from './engine/LocalEngine';
+import { createGitHttpRouter } from './git/GitHttpRouter';
 
 /**
  * The embedded local engine for the platform plugin: capabilities are
@@ -25,10 +26,37 @@ export const platformModuleLocal = createBackendModule({
         logger: coreServices.logger,
         lifecycle: coreServices.lifecycle,
         scheduler: coreServices.scheduler,
+        httpRouter: coreServices.httpRouter,
       },
-      async init({ engines, config, logger, lifecycle, scheduler }) {
+      async init({
+        engines,
+        config,
+        logger,
+        lifecycle,
+        scheduler,
+        httpRouter,
+      }) {
         const options = readLocalEngineConfig(config);
-        const engine = await LocalEngine.create({ ...options, logger });
+        const stepEnv: Record<string, string> = {};
+        if (
+          config.getOptionalBoolean('platform.engines.local.gitHttp.enabled')
+        ) {
+          // Repositories that capabilities create become readable over HTTP
+          // (catalog:register needs a URL); steps learn where.
+          httpRouter.use(createGitHttpRouter({ stateDir: options.stateDir }));
+          httpRouter.addAuthPolicy({
+            path: '/local-git',
+            allow: 'unauthenticated',
+          });
+          stepEnv.TRELLIS_GIT_HTTP_URL = `${config.getString(
+            'backend.baseUrl',
+          )}/api/platform/local-git`;
+        }
+        const engine = await LocalEngine.create({
+          ...options,
+          stepEnv,
+          logger,
+        });
         engines.addEngine(engine);
         logger.info(
           `Local engine: capabilities from ${options.capabilitiesDir}, state in ${options.stateDir}`,

@@ -63,6 +63,11 @@ export interface LocalEngineOptions {
   };
   /** Values steps can reference with `valueFrom.secretKeyRef`. */
   secrets?: Record<string, Record<string, string>>;
+  /**
+   * Non-secret variables every pipeline step gets, such as
+   * `TRELLIS_GIT_HTTP_URL` when the backend serves the engine's repositories.
+   */
+  stepEnv?: Record<string, string>;
   /** Watch the capabilities folder for changes. Default true. */
   watchCapabilities?: boolean;
 }
@@ -116,6 +121,7 @@ export class LocalEngine implements PlatformEngine {
     this.git = new GitStateStore(this.store.gitDir);
     const secrets = options.secrets ?? {};
     this.runner = new PipelineRunner({
+      sharedEnv: options.stepEnv,
       stepTimeoutMs: (options.stepTimeoutSeconds ?? 300) * 1000,
       maxLogCharacters: options.maxLogBytes ?? 64 * 1024,
       secrets: (secret, key) =>

@@ -30,6 +30,8 @@ export interface PipelineRunnerOptions {
   /** Per step; longer output keeps its beginning and end. */
   maxLogCharacters: number;
   secrets: SecretLookup;
+  /** Non-secret variables every step gets, e.g. where the backend serves repositories. */
+  sharedEnv?: Record<string, string>;
 }
 
 /** Receives the logs of the steps as they start and end. */
@@ -189,6 +191,7 @@ export class PipelineRunner {
           folders: paths.folders,
           dataDir: request.dataDir,
           runId: request.runId,
+          sharedEnv: this.options.sharedEnv,
         },
         step.env,
         this.options.secrets,

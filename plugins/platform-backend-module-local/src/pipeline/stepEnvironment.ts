@@ -21,6 +21,8 @@ export interface StepContext {
   folders: PipelineFolders;
   dataDir: string;
   runId: string;
+  /** Engine-wide, non-secret variables (see LocalEngineOptions.stepEnv). */
+  sharedEnv?: Record<string, string>;
 }
 
 export type SecretLookup = (secret: string, key: string) => string | undefined;
@@ -44,6 +46,8 @@ export function stepEnvironment(
     HOME: folders.home,
     TMPDIR: folders.tmp,
     LANG: process.env.LANG ?? 'C.UTF-8',
+    // First, so that none of them can replace the contract's variables.
+    ...context.sharedEnv,
     // Where a container would find /kratix/input, /kratix/output and
     // /kratix/metadata; scripts fall back to those paths in a container.
     KRATIX_INPUT_DIR: folders.input,
