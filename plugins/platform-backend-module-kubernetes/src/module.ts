@@ -2,12 +2,15 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { platformEnginesExtensionPoint } from '@trellis/backstage-plugin-platform-node';
+import { CONFIG_ROOT, readClusterConfigs } from './config';
+import { KubernetesEngine } from './KubernetesEngine';
 
 /**
- * The Kubernetes engine (Kratix and Crossplane) for the platform plugin.
- *
- * This package is a skeleton so far: it installs into the platform plugin but
- * registers no engine yet, so the platform API does not list it.
+ * The Kubernetes engine (Kratix Promises and Crossplane compositions) for
+ * the platform plugin: one engine per cluster configured under
+ * `platform.engines.kubernetes.clusters`, with the cluster's name as engine
+ * id.
  *
  * @public
  */
@@ -16,11 +19,43 @@ export const platformModuleKubernetes = createBackendModule({
   moduleId: 'kubernetes-engine',
   register(reg) {
     reg.registerInit({
-      deps: { logger: coreServices.logger },
-      async init({ logger }) {
-        logger.info(
-          'The Kubernetes engine (Kratix and Crossplane) registers no engine yet',
-        );
+      deps: {
+        engines: platformEnginesExtensionPoint,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+      },
+      async init({ engines, config, logger, scheduler, lifecycle }) {
+        const clusters = readClusterConfigs(config);
+        if (clusters.length === 0) {
+          logger.info(
+            `No clusters configured under ${CONFIG_ROOT}; the Kubernetes engine registers no engine`,
+          );
+          return;
+        }
+        for (const cluster of clusters) {
+          const engine = KubernetesEngine.fromConfig(
+            cluster,
+            logger.child({ cluster: cluster.name }),
+          );
+          engines.addEngine(engine);
+          // Local scope: every replica keeps its own watches, so each resyncs its own.
+          await scheduler.scheduleTask({
+            id: `kubernetes-engine-resync-${cluster.name}`,
+            scope: 'local',
+            frequency: { seconds: cluster.resyncSeconds },
+            initialDelay: { seconds: cluster.resyncSeconds },
+            timeout: { minutes: 5 },
+            fn: () => engine.resync(),
+          });
+          lifecycle.addShutdownHook(() => engine.close());
+          logger.info(
+            `Kubernetes engine '${cluster.name}' registered (Kratix ${
+              cluster.kratix ? 'on' : 'off'
+            }, Crossplane ${cluster.crossplane ? 'on' : 'off'})`,
+          );
+        }
       },
     });
   },

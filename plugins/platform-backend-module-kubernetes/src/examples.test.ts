@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { FakeKubeApiServer } from './__testUtils__/FakeKubeApiServer';
+import { createTestEngine, promiseApiType } from './__testUtils__/testCluster';
+import { KubeObject } from './cluster/types';
+import { XRD_TYPES } from './crossplane/CrossplaneAdapter';
+import { PROMISE_TYPE } from './kratix/KratixAdapter';
+
+// The examples users apply to their clusters (examples/capabilities/kubernetes).
+const EXAMPLES = path.resolve(
+  __dirname,
+  '../../../examples/capabilities/kubernetes',
+);
+
+function load(file: string): KubeObject[] {
+  return parseAllDocuments(
+    fs.readFileSync(path.join(EXAMPLES, file), 'utf8'),
+  ).map(document => document.toJS());
+}
+
+describe('the example capabilities', () => {
+  let server: FakeKubeApiServer;
+
+  beforeEach(async () => {
+    server = await FakeKubeApiServer.start();
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('become capabilities once Kratix and Crossplane have accepted them', async () => {
+    server.addType(PROMISE_TYPE);
+    for (const promise of load('kratix-postgresql-promise.yaml')) {
+      server.put(PROMISE_TYPE, { ...promise, status: { status: 'Available' } });
+      server.addType(promiseApiType(promise));
+    }
+    // Crossplane 2 serves v1 XRDs too, as LegacyCluster XRDs with claims.
+    const xrdType = XRD_TYPES.find(type => type.version === 'v2')!;
+    server.addType(xrdType);
+    for (const file of [
+      'crossplane-mysql-xrd.yaml',
+      'crossplane-valkey-xrd-v2.yaml',
+    ]) {
+      for (const object of load(file).filter(
+        o => o.kind === 'CompositeResourceDefinition',
+      )) {
+        server.put(xrdType, {
+          ...object,
+          status: {
+            conditions: [
+              {
+                type: 'Established',
+                status: 'True',
+                reason: 'WatchingCompositeResource',
+              },
+              {
+                type: 'Offered',
+                status: 'True',
+                reason: 'WatchingCompositeResourceClaim',
+              },
+            ],
+          },
+        });
+      }
+    }
+    const { engine } = createTestEngine(server);
+
+    const capabilities = await engine.listCapabilities();
+
+    expect(
+      capabilities.map(c => [
+        c.name,
+        c.title,
+        c.instanceKind,
+        c.version,
+        c.available,
+      ]),
+    ).toEqual([
+      ['postgresql', 'PostgreSQL database', 'PostgreSQL', 'v1.0.0', true],
+      [
+        'valkeys.cache.trellis.example.com',
+        'Valkey cache',
+        'Valkey',
+        'v1beta1',
+        true,
+      ],
+      [
+        'xmysqls.db.trellis.example.com',
+        'MySQL database',
+        'MySQL',
+        'v1alpha1',
+        true,
+      ],
+    ]);
+    for (const capability of capabilities) {
+      expect(capability.owner).toBe('group:default/platform-team');
+      expect(capability.inputSchema).toMatchObject({
+        type: 'object',
+        properties: expect.any(Object),
+      });
+    }
+  });
+
+  it('come with RBAC that covers the API group of every instance', () => {
+    const rules = load('rbac.yaml')
+      .filter(o => o.kind === 'ClusterRole')
+      .flatMap(
+        role =>
+          (role as any).rules as Array<{
+            apiGroups: string[];
+            verbs: string[];
+          }>,
+      );
+    const groups = [
+      ...load('kratix-postgresql-promise.yaml').map(
+        p => (p.spec!.api as any).spec.group,
+      ),
+      ...load('crossplane-mysql-xrd.yaml').map(x => x.spec!.group),
+      ...load('crossplane-valkey-xrd-v2.yaml')
+        .filter(o => o.kind === 'CompositeResourceDefinition')
+        .map(x => x.spec!.group),
+    ];
+
+    for (const group of groups) {
+      const verbs = rules
+        .filter(r => r.apiGroups.includes(group))
+        .flatMap(r => r.verbs);
+      expect([group, verbs.sort()]).toEqual([
+        group,
+        ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+      ]);
+    }
+  });
+});
