@@ -48,7 +48,7 @@ test('the Platform sidebar item opens the platform page', async ({ page }) => {
     .getByRole('link', { name: 'Platform', exact: true })
     .click();
 
-  await expect(page).toHaveURL(/\/platform$/);
+  await expect(page).toHaveURL(/\/platform(\/catalog)?$/);
   await expect(page.getByRole('heading', { name: 'Platform' })).toBeVisible();
   await expect(
     page.getByText('No orchestration engine registered'),

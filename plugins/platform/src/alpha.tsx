@@ -1,13 +1,58 @@
+import { Route, Routes } from 'react-router-dom';
 import {
+  ApiBlueprint,
   createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
   PageBlueprint,
+  SubPageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import HubIcon from '@mui/icons-material/Hub';
-import { rootRouteRef } from './routes';
+import { PlatformClient } from '@trellis/backstage-plugin-platform-common';
+import { platformApiRef } from './api';
+import {
+  capabilityRouteRef,
+  catalogRouteRef,
+  fleetRouteRef,
+  goldenPathsRouteRef,
+  requestTemplateRouteRef,
+  resourceRouteRef,
+  resourcesRouteRef,
+  rootRouteRef,
+} from './routes';
+import { PageContent } from './components/PageContent';
+
+// The route refs are shared with the legacy plugin; converting them lets the
+// shared components resolve them in either system.
+const routes = {
+  root: convertLegacyRouteRef(rootRouteRef),
+  catalog: convertLegacyRouteRef(catalogRouteRef),
+  capability: convertLegacyRouteRef(capabilityRouteRef),
+  resources: convertLegacyRouteRef(resourcesRouteRef),
+  resource: convertLegacyRouteRef(resourceRouteRef),
+  goldenPaths: convertLegacyRouteRef(goldenPathsRouteRef),
+  fleet: convertLegacyRouteRef(fleetRouteRef),
+};
+
+/** The platform API client. @alpha */
+export const platformApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: platformApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new PlatformClient({ discoveryApi, fetchApi }),
+    }),
+});
 
 /**
- * The platform portal page; its title and icon make the sidebar item.
+ * The portal page; its title and icon make the sidebar item, its sub-pages
+ * the tabs.
  *
  * @alpha
  */
@@ -16,9 +61,111 @@ export const platformPage = PageBlueprint.make({
     path: '/platform',
     title: 'Platform',
     icon: <HubIcon fontSize="inherit" />,
-    routeRef: convertLegacyRouteRef(rootRouteRef),
+    routeRef: routes.root,
+  },
+});
+
+/** The service catalog tab (the default). @alpha */
+export const platformCatalogSubPage = SubPageBlueprint.make({
+  name: 'catalog',
+  params: {
+    path: 'catalog',
+    title: 'Service catalog',
     loader: () =>
-      import('./components/PlatformOverview').then(m => <m.PlatformOverview />),
+      import('./components/CatalogPage').then(m => (
+        <PageContent>
+          <m.CatalogPage />
+        </PageContent>
+      )),
+  },
+});
+
+/** The resource inventory tab, with each resource's page under it. @alpha */
+export const platformResourcesSubPage = SubPageBlueprint.make({
+  name: 'resources',
+  params: {
+    path: 'resources',
+    title: 'Resources',
+    loader: () =>
+      import('./components/ResourcesPage').then(m => (
+        <PageContent>
+          <m.ResourcesPage />
+        </PageContent>
+      )),
+  },
+});
+
+/** The golden paths tab. @alpha */
+export const platformGoldenPathsSubPage = SubPageBlueprint.make({
+  name: 'golden-paths',
+  params: {
+    path: 'golden-paths',
+    title: 'Golden paths',
+    loader: () =>
+      import('./components/GoldenPathsPage').then(m => (
+        <PageContent>
+          <m.GoldenPathsPage />
+        </PageContent>
+      )),
+  },
+});
+
+/** The fleet tab. @alpha */
+export const platformFleetSubPage = SubPageBlueprint.make({
+  name: 'fleet',
+  params: {
+    path: 'fleet',
+    title: 'Fleet',
+    loader: () =>
+      import('./components/FleetPage').then(m => (
+        <PageContent>
+          <m.FleetPage />
+        </PageContent>
+      )),
+  },
+});
+
+/**
+ * A capability's page at `/platform/capabilities/:ref`. Sub-pages are tabs,
+ * and a capability is not one, so it is a page of its own (no nav item: it
+ * has no route ref; links use the `capability` sub route of the root).
+ *
+ * @alpha
+ */
+export const platformCapabilityPage = PageBlueprint.make({
+  name: 'capability',
+  params: {
+    path: '/platform/capabilities',
+    loader: () =>
+      import('./components/CapabilityPage').then(m => (
+        <PageContent>
+          <Routes>
+            <Route path=":ref" element={<m.CapabilityPage />} />
+          </Routes>
+        </PageContent>
+      )),
+  },
+});
+
+/** The "Platform" tab of component entity pages. @alpha */
+export const platformEntityContent = EntityContentBlueprint.make({
+  params: {
+    path: 'platform',
+    title: 'Platform',
+    filter: { kind: 'component' },
+    loader: () =>
+      import('./components/EntityPlatform').then(m => (
+        <m.EntityPlatformContent />
+      )),
+  },
+});
+
+/** A card with the component's resources and their live status. @alpha */
+export const platformEntityCard = EntityCardBlueprint.make({
+  params: {
+    filter: { kind: 'component' },
+    loader: () =>
+      import('./components/EntityPlatform').then(m => <m.EntityPlatformCard />),
   },
 });
 
@@ -32,6 +179,19 @@ export default createFrontendPlugin({
   title: 'Platform',
   icon: <HubIcon fontSize="inherit" />,
   info: { packageJson: () => import('../package.json') },
-  extensions: [platformPage],
-  routes: { root: convertLegacyRouteRef(rootRouteRef) },
+  extensions: [
+    platformApi,
+    platformPage,
+    platformCatalogSubPage,
+    platformResourcesSubPage,
+    platformGoldenPathsSubPage,
+    platformFleetSubPage,
+    platformCapabilityPage,
+    platformEntityContent,
+    platformEntityCard,
+  ],
+  routes,
+  externalRoutes: {
+    requestTemplate: convertLegacyRouteRef(requestTemplateRouteRef),
+  },
 });

@@ -5,5 +5,20 @@
  *
  * @packageDocumentation
  */
-export { platformPlugin, PlatformPage } from './plugin';
-export { rootRouteRef } from './routes';
+export {
+  platformPlugin,
+  PlatformPage,
+  EntityPlatformContent,
+  EntityPlatformCard,
+} from './plugin';
+export { platformApiRef, platformApiFactory } from './api';
+export {
+  rootRouteRef,
+  catalogRouteRef,
+  capabilityRouteRef,
+  resourcesRouteRef,
+  resourceRouteRef,
+  goldenPathsRouteRef,
+  fleetRouteRef,
+  requestTemplateRouteRef,
+} from './routes';

@@ -1,8 +1,10 @@
 import {
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
 } from '@backstage/core-plugin-api';
-import { rootRouteRef } from './routes';
+import { platformApiFactory } from './api';
+import { requestTemplateRouteRef, rootRouteRef } from './routes';
 
 /**
  * The Trellis platform plugin for apps on the legacy frontend system.
@@ -11,11 +13,14 @@ import { rootRouteRef } from './routes';
  */
 export const platformPlugin = createPlugin({
   id: 'platform',
+  apis: [platformApiFactory],
   routes: { root: rootRouteRef },
+  externalRoutes: { requestTemplate: requestTemplateRouteRef },
 });
 
 /**
- * The platform portal page, for a `<Route path="/platform">` in a legacy app.
+ * The platform portal (service catalog, resources, golden paths, fleet), for
+ * a `<Route path="/platform">` in a legacy app.
  *
  * @public
  */
@@ -25,5 +30,38 @@ export const PlatformPage = platformPlugin.provide(
     component: () =>
       import('./components/PlatformPage').then(m => m.PlatformPage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The "Platform" tab of a component's entity page: its resources with live
+ * status.
+ *
+ * @public
+ */
+export const EntityPlatformContent = platformPlugin.provide(
+  createComponentExtension({
+    name: 'EntityPlatformContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityPlatform').then(
+          m => m.EntityPlatformContent,
+        ),
+    },
+  }),
+);
+
+/**
+ * A card with a component's resources and their live status.
+ *
+ * @public
+ */
+export const EntityPlatformCard = platformPlugin.provide(
+  createComponentExtension({
+    name: 'EntityPlatformCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityPlatform').then(m => m.EntityPlatformCard),
+    },
   }),
 );

@@ -1,0 +1,2 @@
+export { CatalogPage } from './CatalogPage';
+export { AvailabilityChip, RequestButton } from './CapabilityCard';

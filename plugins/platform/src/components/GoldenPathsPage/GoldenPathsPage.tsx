@@ -1,0 +1,245 @@
+import { Link as RouterLink } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
+import { useApi, useApiHolder, useRouteRef } from '@backstage/core-plugin-api';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
+import {
+  ScaffolderApi,
+  ScaffolderTask,
+} from '@backstage/plugin-scaffolder-common';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import Chip from '@mui/material/Chip';
+import Grid from '@mui/material/Grid';
+import Link from '@mui/material/Link';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { requestTemplateRouteRef } from '../../routes';
+import { formatCount, formatDuration, formatPercent } from '../shared/format';
+import {
+  computeGoldenPathStats,
+  GoldenPathStats,
+  platformActionsOf,
+} from './goldenPaths';
+
+const TASK_PAGE = 500;
+/** Enough history for the statistics without loading a busy scaffolder's whole past. */
+const MAX_TASKS = 5000;
+
+async function loadTasks(
+  scaffolderApi: ScaffolderApi,
+): Promise<{ tasks: ScaffolderTask[]; total?: number }> {
+  const tasks: ScaffolderTask[] = [];
+  let total: number | undefined;
+  for (let offset = 0; offset < MAX_TASKS; offset += TASK_PAGE) {
+    const page = await scaffolderApi.listTasks({
+      filterByOwnership: 'all',
+      limit: TASK_PAGE,
+      offset,
+    });
+    tasks.push(...page.tasks);
+    total = page.totalTasks ?? total;
+    // A server that ignores paging answers everything at once.
+    if (page.tasks.length !== TASK_PAGE) break;
+    if (total !== undefined && tasks.length >= total) break;
+  }
+  return { tasks, total };
+}
+
+const Tile = (props: { label: string; value: string }) => (
+  <Card variant="outlined">
+    <CardContent>
+      <Typography variant="overline" component="p" color="text.secondary">
+        {props.label}
+      </Typography>
+      <Typography variant="h5" component="p">
+        {props.value}
+      </Typography>
+    </CardContent>
+  </Card>
+);
+
+function useTemplateLink() {
+  const scaffolderTemplate = useRouteRef(requestTemplateRouteRef);
+  return (stats: GoldenPathStats) => {
+    const namespace = stats.template.metadata.namespace ?? 'default';
+    const templateName = stats.template.metadata.name;
+    return scaffolderTemplate
+      ? scaffolderTemplate({ namespace, templateName })
+      : `/create/templates/${namespace}/${templateName}`;
+  };
+}
+
+/**
+ * The golden paths that use the platform: scaffolder templates with
+ * `platform:*` steps, with how often each ran, how often it worked, how long
+ * it took and the time it saved (from the scaffolder's task history).
+ */
+export const GoldenPathsPage = () => {
+  const catalogApi = useApi(catalogApiRef);
+  const scaffolderApi = useApiHolder().get(scaffolderApiRef);
+  const templateLink = useTemplateLink();
+
+  const templates = useAsync(async () => {
+    const response = await catalogApi.getEntities({
+      filter: { kind: 'Template' },
+    });
+    return response.items.filter(t => platformActionsOf(t).length > 0);
+  }, [catalogApi]);
+  const tasks = useAsync(
+    async () => (scaffolderApi ? loadTasks(scaffolderApi) : undefined),
+    [scaffolderApi],
+  );
+
+  if (templates.loading) return <Progress />;
+  if (templates.error) {
+    return (
+      <ResponseErrorPanel
+        error={templates.error}
+        title="Could not load templates from the catalog"
+      />
+    );
+  }
+  if (!templates.value || templates.value.length === 0) {
+    return (
+      <EmptyState
+        missing="content"
+        title="No golden paths use the platform yet"
+        description="Scaffolder templates whose steps use platform:* actions show up here. The platform's catalog module generates one per capability; you can also write your own with platform:resource:request."
+      />
+    );
+  }
+
+  const stats = computeGoldenPathStats(
+    templates.value,
+    tasks.value?.tasks ?? [],
+  );
+  const haveStats = Boolean(tasks.value);
+  stats.sort(
+    (a, b) => b.runs - a.runs || a.entityRef.localeCompare(b.entityRef),
+  );
+  const totalRuns = stats.reduce((sum, s) => sum + s.runs, 0);
+  const completed = stats.reduce((sum, s) => sum + s.completed, 0);
+  const failed = stats.reduce((sum, s) => sum + s.failed, 0);
+  const saved = stats.reduce((sum, s) => sum + (s.timeSavedMs ?? 0), 0);
+  const statText = (text: string) => (haveStats ? text : '—');
+
+  return (
+    <Box component="section" aria-label="Golden paths">
+      {!scaffolderApi && (
+        <Alert severity="info" sx={{ mb: 2 }}>
+          The scaffolder is not installed in this app, so there are no run
+          statistics.
+        </Alert>
+      )}
+      {tasks.error && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          Run statistics unavailable: {tasks.error.message}
+        </Alert>
+      )}
+      {tasks.value?.total !== undefined &&
+        tasks.value.total > tasks.value.tasks.length && (
+          <Alert severity="info" sx={{ mb: 2 }}>
+            Based on the latest {formatCount(tasks.value.tasks.length)} of{' '}
+            {formatCount(tasks.value.total)} scaffolder runs.
+          </Alert>
+        )}
+      <Grid container spacing={2} sx={{ mb: 2 }}>
+        <Grid item xs={6} md={3}>
+          <Tile label="Golden paths" value={formatCount(stats.length)} />
+        </Grid>
+        <Grid item xs={6} md={3}>
+          <Tile label="Runs" value={statText(formatCount(totalRuns))} />
+        </Grid>
+        <Grid item xs={6} md={3}>
+          <Tile
+            label="Success rate"
+            value={statText(
+              formatPercent(
+                completed + failed
+                  ? completed / (completed + failed)
+                  : undefined,
+              ),
+            )}
+          />
+        </Grid>
+        <Grid item xs={6} md={3}>
+          <Tile label="Time saved" value={statText(formatDuration(saved))} />
+        </Grid>
+      </Grid>
+      {tasks.loading && <Progress />}
+      <Table size="small" aria-label="Golden paths">
+        <TableHead>
+          <TableRow>
+            <TableCell>Template</TableCell>
+            <TableCell>Platform actions</TableCell>
+            <TableCell align="right">Runs</TableCell>
+            <TableCell align="right">Success rate</TableCell>
+            <TableCell align="right">Median duration</TableCell>
+            <TableCell align="right">Time saved</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {stats.map(s => (
+            <TableRow key={s.entityRef} hover>
+              <TableCell>
+                <Link component={RouterLink} to={templateLink(s)}>
+                  {s.template.metadata.title ?? s.template.metadata.name}
+                </Link>
+                {s.template.metadata.description && (
+                  <Typography variant="body2" color="text.secondary">
+                    {s.template.metadata.description}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell>
+                <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+                  {s.actions.map(action => (
+                    <Chip
+                      key={action}
+                      size="small"
+                      variant="outlined"
+                      label={action}
+                    />
+                  ))}
+                </Box>
+              </TableCell>
+              <TableCell align="right">
+                {statText(formatCount(s.runs))}
+              </TableCell>
+              <TableCell align="right">
+                {statText(formatPercent(s.successRate))}
+              </TableCell>
+              <TableCell align="right">
+                {statText(formatDuration(s.medianDurationMs))}
+              </TableCell>
+              <TableCell
+                align="right"
+                title={
+                  s.timeSavedPerRunMs === undefined
+                    ? 'The template has no backstage.io/time-saved annotation'
+                    : `${formatDuration(
+                        s.timeSavedPerRunMs,
+                      )} per successful run`
+                }
+              >
+                {statText(formatDuration(s.timeSavedMs))}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Box>
+  );
+};

@@ -1,1 +1,0 @@
-export { PlatformOverview } from './PlatformOverview';

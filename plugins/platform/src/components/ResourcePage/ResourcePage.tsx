@@ -1,0 +1,278 @@
+import { ReactNode, useState } from 'react';
+import { Link as RouterLink, useParams } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useSignal } from '@backstage/plugin-signals-react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import CardHeader from '@mui/material/CardHeader';
+import Grid from '@mui/material/Grid';
+import Skeleton from '@mui/material/Skeleton';
+import Typography from '@mui/material/Typography';
+import ArrowBackIcon from '@mui/icons-material/ArrowBack';
+import DeleteIcon from '@mui/icons-material/Delete';
+import EditIcon from '@mui/icons-material/Edit';
+import {
+  PlatformResource,
+  resourceSignalChannel,
+} from '@trellis/backstage-plugin-platform-common';
+import { platformApiRef } from '../../api';
+import { useKeptAsync } from '../../hooks/useKeptAsync';
+import { resourcesRouteRef } from '../../routes';
+import { LiveStatusNote } from '../shared/LiveStatusNote';
+import { PhaseChip } from '../shared/PhaseChip';
+import { WithReason } from '../shared/WithReason';
+import { statusOf } from '../shared/errors';
+import { DeleteResourceDialog } from './DeleteResourceDialog';
+import { PipelineLogs } from './PipelineLogs';
+import { Conditions, Details, Outputs, Spec } from './ResourceSections';
+import { Timeline } from './Timeline';
+import { UpdateResourceDialog } from './UpdateResourceDialog';
+import { useChangePermissions } from './useChangePermissions';
+
+const Section = (props: { title: string; children: ReactNode }) => (
+  <Card variant="outlined" component="section" aria-label={props.title}>
+    <CardHeader
+      title={props.title}
+      titleTypographyProps={{ variant: 'h6', component: 'h3' }}
+      sx={{ pb: 0 }}
+    />
+    <CardContent>{props.children}</CardContent>
+  </Card>
+);
+
+/**
+ * One resource with its live status: the platform pushes a signal on every
+ * change and the page fetches the resource again (the signal carries only
+ * the phase). Also its conditions, history, outputs, spec, pipeline logs,
+ * and the update and delete actions the viewer is allowed.
+ */
+export const ResourcePage = () => {
+  const { id = '' } = useParams();
+  const api = useApi(platformApiRef);
+  const inventoryLink = useRouteRef(resourcesRouteRef);
+  const { lastSignal, isSignalsAvailable } = useSignal(
+    resourceSignalChannel(id),
+  );
+
+  // lastSignal in the dependencies: fetch again whenever the platform says
+  // the resource changed.
+  const resource = useKeptAsync(
+    () => api.getResource(id),
+    [api, id, lastSignal],
+    id,
+  );
+  const history = useKeptAsync(
+    () => api.getResourceHistory(id),
+    [api, id, lastSignal],
+    id,
+  );
+  const logs = useKeptAsync(
+    () => api.getResourceLogs(id),
+    [api, id, lastSignal],
+    id,
+  );
+  const capabilityRef = resource.value?.capabilityRef;
+  const capability = useAsync(
+    async () => (capabilityRef ? api.getCapability(capabilityRef) : undefined),
+    [api, capabilityRef],
+  );
+  const reasons = useChangePermissions(resource.value);
+  const [dialog, setDialog] = useState<'update' | 'delete'>();
+  const [notice, setNotice] = useState<string>();
+
+  const refresh = () => {
+    resource.retry();
+    history.retry();
+    logs.retry();
+  };
+
+  const back = (
+    <Button
+      component={RouterLink}
+      to={inventoryLink()}
+      startIcon={<ArrowBackIcon />}
+      size="small"
+      sx={{ mb: 2 }}
+    >
+      Resources
+    </Button>
+  );
+
+  if (!resource.value) {
+    if (resource.loading) return <Progress />;
+    return (
+      <>
+        {back}
+        {statusOf(resource.error) === 404 ? (
+          <EmptyState
+            missing="data"
+            title="Resource not found"
+            description="It may have been deleted, or you may not be allowed to see it."
+          />
+        ) : (
+          <ResponseErrorPanel
+            error={resource.error ?? new Error('No resource')}
+            title="Could not load the resource"
+          />
+        )}
+      </>
+    );
+  }
+
+  const value: PlatformResource = resource.value;
+  let updateReason = reasons.update;
+  if (!updateReason && capability.error) {
+    updateReason = 'The capability schema could not be loaded';
+  } else if (!updateReason && !capability.value) {
+    updateReason = 'Loading the capability schema…';
+  }
+
+  return (
+    <>
+      {back}
+      <Box
+        component="header"
+        sx={{
+          display: 'flex',
+          alignItems: 'center',
+          gap: 2,
+          flexWrap: 'wrap',
+          mb: 1,
+        }}
+      >
+        <Typography variant="h4" component="h2">
+          {value.name}
+        </Typography>
+        <Box role="status" aria-label="Phase">
+          <PhaseChip phase={value.status.phase} size="medium" />
+        </Box>
+        <LiveStatusNote live={isSignalsAvailable} onRefresh={refresh} />
+        <Box sx={{ flexGrow: 1 }} />
+        <WithReason reason={updateReason}>
+          <Button
+            variant="outlined"
+            startIcon={<EditIcon />}
+            disabled={Boolean(updateReason)}
+            onClick={() => setDialog('update')}
+          >
+            Update
+          </Button>
+        </WithReason>
+        <WithReason reason={reasons.delete}>
+          <Button
+            variant="outlined"
+            color="error"
+            startIcon={<DeleteIcon />}
+            disabled={Boolean(reasons.delete)}
+            onClick={() => setDialog('delete')}
+          >
+            Delete
+          </Button>
+        </WithReason>
+      </Box>
+      <Typography color="text.secondary" sx={{ mb: 2 }}>
+        {capability.value?.title ?? value.capabilityRef} in {value.environment}
+        {value.status.message ? ` — ${value.status.message}` : ''}
+      </Typography>
+      {resource.error && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          Showing the last known state: refreshing failed (
+          {resource.error.message}).
+        </Alert>
+      )}
+      {notice && (
+        <Alert
+          severity="success"
+          sx={{ mb: 2 }}
+          onClose={() => setNotice(undefined)}
+        >
+          {notice}
+        </Alert>
+      )}
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={7}>
+          <Box sx={{ display: 'flex', flexDirection: 'column', gap: 3 }}>
+            <Section title="Status">
+              <Conditions resource={value} />
+            </Section>
+            <Section title="Outputs">
+              <Outputs resource={value} />
+            </Section>
+            <Section title="Spec">
+              <Spec resource={value} />
+            </Section>
+            {logs.error && (
+              <Section title="Pipeline logs">
+                <Typography color="error">
+                  Could not load the logs: {logs.error.message}
+                </Typography>
+              </Section>
+            )}
+            {logs.value && logs.value.length > 0 && (
+              <Section title="Pipeline logs">
+                <PipelineLogs logs={logs.value} />
+              </Section>
+            )}
+          </Box>
+        </Grid>
+        <Grid item xs={12} md={5}>
+          <Box sx={{ display: 'flex', flexDirection: 'column', gap: 3 }}>
+            <Section title="Details">
+              <Details resource={value} capability={capability.value} />
+            </Section>
+            <Section title="Timeline">
+              {history.error && (
+                <Typography color="error">
+                  Could not load the history: {history.error.message}
+                </Typography>
+              )}
+              {!history.value && history.loading && (
+                <Skeleton variant="rectangular" height={96} />
+              )}
+              {history.value && <Timeline events={history.value} />}
+            </Section>
+          </Box>
+        </Grid>
+      </Grid>
+      {dialog === 'update' && capability.value && (
+        <UpdateResourceDialog
+          resource={value}
+          capability={capability.value}
+          onClose={() => setDialog(undefined)}
+          onUpdated={updated => {
+            setDialog(undefined);
+            setNotice(
+              `Saved as generation ${updated.generation}; the engine is applying it.`,
+            );
+            refresh();
+          }}
+          onReload={async () => {
+            const latest = await api.getResource(id);
+            refresh();
+            return latest;
+          }}
+        />
+      )}
+      {dialog === 'delete' && (
+        <DeleteResourceDialog
+          resource={value}
+          onClose={() => setDialog(undefined)}
+          onDeleted={() => {
+            setDialog(undefined);
+            setNotice('Deletion started; the status follows its progress.');
+            refresh();
+          }}
+        />
+      )}
+    </>
+  );
+};
