@@ -1,16 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
-}
-
-function sidebar(page: Page) {
-  return page.getByRole('navigation', { name: 'sidebar nav' });
-}
+import { test, expect } from '@playwright/test';
+import { sidebar, signInAsGuest } from './helpers';
 
 test('the portal loads and offers the Trellis sidebar items', async ({
   page,
