@@ -17,7 +17,8 @@ test('the portal loads and offers the Trellis sidebar items', async ({
 
 test('the catalog lists the example entities', async ({ page }) => {
   await signInAsGuest(page);
-  await page.goto('/catalog');
+  // All entities, not only the guest's team's.
+  await page.goto('/catalog?filters%5Bkind%5D=component&filters%5Buser%5D=all');
 
   await expect(
     page.getByRole('link', { name: 'checkout-service' }),
@@ -39,7 +40,7 @@ test('the Platform sidebar item opens the platform page', async ({ page }) => {
 
   await expect(page).toHaveURL(/\/platform(\/catalog)?$/);
   await expect(page.getByRole('heading', { name: 'Platform' })).toBeVisible();
-  await expect(
-    page.getByText('No orchestration engine registered'),
-  ).toBeVisible();
+  // The embedded local engine offers its example capabilities.
+  await expect(page.getByRole('heading', { name: 'Database' })).toBeVisible();
+  await expect(page.getByText('Local engine')).toBeVisible();
 });

@@ -32,7 +32,7 @@ describe('assertValidEngine', () => {
     [{ ...engine(), id: '', title: 'x' }, /Invalid platform engine id/],
     [{ ...engine(), id: 'local', title: ' ' }, /must have a title/],
     [null, /must be an object/],
-  ])('rejects %j', (engine, message) => {
-    expect(() => assertValidEngine(engine)).toThrow(message);
+  ])('rejects %j', (candidate, message) => {
+    expect(() => assertValidEngine(candidate)).toThrow(message);
   });
 });

@@ -119,7 +119,12 @@ export class PlatformServiceBridge implements PlatformService {
   private async target(): Promise<PlatformService> {
     if (this.impl) return this.impl;
     return new Promise<PlatformService>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+      const onAttach = (impl: PlatformService) => {
+        clearTimeout(timer);
+        resolve(impl);
+      };
+      timer = setTimeout(() => {
         const index = this.waiting.indexOf(onAttach);
         if (index >= 0) this.waiting.splice(index, 1);
         reject(
@@ -128,10 +133,6 @@ export class PlatformServiceBridge implements PlatformService {
           ),
         );
       }, ATTACH_TIMEOUT_MS);
-      const onAttach = (impl: PlatformService) => {
-        clearTimeout(timer);
-        resolve(impl);
-      };
       this.waiting.push(onAttach);
     });
   }

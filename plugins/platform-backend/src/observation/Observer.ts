@@ -47,12 +47,9 @@ export class Observer {
   }
 
   private enqueue(engine: PlatformEngine, change: EngineChange) {
-    const key =
-      change.type === 'observed'
-        ? change.state.resourceId
-        : change.type === 'deleted'
-        ? change.resource.resourceId
-        : `capabilities:${engine.id}`;
+    let key = `capabilities:${engine.id}`;
+    if (change.type === 'observed') key = change.state.resourceId;
+    if (change.type === 'deleted') key = change.resource.resourceId;
     const previous = this.queues.get(key) ?? Promise.resolve();
     const next = previous
       .then(() => this.handle(engine, change))
