@@ -13,7 +13,7 @@
  *     bench/portal-inventory.ts [runs]
  *
  * PORTAL_URL (default http://localhost:3000) and PLATFORM_SQLITE (default
- * data/sqlite/backstage_plugin_platform.sqlite) point elsewhere; CHROMIUM_PATH
+ * data/sqlite/platform.sqlite) point elsewhere; CHROMIUM_PATH
  * picks the browser (default /usr/bin/chromium). Delete data/ afterwards to
  * get rid of the seeded rows.
  */
@@ -25,7 +25,7 @@ const TARGET = 100_000;
 const runs = Number(process.argv[2] ?? 7);
 const portal = process.env.PORTAL_URL ?? 'http://localhost:3000';
 const sqliteFile =
-  process.env.PLATFORM_SQLITE ?? 'data/sqlite/backstage_plugin_platform.sqlite';
+  process.env.PLATFORM_SQLITE ?? 'data/sqlite/platform.sqlite';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
