@@ -279,9 +279,14 @@ export class KubernetesEngine implements PlatformEngine {
 
   /**
    * Re-runs the configure workflow of every instance of a Kratix capability.
-   * Not part of the platform contract (which has no such operation); for
-   * operators and tooling that hold the engine.
+   * The platform calls it through `reconcileAll`
+   * (`POST /capabilities/{ref}/reconcile`).
    */
+  async reconcileAll(capability: string): Promise<void> {
+    return this.reconcileAllResources(capability);
+  }
+
+  /** Re-runs the workflows of every request of a Kratix Promise. */
   async reconcileAllResources(capability: string): Promise<void> {
     const entry = await this.entryFor(capability);
     if (!this.kratix || entry.adapter !== this.kratix) {

@@ -331,6 +331,30 @@ describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
     expect(rollout.status).toBe(403);
   });
 
+  it('re-runs every instance of a capability for the platform team only', async () => {
+    const { server, engine } = await start();
+    const reconciled: string[] = [];
+    engine.reconcileAll = async capability => {
+      reconciled.push(capability);
+    };
+    const denied = await request(server)
+      .post('/api/platform/capabilities/memory:database/reconcile')
+      .set(as(ALICE));
+    expect(denied.status).toBe(403);
+    const accepted = await request(server)
+      .post('/api/platform/capabilities/memory:database/reconcile')
+      .set(as(ADMIN));
+    expect(accepted.status).toBe(202);
+    expect(reconciled).toEqual(['database']);
+
+    engine.reconcileAll = undefined;
+    const unsupported = await request(server)
+      .post('/api/platform/capabilities/memory:database/reconcile')
+      .set(as(ADMIN));
+    expect(unsupported.status).toBe(400);
+    expect(unsupported.body.error.message).toMatch(/cannot re-run/);
+  });
+
   it('answers 404 for what does not exist', async () => {
     const { server } = await start();
     for (const [method, path] of [

@@ -157,6 +157,13 @@ export interface PlatformEngine {
    */
   upgrade?(resource: EngineResourceRef, toVersion: string): Promise<void>;
 
+  /**
+   * Runs the configure workflows of every instance of a capability again
+   * (Kratix: the `kratix.io/reconcile-resources` label), e.g. after a change
+   * outside the platform. Optional.
+   */
+  reconcileAll?(capability: string): Promise<void>;
+
   /** Logs of the resource's pipeline runs, newest last, where kept. */
   getLogs?(resource: EngineResourceRef): Promise<PipelineLog[]>;
 }

@@ -79,6 +79,8 @@ export interface PlatformService {
     options: PlatformCallOptions,
   ): Promise<PipelineLog[]>;
   getFleetSummary(options: PlatformCallOptions): Promise<FleetSummary>;
+  /** Asks the engine to run every instance's configure workflow again. */
+  reconcileCapability(ref: string, options: PlatformCallOptions): Promise<void>;
   createRollout(
     request: CreateRolloutRequest,
     options: PlatformCallOptions,
@@ -170,6 +172,9 @@ export class PlatformServiceBridge implements PlatformService {
   }
   async getFleetSummary(o: PlatformCallOptions) {
     return (await this.target()).getFleetSummary(o);
+  }
+  async reconcileCapability(ref: string, o: PlatformCallOptions) {
+    return (await this.target()).reconcileCapability(ref, o);
   }
   async createRollout(r: CreateRolloutRequest, o: PlatformCallOptions) {
     return (await this.target()).createRollout(r, o);

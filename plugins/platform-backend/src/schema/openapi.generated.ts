@@ -817,6 +817,46 @@ export const spec = {
         }
       }
     },
+    "/capabilities/{ref}/reconcile": {
+      "post": {
+        "operationId": "ReconcileCapability",
+        "description": "Runs the configure workflows of every instance of the capability again (Kratix: the kratix.io/reconcile-resources label). Engines that cannot do it answer 400. Needs platform.rollout.create.",
+        "parameters": [
+          {
+            "name": "ref",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "Accepted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "status"
+                  ],
+                  "properties": {
+                    "status": {
+                      "type": "string"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
     "/resources": {
       "get": {
         "operationId": "ListResources",

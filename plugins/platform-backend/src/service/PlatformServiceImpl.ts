@@ -493,6 +493,33 @@ export class PlatformServiceImpl implements PlatformService {
     return { items: await this.deps.store.fleetCounts(filter) };
   }
 
+  async reconcileCapability(
+    ref: string,
+    options: PlatformCallOptions & AuditContext,
+  ): Promise<void> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId: 'capability-reconcile',
+      severityLevel: 'medium',
+      request: options.request,
+      meta: { actor: principalOf(options.credentials), capabilityRef: ref },
+    });
+    try {
+      await this.requireBasic(platformRolloutCreatePermission, options);
+      const capability = await this.deps.capabilities.get(ref);
+      const engine = this.deps.engines.get(capability.engine);
+      if (!engine.reconcileAll) {
+        throw new InputError(
+          `Engine ${engine.id} cannot re-run the workflows of ${capability.ref}`,
+        );
+      }
+      await engine.reconcileAll(capability.name);
+      await auditEvent.success();
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
   async createRollout(
     request: CreateRolloutRequest,
     options: PlatformCallOptions & AuditContext,

@@ -66,6 +66,14 @@ export async function createRouter(options: {
     );
   });
 
+  router.post('/capabilities/:ref/reconcile', async (req, res) => {
+    await service.reconcileCapability(req.params.ref, {
+      credentials: await credentials(req),
+      request: raw(req),
+    });
+    res.status(202).json({ status: 'accepted' });
+  });
+
   router.get('/resources', async (req, res) => {
     const q = req.query;
     const query: ListResourcesQuery = {

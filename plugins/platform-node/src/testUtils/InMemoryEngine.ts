@@ -50,6 +50,8 @@ export class InMemoryEngine implements PlatformEngine {
   /** Logs per resource id, returned by `getLogs`. */
   readonly logs = new Map<string, PipelineLog[]>();
   upgrade?: (resource: EngineResourceRef, toVersion: string) => Promise<void>;
+  /** Set by a test that needs the optional `reconcileAll`. */
+  reconcileAll?: (capability: string) => Promise<void>;
 
   private capabilities: EngineCapability[];
   private available = true;

@@ -176,6 +176,7 @@ export class FakePlatform implements PlatformService {
   getResourceLogs = notUsed;
   listResources = notUsed;
   getFleetSummary = notUsed;
+  reconcileCapability = notUsed;
   createRollout = notUsed;
   getRollout = notUsed;
   listRollouts = notUsed;
