@@ -204,8 +204,13 @@ export interface ResourcePage {
   items: PlatformResource[];
   /** Present when there are more items. */
   nextCursor?: string;
-  /** How many resources match the filters (all pages). */
+  /**
+   * How many resources match the filters (all pages), counted up to 10,000;
+   * when more match, this is 10,000 and `totalCountCapped` is true.
+   */
   totalCount: number;
+  /** True when more than `totalCount` resources match. */
+  totalCountCapped?: boolean;
 }
 
 /** One cell of the fleet summary. @public */

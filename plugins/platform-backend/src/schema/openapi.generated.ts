@@ -421,7 +421,12 @@ export const spec = {
             "type": "string"
           },
           "totalCount": {
-            "type": "integer"
+            "type": "integer",
+            "description": "Matches on all pages, counted up to 10000."
+          },
+          "totalCountCapped": {
+            "type": "boolean",
+            "description": "True when more than 10000 resources match."
           }
         }
       },

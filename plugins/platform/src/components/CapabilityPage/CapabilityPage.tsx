@@ -32,7 +32,7 @@ import { SchemaDocs } from '../schema/SchemaDocs';
 import { EntityLink } from '../shared/EntityLink';
 import { ResourceTable } from '../shared/ResourceTable';
 import { statusOf } from '../shared/errors';
-import { formatCount } from '../shared/format';
+import { formatCount, formatTotal } from '../shared/format';
 import { useInventoryLink } from '../shared/links';
 
 const INSTANCE_PREVIEW = 10;
@@ -198,8 +198,7 @@ export const CapabilityPage = () => {
             component={RouterLink}
             to={inventoryLink({ capability: value.ref })}
           >
-            All {formatCount(instances.value.totalCount)} instances in the
-            inventory
+            All {formatTotal(instances.value)} instances in the inventory
           </Link>
         </Box>
       </>

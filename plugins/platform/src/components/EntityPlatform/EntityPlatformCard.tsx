@@ -13,7 +13,7 @@ import Typography from '@mui/material/Typography';
 import { catalogRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
 import { PhaseChip } from '../shared/PhaseChip';
-import { formatCount } from '../shared/format';
+import { formatTotal } from '../shared/format';
 import { useInventoryLink, useResourceLink } from '../shared/links';
 import { useEntityResources } from './useEntityResources';
 
@@ -79,7 +79,7 @@ export const EntityPlatformCard = () => {
               component={RouterLink}
               to={inventoryLink({ component: entityRef })}
             >
-              All {formatCount(page.value.totalCount)} resources
+              All {formatTotal(page.value)} resources
             </Link>
           </Box>
         )}

@@ -14,7 +14,7 @@ import Link from '@mui/material/Link';
 import { catalogRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
 import { ResourceTable } from '../shared/ResourceTable';
-import { formatCount } from '../shared/format';
+import { formatTotal } from '../shared/format';
 import { useInventoryLink } from '../shared/links';
 import { useEntityResources } from './useEntityResources';
 
@@ -71,8 +71,7 @@ export const EntityPlatformContent = () => {
               component={RouterLink}
               to={inventoryLink({ component: entityRef })}
             >
-              All {formatCount(page.value.totalCount)} resources in the
-              inventory
+              All {formatTotal(page.value)} resources in the inventory
             </Link>
           </Box>
         )}

@@ -27,7 +27,7 @@ import {
 import { platformApiRef } from '../../api';
 import { catalogRouteRef } from '../../routes';
 import { ResourceTable } from '../shared/ResourceTable';
-import { formatCount, shortEntityRef } from '../shared/format';
+import { formatCount, formatTotal, shortEntityRef } from '../shared/format';
 import { DebouncedTextField } from './DebouncedTextField';
 import {
   DEFAULT_ORDER,
@@ -165,10 +165,10 @@ export const ResourceInventory = () => {
         >
           <Typography variant="body2" role="status">
             {items.length === 0
-              ? `No more resources (of ${formatCount(page.value.totalCount)})`
+              ? `No more resources (of ${formatTotal(page.value)})`
               : `${formatCount(first + 1)}–${formatCount(
                   first + items.length,
-                )} of ${formatCount(page.value.totalCount)}`}
+                )} of ${formatTotal(page.value)}`}
           </Typography>
           <TextField
             select

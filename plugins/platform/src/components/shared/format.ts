@@ -74,3 +74,11 @@ export function shortEntityRef(ref: string | undefined) {
 export function formatCount(count: number) {
   return count.toLocaleString('en-US');
 }
+
+/** A list's total, e.g. "10,000+" when the server stopped counting. */
+export function formatTotal(page: {
+  totalCount: number;
+  totalCountCapped?: boolean;
+}) {
+  return `${formatCount(page.totalCount)}${page.totalCountCapped ? '+' : ''}`;
+}
