@@ -24,8 +24,7 @@ import { seedResources } from './platform-api/seed';
 const TARGET = 100_000;
 const runs = Number(process.argv[2] ?? 7);
 const portal = process.env.PORTAL_URL ?? 'http://localhost:3000';
-const sqliteFile =
-  process.env.PLATFORM_SQLITE ?? 'data/sqlite/platform.sqlite';
+const sqliteFile = process.env.PLATFORM_SQLITE ?? 'data/sqlite/platform.sqlite';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -48,19 +48,18 @@ test('a developer runs the Node.js golden path and finds the service with its Re
     timeout: 60_000,
   });
 
-  // The new component is in the catalog with both resources, Ready.
-  await page.goto(`/catalog/default/component/${name}`);
-  const card2 = page
-    .getByRole('region', { name: 'Platform' })
-    .or(
-      page
-        .locator('section')
-        .filter({ has: page.getByRole('heading', { name: 'Platform' }) }),
-    )
-    .first();
-  await expect(card2.getByText(name, { exact: true })).toBeVisible({
+  // The new component is in the catalog with both resources, Ready. The
+  // catalog ingests the registered location in the background: reload until
+  // it has.
+  await expect(async () => {
+    await page.goto(`/catalog/default/component/${name}/platform`);
+    await expect(page.getByRole('link', { name: `${name}-db` })).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass({ timeout: 120_000 });
+  const resources = page.getByRole('row').filter({ hasText: name });
+  await expect(resources).toHaveCount(2);
+  await expect(resources.filter({ hasText: 'Ready' })).toHaveCount(2, {
     timeout: 60_000,
   });
-  await expect(card2.getByText(`${name}-db`)).toBeVisible();
-  await expect(card2.getByText('Ready')).toHaveCount(2);
 });
