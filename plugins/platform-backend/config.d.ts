@@ -14,6 +14,17 @@ export interface Config {
       /** Longest retry delay, in seconds. Default 300. */
       retryMaxSeconds?: number;
     };
+    /**
+     * Users' tokens for engines that act with the user's own identity
+     * (engines that declare `userAuth`). They are held in memory only.
+     */
+    engineTokens?: {
+      /**
+       * Longest a token is held waiting for its change to reach the engine,
+       * in seconds, even when the token itself lives longer. Default 3600.
+       */
+      maxHoldSeconds?: number;
+    };
     resync?: {
       /** How often the full resync with every engine runs, in seconds. Default 60. */
       intervalSeconds?: number;

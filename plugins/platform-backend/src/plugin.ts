@@ -16,6 +16,7 @@ import {
   platformServiceRef,
 } from '@trellis/backstage-plugin-platform-node';
 import { CapabilityRegistry } from './capabilities/CapabilityRegistry';
+import { UserTokenVault } from './credentials/UserTokenVault';
 import { PlatformStore } from './database/PlatformStore';
 import { Dispatcher } from './dispatch/Dispatcher';
 import { EngineRegistry } from './engines/EngineRegistry';
@@ -65,11 +66,18 @@ export const platformPlugin = createBackendPlugin({
           deps.signals,
           logger,
         );
+        // Users' tokens for engines that act as the user: memory only.
+        const tokens = new UserTokenVault({
+          maxHoldMs:
+            (config.getOptionalNumber('platform.engineTokens.maxHoldSeconds') ??
+              3600) * 1000,
+        });
         const dispatcher = new Dispatcher(
           store,
           engines,
           logger,
           result => observer.publish(result),
+          tokens,
           {
             leaseMs:
               (config.getOptionalNumber('platform.dispatch.leaseSeconds') ??
@@ -82,7 +90,7 @@ export const platformPlugin = createBackendPlugin({
                 300) * 1000,
           },
         );
-        const rollouts = new RolloutRunner(store, engines, logger);
+        const rollouts = new RolloutRunner(store, engines, logger, tokens);
 
         permissionsRegistry.addPermissions([
           platformCapabilityReadPermission,
@@ -98,6 +106,7 @@ export const platformPlugin = createBackendPlugin({
         const service = new PlatformServiceImpl({
           store,
           engines,
+          tokens,
           capabilities,
           dispatcher,
           observer,
@@ -160,7 +169,12 @@ export const platformPlugin = createBackendPlugin({
         });
 
         deps.httpRouter.use(
-          await createRouter({ engines, service, httpAuth: deps.httpAuth }),
+          await createRouter({
+            engines,
+            service,
+            httpAuth: deps.httpAuth,
+            tokens,
+          }),
         );
         deps.httpRouter.addAuthPolicy({
           path: '/health',

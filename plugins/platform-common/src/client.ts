@@ -24,8 +24,22 @@ export interface PlatformClientOptions {
 export interface PlatformRequestOptions {
   /** A Backstage token, for callers that are not the browser. */
   token?: string;
+  /**
+   * The caller's token for an engine that acts with the user's identity
+   * (see `Capability.userAuth`); sent as `Trellis-Engine-Authorization`.
+   * Only changes use it.
+   */
+  engineToken?: string;
   signal?: AbortSignal;
 }
+
+/**
+ * The header that carries the caller's own token for engines that act with
+ * the user's identity.
+ *
+ * @public
+ */
+export const ENGINE_AUTHORIZATION_HEADER = 'Trellis-Engine-Authorization';
 
 /**
  * The platform API as the OpenAPI spec of the platform backend describes it.
@@ -65,6 +79,14 @@ export interface PlatformApi {
     id: string,
     options?: PlatformRequestOptions,
   ): Promise<PlatformResource>;
+  /**
+   * Hands a pending change to the engine now: after an outage, or with the
+   * caller's credentials when it awaits them (`pending.state`).
+   */
+  retryResource(
+    id: string,
+    options?: PlatformRequestOptions,
+  ): Promise<PlatformResource>;
   getResourceHistory(
     id: string,
     options?: PlatformRequestOptions,
@@ -74,6 +96,11 @@ export interface PlatformApi {
     options?: PlatformRequestOptions,
   ): Promise<PipelineLog[]>;
   getFleetSummary(options?: PlatformRequestOptions): Promise<FleetSummary>;
+  /** Asks the engine to run the workflows of every instance of a capability again. */
+  reconcileCapability(
+    ref: string,
+    options?: PlatformRequestOptions,
+  ): Promise<void>;
   listRollouts(
     filter?: { capabilityRef?: string },
     options?: PlatformRequestOptions,
@@ -194,6 +221,14 @@ export class PlatformClient implements PlatformApi {
     );
   }
 
+  async retryResource(id: string, options?: PlatformRequestOptions) {
+    return this.call<PlatformResource>(
+      'POST',
+      `/resources/${encodeURIComponent(id)}/retry`,
+      options,
+    );
+  }
+
   async getResourceHistory(id: string, options?: PlatformRequestOptions) {
     return (
       await this.call<{ items: ResourceEvent[] }>(
@@ -216,6 +251,14 @@ export class PlatformClient implements PlatformApi {
 
   async getFleetSummary(options?: PlatformRequestOptions) {
     return this.call<FleetSummary>('GET', '/fleet', options);
+  }
+
+  async reconcileCapability(ref: string, options?: PlatformRequestOptions) {
+    await this.call<unknown>(
+      'POST',
+      `/capabilities/${encodeURIComponent(ref)}/reconcile`,
+      options,
+    );
   }
 
   async listRollouts(
@@ -273,6 +316,9 @@ export class PlatformClient implements PlatformApi {
     const headers: Record<string, string> = { ...extraHeaders };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (options?.token) headers.Authorization = `Bearer ${options.token}`;
+    if (options?.engineToken) {
+      headers[ENGINE_AUTHORIZATION_HEADER] = `Bearer ${options.engineToken}`;
+    }
     const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
       method,
       headers,

@@ -46,6 +46,27 @@ export interface Capability {
   owner?: string;
   tags: string[];
   links: PlatformLink[];
+  /**
+   * Present when the capability's engine acts on the target system with the
+   * requesting user's own identity (for example a cluster that trusts the
+   * portal's OIDC provider). Changes then need a token from `provider`,
+   * sent in the `Trellis-Engine-Authorization` header.
+   */
+  userAuth?: UserAuthRequirement;
+}
+
+/**
+ * Which of the portal's sign-in providers issues the tokens an engine passes
+ * through to its target system.
+ *
+ * @public
+ */
+export interface UserAuthRequirement {
+  /**
+   * The provider's id in the Backstage app, e.g. `okta`, `google`,
+   * `microsoft`, `onelogin`, or the id of a custom OpenID Connect provider.
+   */
+  provider: string;
 }
 
 /**
@@ -114,6 +135,32 @@ export interface PlatformResource {
   updatedAt: string;
   readyAt?: string;
   deletedAt?: string;
+  /**
+   * Work the platform owes the engine for this resource and has not handed
+   * over yet. Absent once the engine has accepted it.
+   */
+  pending?: PendingDispatch;
+}
+
+/**
+ * Why a change is still on its way to the engine.
+ *
+ * - `queued`: about to be handed over.
+ * - `retrying`: the engine could not be reached; retried with backoff.
+ * - `awaiting-credentials`: the engine acts with the user's identity and the
+ *   platform holds no valid token for it (tokens live in memory only, until
+ *   they expire); `POST /resources/{id}/retry` with the header
+ *   `Trellis-Engine-Authorization` hands it over.
+ *
+ * @public
+ */
+export interface PendingDispatch {
+  action: 'apply' | 'delete';
+  state: 'queued' | 'retrying' | 'awaiting-credentials';
+  /** The last failure, or what is awaited. */
+  message?: string;
+  attempts: number;
+  nextAttemptAt?: string;
 }
 
 /** The kinds of history events. @public */

@@ -7,6 +7,7 @@ import {
   ResourceCondition,
   ResourceOutputs,
   ResourcePhase,
+  UserAuthRequirement,
 } from '@trellis/backstage-plugin-platform-common';
 
 /**
@@ -89,6 +90,22 @@ export interface ObservedState extends EngineResourceRef {
 }
 
 /**
+ * On whose behalf a change is made.
+ *
+ * @public
+ */
+export interface EngineCallContext {
+  /** Entity ref of the user or service that asked for the change. */
+  actor: string;
+  /**
+   * The actor's own token for the engine's target system, issued by the
+   * provider in `PlatformEngine.userAuth`. The platform passes one whenever
+   * the engine declares `userAuth`; it never passes one otherwise.
+   */
+  userToken?: string;
+}
+
+/**
  * A change an engine pushes to the platform.
  *
  * - `observed`: a resource's observed state changed.
@@ -122,6 +139,21 @@ export interface PlatformEngine {
   /** Human readable name shown in the portal. */
   readonly title: string;
 
+  /**
+   * Declared by engines that change their target system with the requesting
+   * user's own identity (per-user token passthrough) rather than their own.
+   * The platform then calls `apply`, `delete`, `upgrade` and `reconcileAll`
+   * only with `context.userToken`, a token from `provider` that it holds in
+   * memory until it expires and never stores. Without one, the change waits
+   * (`pending.state: awaiting-credentials`) until someone permitted hands a
+   * token over. Reads and watches keep using the engine's own identity.
+   *
+   * When the target rejects the user's token, throw `AuthenticationError`
+   * from `@backstage/errors` (the change then waits for fresh credentials);
+   * when it forbids the user the change, throw `NotAllowedError`.
+   */
+  readonly userAuth?: UserAuthRequirement;
+
   /** The capabilities the engine offers now. */
   listCapabilities(): Promise<EngineCapability[]>;
 
@@ -130,13 +162,19 @@ export interface PlatformEngine {
    * the same desired state twice has the effect of applying it once. Returns
    * quickly; progress is reported through `watch`.
    */
-  apply(desired: DesiredResource): Promise<{ engineRef: EngineObjectRef }>;
+  apply(
+    desired: DesiredResource,
+    context?: EngineCallContext,
+  ): Promise<{ engineRef: EngineObjectRef }>;
 
   /**
    * Starts deleting the resource. Idempotent; deleting something already gone
    * succeeds. Completion is reported as a `deleted` change.
    */
-  delete(resource: EngineResourceRef): Promise<void>;
+  delete(
+    resource: EngineResourceRef,
+    context?: EngineCallContext,
+  ): Promise<void>;
 
   /** The observed state of one resource, or undefined when it does not exist. */
   observe(resource: EngineResourceRef): Promise<ObservedState | undefined>;
@@ -155,14 +193,18 @@ export interface PlatformEngine {
    * Moves one instance to another version of its capability. Optional: the
    * platform's rollouts refuse capabilities of engines without it.
    */
-  upgrade?(resource: EngineResourceRef, toVersion: string): Promise<void>;
+  upgrade?(
+    resource: EngineResourceRef,
+    toVersion: string,
+    context?: EngineCallContext,
+  ): Promise<void>;
 
   /**
    * Runs the configure workflows of every instance of a capability again
    * (Kratix: the `kratix.io/reconcile-resources` label), e.g. after a change
    * outside the platform. Optional.
    */
-  reconcileAll?(capability: string): Promise<void>;
+  reconcileAll?(capability: string, context?: EngineCallContext): Promise<void>;
 
   /** Logs of the resource's pipeline runs, newest last, where kept. */
   getLogs?(resource: EngineResourceRef): Promise<PipelineLog[]>;
@@ -213,6 +255,18 @@ export function assertValidEngine(
   }
   if (typeof title !== 'string' || title.trim() === '') {
     throw new TypeError(`Platform engine '${id}' must have a title`);
+  }
+  const { userAuth } = engine as Partial<PlatformEngine>;
+  if (
+    userAuth !== undefined &&
+    (typeof userAuth !== 'object' ||
+      userAuth === null ||
+      typeof userAuth.provider !== 'string' ||
+      userAuth.provider.trim() === '')
+  ) {
+    throw new TypeError(
+      `Platform engine '${id}' declares userAuth without a provider`,
+    );
   }
   for (const method of ENGINE_METHODS) {
     if (typeof (engine as Record<string, unknown>)[method] !== 'function') {

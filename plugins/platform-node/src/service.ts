@@ -22,6 +22,12 @@ import {
 /** Credentials of the caller; permissions are checked for them. @public */
 export interface PlatformCallOptions {
   credentials: BackstageCredentials;
+  /**
+   * The caller's own token for engines that act with the user's identity
+   * (`Capability.userAuth`). Used by changes only; held in memory until the
+   * engine has the change or the token expires, never stored.
+   */
+  engineToken?: string;
 }
 
 /** @public */
@@ -67,6 +73,14 @@ export interface PlatformService {
     options: PlatformCallOptions,
   ): Promise<PlatformResource>;
   deleteResource(
+    id: string,
+    options: PlatformCallOptions,
+  ): Promise<PlatformResource>;
+  /**
+   * Hands the resource's pending change to its engine now, with
+   * `engineToken` when the engine acts with the user's identity.
+   */
+  retryResource(
     id: string,
     options: PlatformCallOptions,
   ): Promise<PlatformResource>;
@@ -163,6 +177,9 @@ export class PlatformServiceBridge implements PlatformService {
   }
   async deleteResource(id: string, o: PlatformCallOptions) {
     return (await this.target()).deleteResource(id, o);
+  }
+  async retryResource(id: string, o: PlatformCallOptions) {
+    return (await this.target()).retryResource(id, o);
   }
   async getResourceHistory(id: string, o: PlatformCallOptions) {
     return (await this.target()).getResourceHistory(id, o);

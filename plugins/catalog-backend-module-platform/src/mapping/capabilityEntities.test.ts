@@ -169,6 +169,35 @@ describe('capabilityToTemplateEntity', () => {
     });
   });
 
+  it('signs the user in for engines that act with the user identity', async () => {
+    const plain = capabilityToTemplateEntity(capability());
+    const [plainWhere] = plain.spec!.parameters as any[];
+    expect(plainWhere.properties.engineCredentials).toBeUndefined();
+    expect((plain.spec!.steps as any[])[0].input.engineToken).toBeUndefined();
+
+    const entity = capabilityToTemplateEntity({
+      ...capability(),
+      userAuth: { provider: 'okta' },
+    });
+    const [where] = entity.spec!.parameters as any[];
+    expect(where.required).toEqual([
+      'name',
+      'environment',
+      'owner',
+      'engineCredentials',
+    ]);
+    expect(where.properties.engineCredentials).toMatchObject({
+      type: 'string',
+      'ui:field': 'PlatformEngineCredentials',
+      'ui:options': { capabilityRef: 'local:postgresql' },
+    });
+    expect((entity.spec!.steps as any[])[0].input).toMatchObject({
+      capabilityRef: 'local:postgresql',
+      engineToken: '${{ secrets.platformEngineToken }}',
+    });
+    await expectValidEntity(entity);
+  });
+
   it('builds the configuration page from the input schema', () => {
     const entity = capabilityToTemplateEntity(capability());
     const [, configuration] = entity.spec!.parameters as any[];

@@ -91,6 +91,9 @@ export function capabilityToApiEntity(
   };
 }
 
+/** The form field of generated templates that signs the user in for `userAuth` engines. */
+const ENGINE_CREDENTIALS_FIELD = 'engineCredentials';
+
 /**
  * The golden path to a capability: a scaffolder `Template` whose form asks
  * where the resource goes and then for the capability's input schema, and
@@ -142,6 +145,27 @@ export function capabilityToTemplateEntity(
     },
   };
 
+  const request: JsonObject = {
+    capabilityRef: capability.ref,
+    name: parameterExpression('name'),
+    environment: parameterExpression('environment'),
+    owner: parameterExpression('owner'),
+    component: parameterExpression('component'),
+  };
+  if (capability.userAuth) {
+    // The engine acts as the user: the form gets the user's ID token into
+    // the task's secrets (required, so the form waits for the sign-in).
+    (where.required as string[]).push(ENGINE_CREDENTIALS_FIELD);
+    (where.properties as JsonObject)[ENGINE_CREDENTIALS_FIELD] = {
+      title: 'Your credentials',
+      type: 'string',
+      description: `${capability.title} is created with your own identity`,
+      'ui:field': 'PlatformEngineCredentials',
+      'ui:options': { capabilityRef: capability.ref },
+    };
+    request.engineToken = '${{ secrets.platformEngineToken }}';
+  }
+
   const spec: JsonObject = {};
   for (const { specKey, formKey } of fields) {
     spec[specKey] = parameterExpression(formKey);
@@ -173,14 +197,7 @@ export function capabilityToTemplateEntity(
           id: 'request',
           name: `Request ${capability.title}`,
           action: 'platform:resource:request',
-          input: {
-            capabilityRef: capability.ref,
-            name: parameterExpression('name'),
-            environment: parameterExpression('environment'),
-            owner: parameterExpression('owner'),
-            component: parameterExpression('component'),
-            spec,
-          },
+          input: { ...request, spec },
         },
         {
           id: 'wait',

@@ -72,10 +72,22 @@ export class CapabilityRegistry {
 
   private async byRef(): Promise<Map<string, Capability>> {
     if (!this.cache || Date.now() - this.cache.at > this.cacheMs) {
-      const all = await this.store.listCapabilities();
+      const all = (await this.store.listCapabilities()).map(c =>
+        this.withUserAuth(c),
+      );
       this.cache = { at: Date.now(), byRef: new Map(all.map(c => [c.ref, c])) };
     }
     return this.cache.byRef;
+  }
+
+  /**
+   * What the engine's configuration says now about acting as the user; not
+   * part of the stored copy, which would keep an old setting after a change.
+   */
+  private withUserAuth(capability: Capability): Capability {
+    const { userAuth: _stored, ...rest } = capability;
+    const userAuth = this.engines.find(capability.engine)?.userAuth;
+    return userAuth ? { ...rest, userAuth: { ...userAuth } } : rest;
   }
 }
 

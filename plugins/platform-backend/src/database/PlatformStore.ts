@@ -664,6 +664,59 @@ export class PlatformStore {
     });
   }
 
+  /**
+   * Parks claimed work until someone hands over credentials: it keeps the
+   * owed action but has no time to run at, so no dispatcher claims it until
+   * `retryNow` (or a newer change) gives it one.
+   */
+  async awaitCredentials(
+    claim: DispatchClaim,
+    claimant: string,
+    message: string,
+  ): Promise<ObservationResult | undefined> {
+    return this.db.transaction(async tx => {
+      const row = await this.getResourceRow(claim.row.id, tx);
+      if (!row || row.dispatch_claimed_by !== claimant) return undefined;
+      const now = nowIso();
+      await tx('platform_resources').where({ id: row.id }).update({
+        dispatch_claimed_by: null,
+        dispatch_claimed_until: null,
+        dispatch_next_at: null,
+        dispatch_error: message,
+        updated_at: now,
+      });
+      await this.appendEvent(tx, row.id, {
+        type: 'dispatch-failed',
+        at: now,
+        reason: 'AwaitingCredentials',
+        message,
+        generation: claim.generation,
+      });
+      return {
+        before: resourceFromRow(row),
+        after: resourceFromRow((await this.getResourceRow(row.id, tx))!),
+      };
+    });
+  }
+
+  /**
+   * Makes a resource's owed work due now (a retry after an outage, or with
+   * fresh credentials). False when nothing is owed or someone holds a claim.
+   */
+  async retryNow(id: string): Promise<boolean> {
+    const now = nowIso();
+    const updated = await this.db('platform_resources')
+      .where({ id })
+      .whereNotNull('dispatch_action')
+      .where(b =>
+        b
+          .whereNull('dispatch_claimed_until')
+          .orWhere('dispatch_claimed_until', '<', now),
+      )
+      .update({ dispatch_next_at: now, dispatch_attempts: 0, updated_at: now });
+    return updated === 1;
+  }
+
   /** Schedules a resource to be applied again (resync found it missing). */
   async scheduleReapply(id: string, reason: string) {
     await this.db('platform_resources')

@@ -2,6 +2,7 @@ import {
   Capability,
   EngineObjectRef,
   JsonObject,
+  PendingDispatch,
   PlatformResource,
   ResourceCondition,
   ResourceEvent,
@@ -125,6 +126,24 @@ export function resourceFromRow(row: ResourceRow): PlatformResource {
     updatedAt: row.updated_at,
     readyAt: opt(row.ready_at),
     deletedAt: opt(row.deleted_at),
+    pending: pendingFromRow(row),
+  };
+}
+
+/** The owed dispatch as the API shows it (see PendingDispatch). */
+function pendingFromRow(row: ResourceRow): PendingDispatch | undefined {
+  if (!row.dispatch_action || row.deleted_at) return undefined;
+  const attempts = Number(row.dispatch_attempts ?? 0);
+  let state: PendingDispatch['state'];
+  if (!row.dispatch_next_at) state = 'awaiting-credentials';
+  else if (attempts > 0) state = 'retrying';
+  else state = 'queued';
+  return {
+    action: row.dispatch_action,
+    state,
+    message: opt(row.dispatch_error ?? null),
+    attempts,
+    nextAttemptAt: opt(row.dispatch_next_at ?? null),
   };
 }
 

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  AuthenticationError,
   ConflictError,
   InputError,
   isError,
@@ -10,7 +11,12 @@ import {
   JsonObject,
   parseCapabilityRef,
 } from '@trellis/backstage-plugin-platform-common';
+import {
+  EngineCallContext,
+  PlatformEngine,
+} from '@trellis/backstage-plugin-platform-node';
 import { randomUUID } from 'node:crypto';
+import { HeldToken, UserTokenVault } from '../credentials/UserTokenVault';
 import {
   DispatchClaim,
   ObservationResult,
@@ -50,6 +56,7 @@ export class Dispatcher {
     private readonly engines: EngineRegistry,
     private readonly logger: LoggerService,
     private readonly onChange: (result: ObservationResult) => Promise<void>,
+    private readonly tokens: UserTokenVault,
     options: DispatcherOptions = {},
   ) {
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -90,35 +97,73 @@ export class Dispatcher {
 
   private async dispatch(claim: DispatchClaim) {
     const { row } = claim;
+    let held: HeldToken | undefined;
     try {
       const engine = this.engines.get(row.engine_id);
       const resource = resourceFromRow(row);
+      const context: EngineCallContext = { actor: row.requested_by };
+      if (engine.userAuth) {
+        held = this.tokens.get(row.id);
+        if (!held) {
+          await this.park(claim, awaitingMessage(engine, claim));
+          return;
+        }
+        context.actor = held.actor;
+        context.userToken = held.token;
+      }
       if (claim.action === 'apply') {
-        const { engineRef } = await engine.apply({
-          resourceId: row.id,
-          engineRef: resource.engineRef,
-          capability:
-            parseCapabilityRef(row.capability_ref)?.name ?? row.capability_ref,
-          name: row.name,
-          environment: row.environment,
-          owner: row.owner,
-          requestedBy: row.requested_by,
-          component: resource.component,
-          spec: resource.spec as JsonObject,
-          generation: claim.generation,
-          version: row.applied_version ?? row.desired_version,
-        });
+        const { engineRef } = await engine.apply(
+          {
+            resourceId: row.id,
+            engineRef: resource.engineRef,
+            capability:
+              parseCapabilityRef(row.capability_ref)?.name ??
+              row.capability_ref,
+            name: row.name,
+            environment: row.environment,
+            owner: row.owner,
+            requestedBy: row.requested_by,
+            component: resource.component,
+            spec: resource.spec as JsonObject,
+            generation: claim.generation,
+            version: row.applied_version ?? row.desired_version,
+          },
+          context,
+        );
         await this.store.completeDispatch(claim, this.claimant, engineRef);
       } else {
-        await engine.delete({
-          resourceId: row.id,
-          engineRef: resource.engineRef,
-        });
+        await engine.delete(
+          { resourceId: row.id, engineRef: resource.engineRef },
+          context,
+        );
         await this.store.completeDispatch(claim, this.claimant);
       }
+      // Used: the token has no business staying around.
+      if (held) this.tokens.release(row.id, held);
     } catch (error) {
+      if (held && error instanceof AuthenticationError) {
+        this.tokens.release(row.id, held);
+        await this.park(
+          claim,
+          `${error.message}. Waiting for fresh credentials: retry the change with your token.`,
+        );
+        return;
+      }
       await this.handleFailure(claim, error);
     }
+  }
+
+  /** Leaves the claimed work waiting for credentials. */
+  private async park(claim: DispatchClaim, message: string) {
+    this.logger.info(
+      `Resource ${claim.row.id} awaits credentials for its ${claim.action}: ${message}`,
+    );
+    const result = await this.store.awaitCredentials(
+      claim,
+      this.claimant,
+      message,
+    );
+    if (result) await this.onChange(result);
   }
 
   private async handleFailure(claim: DispatchClaim, error: unknown) {
@@ -167,4 +212,13 @@ export class Dispatcher {
       } (attempt ${attempt}), retrying at ${nextAt.toISOString()}: ${message}`,
     );
   }
+}
+
+function awaitingMessage(engine: PlatformEngine, claim: DispatchClaim) {
+  const what = claim.action === 'apply' ? 'apply' : 'delete';
+  return `${
+    engine.title
+  } makes changes with the requesting user's own identity (${
+    engine.userAuth!.provider
+  } sign-in), and the platform holds no valid token to ${what} this resource with: it expired, the backend restarted, or another replica took the work over. Retry with your credentials.`;
 }

@@ -1,6 +1,16 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, isError, NotFoundError } from '@backstage/errors';
+import {
+  AuthenticationError,
+  InputError,
+  isError,
+  NotFoundError,
+} from '@backstage/errors';
 import { EngineObjectRef } from '@trellis/backstage-plugin-platform-common';
+import {
+  EngineCallContext,
+  PlatformEngine,
+} from '@trellis/backstage-plugin-platform-node';
+import { UserTokenVault } from '../credentials/UserTokenVault';
 import { nowIso, PlatformStore } from '../database/PlatformStore';
 import { RolloutRow } from '../database/rows';
 import { EngineRegistry } from '../engines/EngineRegistry';
@@ -20,7 +30,13 @@ export class RolloutRunner {
     private readonly store: PlatformStore,
     private readonly engines: EngineRegistry,
     private readonly logger: LoggerService,
+    private readonly tokens: UserTokenVault,
   ) {}
+
+  /** The vault key of the token a rollout upgrades with. */
+  static tokenKey(rolloutId: string) {
+    return `rollout:${rolloutId}`;
+  }
 
   async tick(): Promise<void> {
     if (this.running) {
@@ -58,7 +74,7 @@ export class RolloutRunner {
 
     for (const item of items) {
       if (item.status === 'Pending') {
-        await this.start(rollout, item.resource_id);
+        if ((await this.start(rollout, item.resource_id)) === 'paused') return;
       } else if (item.status === 'Upgrading') {
         await this.check(rollout, item.resource_id);
       }
@@ -101,10 +117,20 @@ export class RolloutRunner {
             ).toISOString(),
           },
     );
-    if (!last) this.rerun = Number(rollout.pause_seconds) === 0;
+    if (last) {
+      // Done: the starter's token has no further use.
+      const key = RolloutRunner.tokenKey(rollout.id);
+      const held = this.tokens.get(key);
+      if (held) this.tokens.release(key, held);
+    } else {
+      this.rerun = Number(rollout.pause_seconds) === 0;
+    }
   }
 
-  private async start(rollout: RolloutRow, resourceId: string) {
+  private async start(
+    rollout: RolloutRow,
+    resourceId: string,
+  ): Promise<'paused' | 'continue'> {
     const row = await this.store.getResourceRow(resourceId);
     if (!row || row.deleted_at || row.dispatch_action === 'delete') {
       await this.store.updateRolloutItem(rollout.id, resourceId, 'Pending', {
@@ -112,7 +138,7 @@ export class RolloutRunner {
         message: 'The resource was deleted',
         finished_at: nowIso(),
       });
-      return;
+      return 'continue';
     }
     if (row.applied_version === rollout.target_version) {
       await this.store.updateRolloutItem(rollout.id, resourceId, 'Pending', {
@@ -121,7 +147,7 @@ export class RolloutRunner {
         started_at: nowIso(),
         finished_at: nowIso(),
       });
-      return;
+      return 'continue';
     }
     const engine = this.engines.get(row.engine_id);
     if (!engine.upgrade) {
@@ -130,7 +156,18 @@ export class RolloutRunner {
         message: `Engine ${engine.id} cannot upgrade instances`,
         finished_at: nowIso(),
       });
-      return;
+      return 'continue';
+    }
+    const key = RolloutRunner.tokenKey(rollout.id);
+    const context: EngineCallContext = { actor: rollout.created_by };
+    const held = engine.userAuth ? this.tokens.get(key) : undefined;
+    if (engine.userAuth) {
+      if (!held) {
+        await this.pauseForCredentials(rollout, engine);
+        return 'paused';
+      }
+      context.actor = held.actor;
+      context.userToken = held.token;
     }
     // Claim the item first so that a concurrent tick does not upgrade it too.
     const claimed = await this.store.updateRolloutItem(
@@ -139,7 +176,7 @@ export class RolloutRunner {
       'Pending',
       { status: 'Upgrading', started_at: nowIso() },
     );
-    if (!claimed) return;
+    if (!claimed) return 'continue';
     try {
       await engine.upgrade(
         {
@@ -149,10 +186,11 @@ export class RolloutRunner {
             : undefined,
         },
         rollout.target_version,
+        context,
       );
       await this.store.addEvent(resourceId, {
         type: 'upgrade-started',
-        actor: rollout.created_by,
+        actor: context.actor,
         data: {
           rolloutId: rollout.id,
           fromVersion: row.applied_version,
@@ -161,6 +199,21 @@ export class RolloutRunner {
       });
     } catch (error) {
       const message = isError(error) ? error.message : String(error);
+      if (held && error instanceof AuthenticationError) {
+        this.tokens.release(key, held);
+        await this.store.updateRolloutItem(
+          rollout.id,
+          resourceId,
+          'Upgrading',
+          { status: 'Pending', message },
+        );
+        await this.pauseForCredentials(
+          rollout,
+          engine,
+          `the target rejected the token (${message})`,
+        );
+        return 'paused';
+      }
       if (error instanceof InputError || error instanceof NotFoundError) {
         await this.finish(rollout, resourceId, 'Failed', message);
       } else {
@@ -176,6 +229,32 @@ export class RolloutRunner {
         );
       }
     }
+    return 'continue';
+  }
+
+  /**
+   * Pauses a rollout of an engine that acts with the user's identity when no
+   * valid token is held for it; resuming hands over the resumer's token.
+   */
+  private async pauseForCredentials(
+    rollout: RolloutRow,
+    engine: PlatformEngine,
+    reason?: string,
+  ) {
+    const message = `Paused in wave ${Number(rollout.current_wave) + 1} of ${
+      rollout.wave_count
+    }: ${engine.title} upgrades with the user's own identity (${
+      engine.userAuth!.provider
+    } sign-in) and ${
+      reason ??
+      'the platform holds no valid token for this rollout any more (it expired, or the backend restarted)'
+    }. Resume to continue with your credentials.`;
+    await this.store.updateRollout(
+      rollout.id,
+      { status: ['Running'] },
+      { status: 'Paused', message },
+    );
+    this.logger.info(`Rollout ${rollout.id}: ${message}`);
   }
 
   private async check(rollout: RolloutRow, resourceId: string) {

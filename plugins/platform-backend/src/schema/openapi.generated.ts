@@ -39,6 +39,15 @@ export const spec = {
           "minLength": 1,
           "maxLength": 100
         }
+      },
+      "engineAuthorization": {
+        "name": "Trellis-Engine-Authorization",
+        "in": "header",
+        "description": "`Bearer <token>`: the caller's own token for an engine that makes changes with the user's identity (capabilities with `userAuth`), from the sign-in provider named there. Required for changes on such capabilities, ignored otherwise. Held in memory until the engine has the change or the token expires; never stored.",
+        "schema": {
+          "type": "string",
+          "maxLength": 16384
+        }
       }
     },
     "responses": {
@@ -203,6 +212,56 @@ export const spec = {
                 }
               }
             }
+          },
+          "userAuth": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "provider"
+            ],
+            "description": "Present when the engine makes changes with the requesting user's own identity: changes need the `Trellis-Engine-Authorization` header with an ID token from this sign-in provider.",
+            "properties": {
+              "provider": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      },
+      "PendingDispatch": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "action",
+          "state",
+          "attempts"
+        ],
+        "description": "A change accepted but not yet handed to the engine. `retrying`: the engine could not be reached; `awaiting-credentials`: the engine acts as the user and no valid token is held (POST /resources/{id}/retry with the header hands it over).",
+        "properties": {
+          "action": {
+            "type": "string",
+            "enum": [
+              "apply",
+              "delete"
+            ]
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "queued",
+              "retrying",
+              "awaiting-credentials"
+            ]
+          },
+          "message": {
+            "type": "string"
+          },
+          "attempts": {
+            "type": "integer"
+          },
+          "nextAttemptAt": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       },
@@ -347,6 +406,9 @@ export const spec = {
           "deletedAt": {
             "type": "string",
             "format": "date-time"
+          },
+          "pending": {
+            "$ref": "#/components/schemas/PendingDispatch"
           }
         }
       },
@@ -834,6 +896,9 @@ export const spec = {
             "schema": {
               "type": "string"
             }
+          },
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
           }
         ],
         "responses": {
@@ -1015,6 +1080,9 @@ export const spec = {
               "minLength": 1,
               "maxLength": 200
             }
+          },
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
           }
         ],
         "requestBody": {
@@ -1084,6 +1152,9 @@ export const spec = {
         "parameters": [
           {
             "$ref": "#/components/parameters/resourceId"
+          },
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
           }
         ],
         "requestBody": {
@@ -1118,11 +1189,43 @@ export const spec = {
         "parameters": [
           {
             "$ref": "#/components/parameters/resourceId"
+          },
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
           }
         ],
         "responses": {
           "202": {
             "description": "Deletion accepted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlatformResource"
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/resources/{id}/retry": {
+      "post": {
+        "operationId": "RetryResource",
+        "description": "Hands the resource's pending change (`pending`) to the engine now: after an engine outage without waiting for the backoff, or with the caller's token when the change awaits credentials. Needs the permission the change needs (update, or delete for a pending delete). Answers the resource unchanged when nothing is pending.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/resourceId"
+          },
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "Handed to the dispatcher.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1276,6 +1379,11 @@ export const spec = {
       "post": {
         "operationId": "CreateRollout",
         "description": "Upgrades a capability's instances to a version, in waves.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -1356,9 +1464,13 @@ export const spec = {
     "/rollouts/{id}/resume": {
       "post": {
         "operationId": "ResumeRollout",
+        "description": "Runs a paused rollout again; for engines that act as the user, the rest of it runs with the resumer's token.",
         "parameters": [
           {
             "$ref": "#/components/parameters/rolloutId"
+          },
+          {
+            "$ref": "#/components/parameters/engineAuthorization"
           }
         ],
         "responses": {

@@ -28,6 +28,7 @@ import {
   CreateResourceRequest,
   CreateRolloutRequest,
   dnsLabelProblem,
+  ENGINE_AUTHORIZATION_HEADER,
   FleetSummary,
   isResourcePhase,
   ListResourcesQuery,
@@ -52,12 +53,14 @@ import {
   CreateResourceOptions,
   CreateResourceResult,
   PlatformCallOptions,
+  PlatformEngine,
   PlatformResourceFilter,
   platformResourcePermissionResourceRef,
   PlatformService,
 } from '@trellis/backstage-plugin-platform-node';
 import { createHash, randomUUID } from 'node:crypto';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
+import { UserTokenVault } from '../credentials/UserTokenVault';
 import {
   IdempotentReplay,
   nowIso,
@@ -74,6 +77,11 @@ export interface AuditContext {
   /** The HTTP request, for the auditor's actor and request details. */
   request?: Parameters<AuditorService['createEvent']>[0]['request'];
 }
+
+type AuditMeta = Parameters<AuditorService['createEvent']>[0]['meta'];
+type AuditSeverity = Parameters<
+  AuditorService['createEvent']
+>[0]['severityLevel'];
 
 const MAX_WAVE_SIZE = 1000;
 const MAX_PAUSE_SECONDS = 7 * 24 * 3600;
@@ -130,6 +138,7 @@ export class PlatformServiceImpl implements PlatformService {
     private readonly deps: {
       store: PlatformStore;
       engines: EngineRegistry;
+      tokens: UserTokenVault;
       capabilities: CapabilityRegistry;
       dispatcher: Dispatcher;
       observer: Observer;
@@ -200,28 +209,19 @@ export class PlatformServiceImpl implements PlatformService {
     request: CreateResourceRequest,
     options: CreateResourceOptions & AuditContext,
   ): Promise<CreateResourceResult> {
-    const auditEvent = await this.deps.auditor.createEvent({
-      eventId: 'resource-create',
-      severityLevel: 'medium',
-      request: options.request,
-      meta: {
-        actor: principalOf(options.credentials),
+    return this.audited(
+      'resource-create',
+      'medium',
+      options,
+      {
         capabilityRef: String(request?.capabilityRef ?? ''),
         name: String(request?.name ?? ''),
         environment: String(request?.environment ?? ''),
         dryRun: Boolean(options.dryRun),
       },
-    });
-    try {
-      const result = await this.create(request, options);
-      await auditEvent.success({
-        meta: { resourceId: result.resource.id, created: result.created },
-      });
-      return result;
-    } catch (error) {
-      await auditEvent.fail({ error: error as Error });
-      throw error;
-    }
+      () => this.create(request, options),
+      result => ({ resourceId: result.resource.id, created: result.created }),
+    );
   }
 
   private async create(
@@ -252,6 +252,8 @@ export class PlatformServiceImpl implements PlatformService {
     if (options.dryRun) {
       return { resource: draft.resource, created: false };
     }
+    const engine = this.deps.engines.get(draft.capability.engine);
+    const engineToken = this.engineTokenFor(engine, options);
 
     const principal = principalOf(options.credentials);
     const key = options.idempotencyKey;
@@ -281,6 +283,10 @@ export class PlatformServiceImpl implements PlatformService {
         );
     }
 
+    // Held before the row exists, so that no dispatch pass finds it without.
+    const undoHold = engineToken
+      ? this.deps.tokens.hold(draft.resource.id, engineToken, principal)
+      : () => {};
     let resource: PlatformResource;
     try {
       resource = await this.deps.store.insertResource(
@@ -299,6 +305,7 @@ export class PlatformServiceImpl implements PlatformService {
         key ? { principal, key, requestHash } : undefined,
       );
     } catch (error) {
+      undoHold();
       if (error instanceof IdempotentReplay) {
         return this.replay(
           error.resourceId,
@@ -396,75 +403,93 @@ export class PlatformServiceImpl implements PlatformService {
     request: UpdateResourceRequest,
     options: PlatformCallOptions & AuditContext,
   ): Promise<PlatformResource> {
-    const auditEvent = await this.deps.auditor.createEvent({
-      eventId: 'resource-update',
-      severityLevel: 'medium',
-      request: options.request,
-      meta: { actor: principalOf(options.credentials), resourceId: id },
-    });
-    try {
-      if (!Number.isInteger(request?.generation)) {
-        throw new InputError(
-          'generation: is required, the generation your change is based on',
+    return this.audited(
+      'resource-update',
+      'medium',
+      options,
+      { resourceId: id },
+      async () => {
+        if (!Number.isInteger(request?.generation)) {
+          throw new InputError(
+            'generation: is required, the generation your change is based on',
+          );
+        }
+        const resource = await this.getResource(id, options);
+        await this.requireChange(
+          platformResourceUpdatePermission,
+          resource,
+          options,
+          'update',
         );
-      }
-      const resource = await this.getResource(id, options);
-      await this.requireChange(
-        platformResourceUpdatePermission,
-        resource,
-        options,
-        'update',
-      );
-      const capability = await this.deps.capabilities.get(
-        resource.capabilityRef,
-      );
-      const spec = this.validator.validate(capability, request.spec);
-      const updated = await this.deps.store.updateSpec(
-        id,
-        request.generation,
-        spec,
-        principalOf(options.credentials),
-      );
-      this.kickDispatcher();
-      await this.deps.observer.announce(updated);
-      await auditEvent.success({ meta: { generation: updated.generation } });
-      return updated;
-    } catch (error) {
-      await auditEvent.fail({ error: error as Error });
-      throw error;
-    }
+        const capability = await this.deps.capabilities.get(
+          resource.capabilityRef,
+        );
+        const spec = this.validator.validate(capability, request.spec);
+        return this.withHeldToken(resource, options, () =>
+          this.deps.store.updateSpec(
+            id,
+            request.generation,
+            spec,
+            principalOf(options.credentials),
+          ),
+        );
+      },
+      updated => ({ generation: updated.generation }),
+    );
   }
 
   async deleteResource(
     id: string,
     options: PlatformCallOptions & AuditContext,
   ): Promise<PlatformResource> {
-    const auditEvent = await this.deps.auditor.createEvent({
-      eventId: 'resource-delete',
-      severityLevel: 'high',
-      request: options.request,
-      meta: { actor: principalOf(options.credentials), resourceId: id },
-    });
-    try {
-      const resource = await this.getResource(id, options);
-      await this.requireChange(
-        platformResourceDeletePermission,
-        resource,
-        options,
-        'delete',
-      );
-      const deleted = await this.deps.store.requestDelete(
-        id,
-        principalOf(options.credentials),
-      );
-      this.kickDispatcher();
-      await this.deps.observer.announce(deleted);
-      await auditEvent.success();
-      return deleted;
-    } catch (error) {
-      await auditEvent.fail({ error: error as Error });
-      throw error;
-    }
+    return this.audited(
+      'resource-delete',
+      'high',
+      options,
+      { resourceId: id },
+      async () => {
+        const resource = await this.getResource(id, options);
+        await this.requireChange(
+          platformResourceDeletePermission,
+          resource,
+          options,
+          'delete',
+        );
+        return this.withHeldToken(resource, options, () =>
+          this.deps.store.requestDelete(id, principalOf(options.credentials)),
+        );
+      },
+    );
+  }
+
+  async retryResource(
+    id: string,
+    options: PlatformCallOptions & AuditContext,
+  ): Promise<PlatformResource> {
+    return this.audited(
+      'resource-retry',
+      'medium',
+      options,
+      { resourceId: id },
+      async () => {
+        const resource = await this.getResource(id, options);
+        if (!resource.pending) return resource;
+        // Handing the change over is making it: the same permission applies.
+        await this.requireChange(
+          resource.pending.action === 'delete'
+            ? platformResourceDeletePermission
+            : platformResourceUpdatePermission,
+          resource,
+          options,
+          resource.pending.action === 'delete' ? 'delete' : 'update',
+        );
+        return this.withHeldToken(resource, options, async () => {
+          await this.deps.store.retryNow(id);
+          return (await this.deps.store.getResource(id))!;
+        });
+      },
+      retried => ({ pending: retried.pending?.state ?? 'none' }),
+    );
   }
 
   async getResourceHistory(
@@ -497,59 +522,55 @@ export class PlatformServiceImpl implements PlatformService {
     ref: string,
     options: PlatformCallOptions & AuditContext,
   ): Promise<void> {
-    const auditEvent = await this.deps.auditor.createEvent({
-      eventId: 'capability-reconcile',
-      severityLevel: 'medium',
-      request: options.request,
-      meta: { actor: principalOf(options.credentials), capabilityRef: ref },
-    });
-    try {
-      await this.requireBasic(platformRolloutCreatePermission, options);
-      const capability = await this.deps.capabilities.get(ref);
-      const engine = this.deps.engines.get(capability.engine);
-      if (!engine.reconcileAll) {
-        throw new InputError(
-          `Engine ${engine.id} cannot re-run the workflows of ${capability.ref}`,
-        );
-      }
-      await engine.reconcileAll(capability.name);
-      await auditEvent.success();
-    } catch (error) {
-      await auditEvent.fail({ error: error as Error });
-      throw error;
-    }
+    return this.audited(
+      'capability-reconcile',
+      'medium',
+      options,
+      { capabilityRef: ref },
+      async () => {
+        await this.requireBasic(platformRolloutCreatePermission, options);
+        const capability = await this.deps.capabilities.get(ref);
+        const engine = this.deps.engines.get(capability.engine);
+        if (!engine.reconcileAll) {
+          throw new InputError(
+            `Engine ${engine.id} cannot re-run the workflows of ${capability.ref}`,
+          );
+        }
+        await engine.reconcileAll(capability.name, {
+          actor: principalOf(options.credentials),
+          userToken: this.engineTokenFor(engine, options),
+        });
+      },
+    );
   }
 
   async createRollout(
     request: CreateRolloutRequest,
     options: PlatformCallOptions & AuditContext,
   ): Promise<Rollout> {
-    const auditEvent = await this.deps.auditor.createEvent({
-      eventId: 'rollout-create',
-      severityLevel: 'high',
-      request: options.request,
-      meta: {
-        actor: principalOf(options.credentials),
+    return this.audited(
+      'rollout-create',
+      'high',
+      options,
+      {
         capabilityRef: String(request?.capabilityRef ?? ''),
         targetVersion: String(request?.targetVersion ?? ''),
       },
-    });
-    try {
-      await this.requireBasic(platformRolloutCreatePermission, options);
-      const rollout = await this.planRollout(request, options.credentials);
-      await auditEvent.success({ meta: { rolloutId: rollout.id } });
-      void this.deps.rollouts.tick();
-      return rollout;
-    } catch (error) {
-      await auditEvent.fail({ error: error as Error });
-      throw error;
-    }
+      async () => {
+        await this.requireBasic(platformRolloutCreatePermission, options);
+        const rollout = await this.planRollout(request, options);
+        void this.deps.rollouts.tick();
+        return rollout;
+      },
+      rollout => ({ rolloutId: rollout.id }),
+    );
   }
 
   private async planRollout(
     request: CreateRolloutRequest,
-    credentials: BackstageCredentials,
+    options: PlatformCallOptions,
   ): Promise<Rollout> {
+    const { credentials } = options;
     if (typeof request?.capabilityRef !== 'string') {
       throw new InputError('capabilityRef: is required');
     }
@@ -604,6 +625,7 @@ export class PlatformServiceImpl implements PlatformService {
         `capabilityRef: engine ${engine.id} cannot upgrade instances, so ${capability.ref} cannot be rolled out`,
       );
     }
+    const engineToken = this.engineTokenFor(engine, options);
     const running = await this.deps.store.listRollouts({
       capabilityRef: capability.ref,
       status: ['Running', 'Paused'],
@@ -633,19 +655,32 @@ export class PlatformServiceImpl implements PlatformService {
         a.name.localeCompare(b.name)
       );
     });
-    return this.deps.store.createRollout({
-      id: randomUUID(),
-      capabilityRef: capability.ref,
-      targetVersion: request.targetVersion,
-      waveSize,
-      pauseSeconds,
-      createdBy: principalOf(credentials),
-      items: resources.map((r, index) => ({
-        resourceId: r.id,
-        wave: Math.floor(index / waveSize),
-        fromVersion: r.applied_version ?? undefined,
-      })),
-    });
+    const id = randomUUID();
+    const undoHold = engineToken
+      ? this.deps.tokens.hold(
+          RolloutRunner.tokenKey(id),
+          engineToken,
+          principalOf(credentials),
+        )
+      : () => {};
+    try {
+      return await this.deps.store.createRollout({
+        id,
+        capabilityRef: capability.ref,
+        targetVersion: request.targetVersion,
+        waveSize,
+        pauseSeconds,
+        createdBy: principalOf(credentials),
+        items: resources.map((r, index) => ({
+          resourceId: r.id,
+          wave: Math.floor(index / waveSize),
+          fromVersion: r.applied_version ?? undefined,
+        })),
+      });
+    } catch (error) {
+      undoHold();
+      throw error;
+    }
   }
 
   async getRollout(id: string, options: PlatformCallOptions): Promise<Rollout> {
@@ -680,47 +715,64 @@ export class PlatformServiceImpl implements PlatformService {
     action: 'pause' | 'resume',
     options: PlatformCallOptions & AuditContext,
   ): Promise<Rollout> {
-    const auditEvent = await this.deps.auditor.createEvent({
-      eventId: `rollout-${action}`,
-      severityLevel: 'medium',
-      request: options.request,
-      meta: { actor: principalOf(options.credentials), rolloutId: id },
-    });
-    try {
-      await this.requireBasic(platformRolloutCreatePermission, options);
-      const rollout = await this.deps.store.getRollout(id);
-      if (!rollout) throw new NotFoundError(`No rollout ${id}`);
-      const ok =
-        action === 'pause'
-          ? await this.deps.store.updateRollout(
-              id,
-              { status: ['Running'] },
-              {
-                status: 'Paused',
-                message: `Paused by ${principalOf(options.credentials)}`,
-              },
-            )
-          : await this.deps.store.updateRollout(
-              id,
-              { status: ['Paused'] },
-              rollout.currentWave >= rollout.waveCount
-                ? { status: 'Completed', message: 'No waves left' }
-                : { status: 'Running', message: null, next_wave_at: nowIso() },
+    return this.audited(
+      `rollout-${action}`,
+      'medium',
+      options,
+      { rolloutId: id },
+      async () => {
+        await this.requireBasic(platformRolloutCreatePermission, options);
+        const rollout = await this.deps.store.getRollout(id);
+        if (!rollout) throw new NotFoundError(`No rollout ${id}`);
+        let undoHold = () => {};
+        if (action === 'resume') {
+          // The rest of the rollout runs with the resumer's token.
+          const capability = await this.deps.capabilities.get(
+            rollout.capabilityRef,
+          );
+          const engine = this.deps.engines.get(capability.engine);
+          const engineToken = this.engineTokenFor(engine, options);
+          if (engineToken) {
+            undoHold = this.deps.tokens.hold(
+              RolloutRunner.tokenKey(id),
+              engineToken,
+              principalOf(options.credentials),
             );
-      if (!ok) {
-        throw new ConflictError(
-          `Rollout ${id} is ${rollout.status}; only a ${
-            action === 'pause' ? 'running' : 'paused'
-          } rollout can be ${action}d`,
-        );
-      }
-      await auditEvent.success();
-      if (action === 'resume') void this.deps.rollouts.tick();
-      return (await this.deps.store.getRollout(id))!;
-    } catch (error) {
-      await auditEvent.fail({ error: error as Error });
-      throw error;
-    }
+          }
+        }
+        const ok =
+          action === 'pause'
+            ? await this.deps.store.updateRollout(
+                id,
+                { status: ['Running'] },
+                {
+                  status: 'Paused',
+                  message: `Paused by ${principalOf(options.credentials)}`,
+                },
+              )
+            : await this.deps.store.updateRollout(
+                id,
+                { status: ['Paused'] },
+                rollout.currentWave >= rollout.waveCount
+                  ? { status: 'Completed', message: 'No waves left' }
+                  : {
+                      status: 'Running',
+                      message: null,
+                      next_wave_at: nowIso(),
+                    },
+              );
+        if (!ok) {
+          undoHold();
+          throw new ConflictError(
+            `Rollout ${id} is ${rollout.status}; only a ${
+              action === 'pause' ? 'running' : 'paused'
+            } rollout can be ${action}d`,
+          );
+        }
+        if (action === 'resume') void this.deps.rollouts.tick();
+        return (await this.deps.store.getRollout(id))!;
+      },
+    );
   }
 
   subscribe(listener: (signal: ResourceSignal) => void): () => void {
@@ -728,6 +780,89 @@ export class PlatformServiceImpl implements PlatformService {
   }
 
   // ---- helpers
+
+  /**
+   * Runs `run` as one audited mutation: an auditor event that succeeds with
+   * `successMeta(result)` or fails with the error, which is rethrown.
+   */
+  private async audited<T>(
+    eventId: string,
+    severityLevel: AuditSeverity,
+    options: PlatformCallOptions & AuditContext,
+    meta: AuditMeta,
+    run: () => Promise<T>,
+    successMeta?: (result: T) => AuditMeta,
+  ): Promise<T> {
+    const auditEvent = await this.deps.auditor.createEvent({
+      eventId,
+      severityLevel,
+      request: options.request,
+      meta: { actor: principalOf(options.credentials), ...meta },
+    });
+    try {
+      const result = await run();
+      await auditEvent.success(
+        successMeta ? { meta: successMeta(result) } : undefined,
+      );
+      return result;
+    } catch (error) {
+      await auditEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /**
+   * The caller's token when `engine` makes changes with the user's own
+   * identity, checked; an InputError naming the header when it is missing.
+   * Undefined for other engines, which never see a user's token.
+   */
+  private engineTokenFor(
+    engine: PlatformEngine,
+    options: PlatformCallOptions,
+  ): string | undefined {
+    if (!engine.userAuth) return undefined;
+    if (!options.engineToken) {
+      throw new InputError(
+        `${ENGINE_AUTHORIZATION_HEADER}: ${engine.title} makes changes with your own identity; send your ${engine.userAuth.provider} ID token as 'Bearer <token>'`,
+      );
+    }
+    return this.deps.tokens.check(
+      options.engineToken,
+      ENGINE_AUTHORIZATION_HEADER,
+    );
+  }
+
+  /**
+   * Runs a change of `resource` that the dispatcher will hand to the engine,
+   * holding the caller's token for it first when the engine acts as the user
+   * (and putting the previous one back when the change is refused), then
+   * starts a dispatch pass and announces the result.
+   */
+  private async withHeldToken(
+    resource: PlatformResource,
+    options: PlatformCallOptions,
+    change: () => Promise<PlatformResource>,
+  ): Promise<PlatformResource> {
+    const engine = this.deps.engines.get(resource.capabilityRef.split(':')[0]);
+    const engineToken = this.engineTokenFor(engine, options);
+    const undoHold = engineToken
+      ? this.deps.tokens.hold(
+          resource.id,
+          engineToken,
+          principalOf(options.credentials),
+        )
+      : () => {};
+    let changed: PlatformResource;
+    try {
+      changed = await change();
+    } catch (error) {
+      undoHold();
+      throw error;
+    }
+    this.kickDispatcher();
+    await this.deps.observer.announce(changed);
+    return changed;
+  }
 
   /** Starts a dispatch pass now instead of waiting for the scheduled one. */
   private kickDispatcher() {

@@ -3,11 +3,13 @@ import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import {
   CreateResourceRequest,
   CreateRolloutRequest,
+  ENGINE_AUTHORIZATION_HEADER,
   ListResourcesQuery,
   ResourcePhase,
   UpdateResourceRequest,
 } from '@trellis/backstage-plugin-platform-common';
 import express from 'express';
+import { UserTokenVault } from '../credentials/UserTokenVault';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { spec } from '../schema/openapi.generated';
 import { PlatformServiceImpl } from './PlatformServiceImpl';
@@ -26,8 +28,9 @@ export async function createRouter(options: {
   engines: EngineRegistry;
   service: PlatformServiceImpl;
   httpAuth: HttpAuthService;
+  tokens: UserTokenVault;
 }): Promise<express.Router> {
-  const { engines, service, httpAuth } = options;
+  const { engines, service, httpAuth, tokens } = options;
   const router = createValidatedOpenApiRouter<typeof spec>(spec, {
     // Room for the largest spec a capability accepts (256 KiB) plus the
     // envelope, so that the size check can name the field.
@@ -43,6 +46,14 @@ export async function createRouter(options: {
   const raw = (req: unknown) => req as express.Request;
   const credentials = (req: unknown) =>
     httpAuth.credentials(raw(req), { allow: ['user', 'service'] });
+  /** Credentials, request, and the caller's engine token, for changes. */
+  const change = async (req: unknown) => ({
+    credentials: await credentials(req),
+    request: raw(req),
+    engineToken: tokens.parseHeader(
+      raw(req).header(ENGINE_AUTHORIZATION_HEADER),
+    ),
+  });
 
   router.get('/health', (_req, res) => {
     res.json({
@@ -67,10 +78,7 @@ export async function createRouter(options: {
   });
 
   router.post('/capabilities/:ref/reconcile', async (req, res) => {
-    await service.reconcileCapability(req.params.ref, {
-      credentials: await credentials(req),
-      request: raw(req),
-    });
+    await service.reconcileCapability(req.params.ref, await change(req));
     res.status(202).json({ status: 'accepted' });
   });
 
@@ -104,10 +112,9 @@ export async function createRouter(options: {
     const result = await service.createResource(
       req.body as CreateResourceRequest,
       {
-        credentials: await credentials(req),
+        ...(await change(req)),
         dryRun,
         idempotencyKey: req.header('idempotency-key') ?? undefined,
-        request: raw(req),
       },
     );
     res.status(result.created ? 201 : 200).json(result.resource);
@@ -126,21 +133,21 @@ export async function createRouter(options: {
       await service.updateResource(
         req.params.id,
         req.body as UpdateResourceRequest,
-        {
-          credentials: await credentials(req),
-          request: raw(req),
-        },
+        await change(req),
       ),
     );
   });
 
   router.delete('/resources/:id', async (req, res) => {
-    res.status(202).json(
-      await service.deleteResource(req.params.id, {
-        credentials: await credentials(req),
-        request: raw(req),
-      }),
-    );
+    res
+      .status(202)
+      .json(await service.deleteResource(req.params.id, await change(req)));
+  });
+
+  router.post('/resources/:id/retry', async (req, res) => {
+    res
+      .status(202)
+      .json(await service.retryResource(req.params.id, await change(req)));
   });
 
   router.get('/resources/:id/history', async (req, res) => {
@@ -172,12 +179,14 @@ export async function createRouter(options: {
   });
 
   router.post('/rollouts', async (req, res) => {
-    res.status(201).json(
-      await service.createRollout(req.body as CreateRolloutRequest, {
-        credentials: await credentials(req),
-        request: raw(req),
-      }),
-    );
+    res
+      .status(201)
+      .json(
+        await service.createRollout(
+          req.body as CreateRolloutRequest,
+          await change(req),
+        ),
+      );
   });
 
   router.get('/rollouts/:id', async (req, res) => {
@@ -198,12 +207,7 @@ export async function createRouter(options: {
   });
 
   router.post('/rollouts/:id/resume', async (req, res) => {
-    res.json(
-      await service.resumeRollout(req.params.id, {
-        credentials: await credentials(req),
-        request: raw(req),
-      }),
-    );
+    res.json(await service.resumeRollout(req.params.id, await change(req)));
   });
 
   return router;

@@ -1,10 +1,16 @@
-import { InputError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  AuthenticationError,
+  InputError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   EngineObjectRef,
   PipelineLog,
+  UserAuthRequirement,
 } from '@trellis/backstage-plugin-platform-common';
 import {
   DesiredResource,
+  EngineCallContext,
   EngineCapability,
   EngineChange,
   EngineResourceRef,
@@ -27,6 +33,19 @@ export interface InMemoryEngineOptions {
   autoReconcile?: boolean;
   /** Milliseconds every `apply` takes, to widen race windows in tests. */
   applyDelayMs?: number;
+  /**
+   * Act as the user: changes then need a token from `trustedTokens`, like a
+   * target system that trusts the portal's identity provider.
+   */
+  userAuth?: UserAuthRequirement;
+}
+
+/** One change call and the context it came with. @public */
+export interface InMemoryEngineCall {
+  method: 'apply' | 'delete' | 'upgrade' | 'reconcileAll';
+  /** The resource id, or the capability name for `reconcileAll`. */
+  target: string;
+  context?: EngineCallContext;
 }
 
 /**
@@ -39,6 +58,11 @@ export interface InMemoryEngineOptions {
 export class InMemoryEngine implements PlatformEngine {
   readonly id: string;
   readonly title: string;
+  readonly userAuth?: UserAuthRequirement;
+  /** With `userAuth`: the tokens the target accepts; others get AuthenticationError. */
+  readonly trustedTokens = new Set<string>();
+  /** Every change call that got past the availability and token checks, in order. */
+  readonly calls: InMemoryEngineCall[] = [];
   /** Every successful `apply` call, in order. */
   readonly applied: DesiredResource[] = [];
   /** Every successful `delete` call, in order. */
@@ -49,9 +73,16 @@ export class InMemoryEngine implements PlatformEngine {
   readonly instances = new Map<string, ObservedState>();
   /** Logs per resource id, returned by `getLogs`. */
   readonly logs = new Map<string, PipelineLog[]>();
-  upgrade?: (resource: EngineResourceRef, toVersion: string) => Promise<void>;
+  upgrade?: (
+    resource: EngineResourceRef,
+    toVersion: string,
+    context?: EngineCallContext,
+  ) => Promise<void>;
   /** Set by a test that needs the optional `reconcileAll`. */
-  reconcileAll?: (capability: string) => Promise<void>;
+  reconcileAll?: (
+    capability: string,
+    context?: EngineCallContext,
+  ) => Promise<void>;
 
   private capabilities: EngineCapability[];
   private available = true;
@@ -66,9 +97,11 @@ export class InMemoryEngine implements PlatformEngine {
     this.capabilities = options.capabilities ?? [];
     this.autoReconcile = options.autoReconcile ?? false;
     this.applyDelayMs = options.applyDelayMs ?? 0;
+    this.userAuth = options.userAuth;
     if (options.supportsUpgrade ?? true) {
-      this.upgrade = async (resource, toVersion) => {
+      this.upgrade = async (resource, toVersion, context) => {
         this.ensureAvailable();
+        this.record('upgrade', resource.resourceId, context);
         const state = this.instances.get(resource.resourceId);
         if (!state) {
           throw new InputError(`No instance ${resource.resourceId}`);
@@ -140,8 +173,10 @@ export class InMemoryEngine implements PlatformEngine {
 
   async apply(
     desired: DesiredResource,
+    context?: EngineCallContext,
   ): Promise<{ engineRef: EngineObjectRef }> {
     this.ensureAvailable();
+    this.record('apply', desired.resourceId, context);
     if (this.applyDelayMs) {
       await new Promise(resolve => setTimeout(resolve, this.applyDelayMs));
     }
@@ -176,8 +211,12 @@ export class InMemoryEngine implements PlatformEngine {
     return { engineRef };
   }
 
-  async delete(resource: EngineResourceRef): Promise<void> {
+  async delete(
+    resource: EngineResourceRef,
+    context?: EngineCallContext,
+  ): Promise<void> {
     this.ensureAvailable();
+    this.record('delete', resource.resourceId, context);
     this.deleted.push(resource);
     if (!this.instances.has(resource.resourceId)) {
       return;
@@ -211,6 +250,29 @@ export class InMemoryEngine implements PlatformEngine {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /**
+   * Checks the user's token when acting as the user (an AuthenticationError
+   * for a token the target does not trust), then records the call. Test
+   * implementations of `reconcileAll` call it too.
+   */
+  record(
+    method: InMemoryEngineCall['method'],
+    target: string,
+    context?: EngineCallContext,
+  ) {
+    if (this.userAuth) {
+      const token = context?.userToken;
+      if (!token || !this.trustedTokens.has(token)) {
+        throw new AuthenticationError(
+          `Engine ${this.id} rejected the token of ${
+            context?.actor ?? 'the caller'
+          }`,
+        );
+      }
+    }
+    this.calls.push({ method, target, context });
   }
 
   private emit(change: EngineChange) {

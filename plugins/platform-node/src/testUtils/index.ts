@@ -4,4 +4,7 @@
  * @packageDocumentation
  */
 export { InMemoryEngine, testCapability } from './InMemoryEngine';
-export type { InMemoryEngineOptions } from './InMemoryEngine';
+export type {
+  InMemoryEngineCall,
+  InMemoryEngineOptions,
+} from './InMemoryEngine';

@@ -172,6 +172,7 @@ export class FakePlatform implements PlatformService {
     };
   }
 
+  retryResource = notUsed;
   getResourceHistory = notUsed;
   getResourceLogs = notUsed;
   listResources = notUsed;

@@ -2,7 +2,12 @@ import { NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { PlatformService } from '@trellis/backstage-plugin-platform-node';
 import { examples } from './delete.examples';
-import { checkpointKey, throwIfCancelled } from './invocation';
+import {
+  checkpointKey,
+  engineTokenInputDescription,
+  engineTokenOf,
+  throwIfCancelled,
+} from './invocation';
 
 /**
  * Deletes a platform resource as the user who started the task.
@@ -18,6 +23,8 @@ export function createPlatformResourceDeleteAction(platform: PlatformService) {
     schema: {
       input: {
         id: z => z.string().describe('Id of the resource to delete'),
+        engineToken: z =>
+          z.string().optional().describe(engineTokenInputDescription),
       },
       output: {
         phase: z =>
@@ -39,6 +46,7 @@ export function createPlatformResourceDeleteAction(platform: PlatformService) {
           try {
             const resource = await platform.deleteResource(id, {
               credentials,
+              engineToken: engineTokenOf(ctx),
             });
             ctx.logger.info(
               `Requested the deletion of ${resource.name}; it is ${resource.status.phase}`,

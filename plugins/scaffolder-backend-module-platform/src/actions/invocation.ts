@@ -59,3 +59,25 @@ export function throwIfCancelled(
     throw new Error(`The task was cancelled before ${what}`);
   }
 }
+
+/** The task secret the `PlatformEngineCredentials` form field fills. */
+export const ENGINE_TOKEN_SECRET = 'platformEngineToken';
+
+/**
+ * The user's token for engines that act with the user's identity: the
+ * action's `engineToken` input, else the task secret the
+ * `PlatformEngineCredentials` field sets. The platform ignores it for other
+ * engines.
+ */
+export function engineTokenOf(ctx: {
+  input: { engineToken?: string };
+  secrets?: Record<string, string>;
+}): string | undefined {
+  return (
+    ctx.input.engineToken || ctx.secrets?.[ENGINE_TOKEN_SECRET] || undefined
+  );
+}
+
+/** The schema of the `engineToken` input, shared by the changing actions. */
+export const engineTokenInputDescription =
+  'Your ID token for engines that make changes with your own identity (capabilities with `userAuth`), e.g. `${{ secrets.platformEngineToken }}`. Defaults to the task secret `platformEngineToken`, which the `PlatformEngineCredentials` form field sets; ignored for other engines';

@@ -12,6 +12,8 @@ import { PlatformService } from '@trellis/backstage-plugin-platform-node';
 import {
   checkpointKey,
   defaultIdempotencyKey,
+  engineTokenInputDescription,
+  engineTokenOf,
   throwIfCancelled,
 } from './invocation';
 import { resourceLink } from './links';
@@ -79,6 +81,8 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
             .describe(
               'Requests by the same user with the same key return the first resource instead of creating another (reusing a key for a different request fails). Defaults to a key derived from the task and step, so a retried task never requests twice',
             ),
+        engineToken: z =>
+          z.string().optional().describe(engineTokenInputDescription),
       },
       output: {
         id: z => z.string().describe('Id of the resource in the platform API'),
@@ -141,6 +145,7 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
           const { resource, created } = await platform.createResource(request, {
             credentials,
             idempotencyKey,
+            engineToken: engineTokenOf(ctx),
           });
           ctx.logger.info(
             created

@@ -2,7 +2,12 @@ import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { PlatformService } from '@trellis/backstage-plugin-platform-node';
 import { isDeepStrictEqual } from 'node:util';
-import { checkpointKey, throwIfCancelled } from './invocation';
+import {
+  checkpointKey,
+  engineTokenInputDescription,
+  engineTokenOf,
+  throwIfCancelled,
+} from './invocation';
 import { resourceLink } from './links';
 import { examples } from './update.examples';
 
@@ -35,6 +40,8 @@ export function createPlatformResourceUpdateAction(platform: PlatformService) {
             .describe(
               'The generation the change is based on; the update fails if the resource has moved past it. Defaults to the current generation',
             ),
+        engineToken: z =>
+          z.string().optional().describe(engineTokenInputDescription),
       },
       output: {
         id: z => z.string().describe('Id of the resource'),
@@ -74,7 +81,7 @@ export function createPlatformResourceUpdateAction(platform: PlatformService) {
             const resource = await platform.updateResource(
               id,
               { spec, generation },
-              { credentials },
+              { credentials, engineToken: engineTokenOf(ctx) },
             );
             ctx.logger.info(
               `Updated ${resource.name} to generation ${resource.generation}`,

@@ -76,6 +76,7 @@ export async function waitForResource(
       changed = false;
       const resource = await platform.getResource(id, { credentials });
       logPhase(logger, last, resource);
+      logPending(logger, last, resource);
       last = resource;
 
       const { phase, message } = resource.status;
@@ -126,6 +127,29 @@ function logPhase(
   } else if (previous.status.phase !== phase) {
     logger.info(
       `${current.name}: ${previous.status.phase} → ${phase}${detail}`,
+    );
+  }
+}
+
+/** Says when the change is stuck on its way to the engine, once per state. */
+function logPending(
+  logger: LoggerService,
+  previous: PlatformResource | undefined,
+  current: PlatformResource,
+) {
+  const pending = current.pending;
+  if (!pending || pending.state === previous?.pending?.state) return;
+  if (pending.state === 'awaiting-credentials') {
+    logger.warn(
+      `${current.name} waits for credentials: ${
+        pending.message ?? 'the engine acts with the user’s own identity'
+      } Open the resource in the portal and choose “Retry with my credentials”; this step keeps waiting.`,
+    );
+  } else if (pending.state === 'retrying') {
+    logger.warn(
+      `${current.name}: the engine could not be reached (${
+        pending.message ?? 'no reason given'
+      }); retrying`,
     );
   }
 }
