@@ -54,6 +54,19 @@ describe('platform plugin (new frontend system)', () => {
     );
   });
 
+  it('provides the engine auth API and the scaffolder credentials field', () => {
+    const api = platformPlugin.getExtension('api:platform/engine-auth');
+    expect(api).toHaveProperty('attachTo', { id: 'root', input: 'apis' });
+    const field = platformPlugin.getExtension(
+      'scaffolder-form-field:platform/engine-credentials',
+    );
+    // The scaffolder plugin's form fields API collects it.
+    expect(field).toHaveProperty('attachTo', {
+      id: 'api:scaffolder/form-fields',
+      input: 'formFields',
+    });
+  });
+
   it('shows the Platform page with its tabs under its sidebar item', async () => {
     renderTestApp({
       features: [platformPlugin],

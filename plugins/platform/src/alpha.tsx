@@ -12,9 +12,18 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import {
+  createFormField,
+  FormFieldBlueprint,
+} from '@backstage/plugin-scaffolder-react/alpha';
 import HubIcon from '@mui/icons-material/Hub';
 import { PlatformClient } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from './api';
+import {
+  coreOidcAuthApiRefs,
+  OidcPlatformEngineAuth,
+  platformEngineAuthApiRef,
+} from './engineAuth';
 import {
   capabilityRouteRef,
   catalogRouteRef,
@@ -48,6 +57,45 @@ export const platformApi = ApiBlueprint.make({
       factory: ({ discoveryApi, fetchApi }) =>
         new PlatformClient({ discoveryApi, fetchApi }),
     }),
+});
+
+/**
+ * The signed-in user's own tokens for engines that act with the user's
+ * identity, from the core OpenID Connect providers. Apps with a custom OIDC
+ * provider replace it: a frontend module for plugin `platform` with an
+ * `ApiBlueprint` named `engine-auth` whose factory builds
+ * `OidcPlatformEngineAuth` with `customProviders`.
+ *
+ * @alpha
+ */
+export const platformEngineAuthApi = ApiBlueprint.make({
+  name: 'engine-auth',
+  params: defineParams =>
+    defineParams({
+      api: platformEngineAuthApiRef,
+      deps: coreOidcAuthApiRefs,
+      factory: providers => new OidcPlatformEngineAuth({ providers }),
+    }),
+});
+
+/**
+ * The scaffolder field `ui:field: PlatformEngineCredentials`, which keeps
+ * the user's token for the template's capability as the secret
+ * `platformEngineToken`.
+ *
+ * @alpha
+ */
+export const platformEngineCredentialsFormField = FormFieldBlueprint.make({
+  name: 'engine-credentials',
+  params: {
+    field: () =>
+      import('./components/EngineCredentialsField').then(m =>
+        createFormField({
+          name: m.ENGINE_CREDENTIALS_FIELD,
+          component: m.EngineCredentialsField,
+        }),
+      ),
+  },
 });
 
 /**
@@ -181,6 +229,8 @@ export default createFrontendPlugin({
   info: { packageJson: () => import('../package.json') },
   extensions: [
     platformApi,
+    platformEngineAuthApi,
+    platformEngineCredentialsFormField,
     platformPage,
     platformCatalogSubPage,
     platformResourcesSubPage,

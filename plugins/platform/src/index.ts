@@ -10,8 +10,19 @@ export {
   PlatformPage,
   EntityPlatformContent,
   EntityPlatformCard,
+  PlatformEngineCredentialsFieldExtension,
 } from './plugin';
 export { platformApiRef, platformApiFactory } from './api';
+export {
+  platformEngineAuthApiRef,
+  platformEngineAuthApiFactory,
+  OidcPlatformEngineAuth,
+  coreOidcAuthApiRefs,
+} from './engineAuth';
+export type {
+  PlatformEngineAuthApi,
+  OidcPlatformEngineAuthOptions,
+} from './engineAuth';
 export {
   rootRouteRef,
   catalogRouteRef,

@@ -3,7 +3,13 @@ import {
   createPlugin,
   createRoutableExtension,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { platformApiFactory } from './api';
+import {
+  EngineCredentialsField,
+  ENGINE_CREDENTIALS_FIELD,
+} from './components/EngineCredentialsField';
+import { platformEngineAuthApiFactory } from './engineAuth';
 import { requestTemplateRouteRef, rootRouteRef } from './routes';
 
 /**
@@ -13,7 +19,7 @@ import { requestTemplateRouteRef, rootRouteRef } from './routes';
  */
 export const platformPlugin = createPlugin({
   id: 'platform',
-  apis: [platformApiFactory],
+  apis: [platformApiFactory, platformEngineAuthApiFactory],
   routes: { root: rootRouteRef },
   externalRoutes: { requestTemplate: requestTemplateRouteRef },
 });
@@ -63,5 +69,22 @@ export const EntityPlatformCard = platformPlugin.provide(
       lazy: () =>
         import('./components/EntityPlatform').then(m => m.EntityPlatformCard),
     },
+  }),
+);
+
+/**
+ * The scaffolder field `ui:field: PlatformEngineCredentials`: for the
+ * capability in `ui:options.capabilityRef`, when its engine acts with the
+ * user's identity, gets the user's token and keeps it as the template secret
+ * `platformEngineToken`, for `engineToken: ${{ secrets.platformEngineToken }}`
+ * of `platform:resource:request`. Legacy apps put it inside
+ * `<ScaffolderFieldExtensions>`.
+ *
+ * @public
+ */
+export const PlatformEngineCredentialsFieldExtension = platformPlugin.provide(
+  createScaffolderFieldExtension({
+    name: ENGINE_CREDENTIALS_FIELD,
+    component: EngineCredentialsField,
   }),
 );

@@ -2,6 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/frontend-test-utils';
+import { Capability } from '@trellis/backstage-plugin-platform-common';
 import {
   API,
   errorBody,
@@ -21,11 +22,15 @@ describe('CapabilityPage', () => {
       path: '/platform/capabilities/local:postgresql',
     });
 
-  function serve(items = [makeResource()], totalCount = items.length) {
+  function serve(
+    items = [makeResource()],
+    totalCount = items.length,
+    capability: Capability = postgres,
+  ) {
     server.use(
       http.get(`${API}/capabilities/:ref`, ({ params }) =>
         params.ref === postgres.ref
-          ? HttpResponse.json(postgres)
+          ? HttpResponse.json(capability)
           : HttpResponse.json(
               errorBody('NotFoundError', 'no such capability'),
               {
@@ -124,6 +129,26 @@ describe('CapabilityPage', () => {
       'href',
       '/platform/resources?capability=local%3Apostgresql',
     );
+  });
+
+  it('says when changes are made with the user’s own identity', async () => {
+    serve(undefined, undefined, {
+      ...postgres,
+      userAuth: { provider: 'okta' },
+    });
+    render();
+    expect(
+      await screen.findByText(
+        "Changes to these instances are made with your own Okta identity, so the cluster's RBAC applies to you: the portal asks you to sign in with Okta when it needs to.",
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('says nothing about identities when the platform makes the changes', async () => {
+    serve();
+    render();
+    await screen.findByRole('heading', { name: 'PostgreSQL database' });
+    expect(screen.queryByText(/your own/)).not.toBeInTheDocument();
   });
 
   it('says when nobody requested the capability yet', async () => {

@@ -7,6 +7,7 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Card from '@mui/material/Card';
@@ -34,6 +35,7 @@ import { ResourceTable } from '../shared/ResourceTable';
 import { statusOf } from '../shared/errors';
 import { formatCount, formatTotal } from '../shared/format';
 import { useInventoryLink } from '../shared/links';
+import { providerTitle } from '../shared/providers';
 
 const INSTANCE_PREVIEW = 10;
 
@@ -160,6 +162,8 @@ export const CapabilityPage = () => {
   }
 
   const value = capability.value;
+  const userAuthProvider =
+    value.userAuth && providerTitle(value.userAuth.provider);
   let instanceBody;
   if (instances.loading) {
     instanceBody = <Skeleton variant="rectangular" height={96} />;
@@ -230,6 +234,13 @@ export const CapabilityPage = () => {
           ? ` — ${value.availabilityMessage}`
           : ''}
       </Typography>
+      {userAuthProvider && (
+        <Alert severity="info" sx={{ mb: 3 }}>
+          Changes to these instances are made with your own {userAuthProvider}{' '}
+          identity, so the cluster's RBAC applies to you: the portal asks you to
+          sign in with {userAuthProvider} when it needs to.
+        </Alert>
+      )}
       <Grid container spacing={3}>
         <Grid item xs={12} md={8}>
           <Section title="Inputs">

@@ -3,7 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/frontend-test-utils';
-import { Rollout } from '@trellis/backstage-plugin-platform-common';
+import {
+  ENGINE_AUTHORIZATION_HEADER,
+  Rollout,
+} from '@trellis/backstage-plugin-platform-common';
+import { platformEngineAuthApiRef } from '../../engineAuth';
 import {
   API,
   errorBody,
@@ -171,6 +175,39 @@ describe('FleetPage', () => {
         pauseSeconds: 60,
       },
     ]);
+  });
+
+  it('resumes with the user’s token when the engine acts as the user', async () => {
+    serve();
+    rollouts = [makeRollout({ status: 'Paused' })];
+    const resumes: Array<string | null> = [];
+    const getToken = jest.fn(async () => 'admin-id-token');
+    server.use(
+      http.get(`${API}/capabilities`, () =>
+        HttpResponse.json({
+          items: [{ ...postgres, userAuth: { provider: 'okta' } }, queue],
+        }),
+      ),
+      http.post(`${API}/rollouts/:id/resume`, ({ request }) => {
+        resumes.push(request.headers.get(ENGINE_AUTHORIZATION_HEADER));
+        rollouts = [makeRollout({ status: 'Running' })];
+        return HttpResponse.json(rollouts[0]);
+      }),
+    );
+    renderPlatform(<FleetPage />, {
+      apis: [[platformEngineAuthApiRef, { getToken }]],
+    });
+    const rollout = within(
+      await screen.findByRole('article', {
+        name: 'Rollout of PostgreSQL database to 16.2',
+      }),
+    );
+    await userEvent.click(
+      await rollout.findByRole('button', { name: 'Resume' }),
+    );
+    expect(await rollout.findByText('Running')).toBeInTheDocument();
+    expect(getToken).toHaveBeenCalledWith('okta');
+    expect(resumes).toEqual(['Bearer admin-id-token']);
   });
 
   it('points to the service catalog when there are no instances', async () => {

@@ -72,8 +72,8 @@ export const FleetPage = () => {
       data.value ? groupFleet(data.value.summary, data.value.capabilities) : [],
     [data.value],
   );
-  const titles = useMemo(
-    () => new Map((data.value?.capabilities ?? []).map(c => [c.ref, c.title])),
+  const capabilities = useMemo(
+    () => new Map((data.value?.capabilities ?? []).map(c => [c.ref, c])),
     [data.value],
   );
 
@@ -185,8 +185,10 @@ export const FleetPage = () => {
               key={rollout.id}
               rollout={rollout}
               capabilityTitle={
-                titles.get(rollout.capabilityRef) ?? rollout.capabilityRef
+                capabilities.get(rollout.capabilityRef)?.title ??
+                rollout.capabilityRef
               }
+              capability={capabilities.get(rollout.capabilityRef)}
               controlReason={rolloutReason}
               onChanged={onRolloutChanged}
             />

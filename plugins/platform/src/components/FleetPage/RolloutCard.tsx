@@ -22,11 +22,16 @@ import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
 import PauseIcon from '@mui/icons-material/Pause';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
 import {
+  Capability,
   Rollout,
   RolloutItemStatus,
   RolloutStatus,
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
+import {
+  EngineCredentialsError,
+  useEngineToken,
+} from '../../hooks/useEngineToken';
 import { WithReason } from '../shared/WithReason';
 import { messageOf, statusOf } from '../shared/errors';
 import { formatRelative } from '../shared/format';
@@ -55,11 +60,15 @@ const FINISHED: RolloutItemStatus[] = ['Succeeded', 'Failed', 'Skipped'];
 export const RolloutCard = (props: {
   rollout: Rollout;
   capabilityTitle: string;
+  /** The rollout's capability, when known: resuming may need the user's token. */
+  capability?: Capability;
   controlReason?: string;
   onChanged: (rollout: Rollout) => void;
 }) => {
-  const { rollout, capabilityTitle, controlReason, onChanged } = props;
+  const { rollout, capabilityTitle, capability, controlReason, onChanged } =
+    props;
   const api = useApi(platformApiRef);
+  const engineToken = useEngineToken();
   const resourceLink = useResourceLink();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
@@ -83,14 +92,21 @@ export const RolloutCard = (props: {
       onChanged(
         action === 'pause'
           ? await api.pauseRollout(rollout.id)
-          : await api.resumeRollout(rollout.id),
+          : await api.resumeRollout(rollout.id, {
+              // The rest of the rollout runs with the resumer's identity.
+              engineToken: await engineToken(capability),
+            }),
       );
     } catch (error) {
-      setProblem(
-        statusOf(error) === 403
-          ? ROLLOUT_FORBIDDEN
-          : `Could not ${action} the rollout: ${messageOf(error)}`,
-      );
+      if (error instanceof EngineCredentialsError) {
+        setProblem(`${error.message} Nothing was changed.`);
+      } else {
+        setProblem(
+          statusOf(error) === 403
+            ? ROLLOUT_FORBIDDEN
+            : `Could not ${action} the rollout: ${messageOf(error)}`,
+        );
+      }
     } finally {
       setBusy(false);
     }

@@ -12,6 +12,10 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import { Capability, Rollout } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
+import {
+  EngineCredentialsError,
+  useEngineToken,
+} from '../../hooks/useEngineToken';
 import { messageOf, statusOf } from '../shared/errors';
 import { formatCount } from '../shared/format';
 import { CapabilityFleet, versionTotal } from './fleet';
@@ -28,6 +32,7 @@ export const StartRolloutDialog = (props: {
 }) => {
   const { capability, fleet, onClose, onStarted } = props;
   const api = useApi(platformApiRef);
+  const engineToken = useEngineToken();
   const [targetVersion, setTargetVersion] = useState(capability.version);
   const [waveSize, setWaveSize] = useState('5');
   const [pauseSeconds, setPauseSeconds] = useState('0');
@@ -55,20 +60,27 @@ export const StartRolloutDialog = (props: {
         .split(',')
         .map(e => e.trim())
         .filter(Boolean);
-      const rollout = await api.createRollout({
-        capabilityRef: capability.ref,
-        targetVersion,
-        waveSize: wave,
-        pauseSeconds: pause,
-        environments: envs.length ? envs : undefined,
-      });
+      const rollout = await api.createRollout(
+        {
+          capabilityRef: capability.ref,
+          targetVersion,
+          waveSize: wave,
+          pauseSeconds: pause,
+          environments: envs.length ? envs : undefined,
+        },
+        { engineToken: await engineToken(capability) },
+      );
       onStarted(rollout);
     } catch (error) {
-      setProblem(
-        statusOf(error) === 403
-          ? ROLLOUT_FORBIDDEN
-          : `The rollout did not start: ${messageOf(error)}`,
-      );
+      if (error instanceof EngineCredentialsError) {
+        setProblem(`${error.message} Nothing was changed.`);
+      } else {
+        setProblem(
+          statusOf(error) === 403
+            ? ROLLOUT_FORBIDDEN
+            : `The rollout did not start: ${messageOf(error)}`,
+        );
+      }
       setBusy(false);
     }
   };

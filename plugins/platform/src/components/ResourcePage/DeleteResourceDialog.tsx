@@ -8,11 +8,20 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogContentText from '@mui/material/DialogContentText';
 import DialogTitle from '@mui/material/DialogTitle';
 import TextField from '@mui/material/TextField';
-import { PlatformResource } from '@trellis/backstage-plugin-platform-common';
+import {
+  Capability,
+  PlatformResource,
+} from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
+import {
+  EngineCredentialsError,
+  useEngineToken,
+} from '../../hooks/useEngineToken';
 import { messageOf, statusOf } from '../shared/errors';
 
 function deleteProblem(error: unknown): string {
+  if (error instanceof EngineCredentialsError)
+    return `${error.message} Nothing was changed.`;
   const status = statusOf(error);
   if (status === 403) {
     return `You are not allowed to delete this resource. ${messageOf(error)}`;
@@ -26,11 +35,14 @@ function deleteProblem(error: unknown): string {
 /** Asks for the resource's name before deleting it. */
 export const DeleteResourceDialog = (props: {
   resource: PlatformResource;
+  /** Its capability, when known: says whether the user's token is needed. */
+  capability: Capability | undefined;
   onClose: () => void;
   onDeleted: (resource: PlatformResource) => void;
 }) => {
-  const { resource, onClose, onDeleted } = props;
+  const { resource, capability, onClose, onDeleted } = props;
   const api = useApi(platformApiRef);
+  const engineToken = useEngineToken();
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
@@ -39,7 +51,9 @@ export const DeleteResourceDialog = (props: {
     setBusy(true);
     setProblem(undefined);
     try {
-      const deleted = await api.deleteResource(resource.id);
+      const deleted = await api.deleteResource(resource.id, {
+        engineToken: await engineToken(capability),
+      });
       onDeleted(deleted);
     } catch (error) {
       setProblem(deleteProblem(error));

@@ -32,6 +32,7 @@ import { PhaseChip } from '../shared/PhaseChip';
 import { WithReason } from '../shared/WithReason';
 import { statusOf } from '../shared/errors';
 import { DeleteResourceDialog } from './DeleteResourceDialog';
+import { PendingNotice } from './PendingNotice';
 import { PipelineLogs } from './PipelineLogs';
 import { Conditions, Details, Outputs, Spec } from './ResourceSections';
 import { Timeline } from './Timeline';
@@ -135,6 +136,15 @@ export const ResourcePage = () => {
   } else if (!updateReason && !capability.value) {
     updateReason = 'Loading the capability schema…';
   }
+  // The capability says whether changes need the viewer's own token; a
+  // capability that cannot be loaded does not block deleting.
+  const capabilityLoading = !capability.value && !capability.error;
+  const deleteReason =
+    reasons.delete ??
+    (capabilityLoading ? 'Loading the capability…' : undefined);
+  const retryReason =
+    reasons.retry ??
+    (capabilityLoading ? 'Loading the capability…' : undefined);
 
   return (
     <>
@@ -167,12 +177,12 @@ export const ResourcePage = () => {
             Update
           </Button>
         </WithReason>
-        <WithReason reason={reasons.delete}>
+        <WithReason reason={deleteReason}>
           <Button
             variant="outlined"
             color="error"
             startIcon={<DeleteIcon />}
-            disabled={Boolean(reasons.delete)}
+            disabled={Boolean(deleteReason)}
             onClick={() => setDialog('delete')}
           >
             Delete
@@ -189,6 +199,19 @@ export const ResourcePage = () => {
           {resource.error.message}).
         </Alert>
       )}
+      <PendingNotice
+        resource={value}
+        capability={capability.value}
+        retryReason={retryReason}
+        onRetried={retried => {
+          setNotice(
+            retried.pending
+              ? undefined
+              : 'The engine has the change now; the status follows its progress.',
+          );
+          refresh();
+        }}
+      />
       {notice && (
         <Alert
           severity="success"
@@ -265,6 +288,7 @@ export const ResourcePage = () => {
       {dialog === 'delete' && (
         <DeleteResourceDialog
           resource={value}
+          capability={capability.value}
           onClose={() => setDialog(undefined)}
           onDeleted={() => {
             setDialog(undefined);

@@ -13,6 +13,10 @@ import {
   PlatformResource,
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
+import {
+  EngineCredentialsError,
+  useEngineToken,
+} from '../../hooks/useEngineToken';
 import { SchemaForm } from '../schema/SchemaForm';
 import { asSchema, validateSpec } from '../schema/schema';
 import { messageOf, statusOf } from '../shared/errors';
@@ -36,6 +40,7 @@ export const UpdateResourceDialog = (props: {
 }) => {
   const { capability, onClose, onUpdated, onReload } = props;
   const api = useApi(platformApiRef);
+  const engineToken = useEngineToken();
   const [base, setBase] = useState(props.resource);
   const [spec, setSpec] = useState<JsonObject>(props.resource.spec);
   const [showProblems, setShowProblems] = useState(false);
@@ -53,14 +58,20 @@ export const UpdateResourceDialog = (props: {
     setProblem(undefined);
     setReloaded(false);
     try {
-      const updated = await api.updateResource(base.id, {
-        spec,
-        generation: base.generation,
-      });
+      const updated = await api.updateResource(
+        base.id,
+        { spec, generation: base.generation },
+        { engineToken: await engineToken(capability) },
+      );
       onUpdated(updated);
     } catch (error) {
       const status = statusOf(error);
-      if (status === 409) {
+      if (error instanceof EngineCredentialsError) {
+        setProblem({
+          kind: 'message',
+          text: `${error.message} Nothing was changed.`,
+        });
+      } else if (status === 409) {
         setProblem({ kind: 'conflict', generation: base.generation });
       } else if (status === 403) {
         setProblem({

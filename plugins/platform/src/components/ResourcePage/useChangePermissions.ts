@@ -27,6 +27,8 @@ function deniedReason(
 export interface ChangeReasons {
   update?: string;
   delete?: string;
+  /** Handing the pending change to the engine now (`resource.pending`). */
+  retry?: string;
 }
 
 /**
@@ -50,7 +52,9 @@ export function useChangePermissions(
     permission: platformProductionChangePermission,
     resourceRef,
   });
-  if (!resource) return { update: 'Loading…', delete: 'Loading…' };
+  if (!resource) {
+    return { update: 'Loading…', delete: 'Loading…', retry: 'Loading…' };
+  }
 
   const gone = goneReason(resource);
   const productionReason =
@@ -68,5 +72,23 @@ export function useChangePermissions(
     gone ??
     deniedReason(check, `You are not allowed to ${verb} this resource`) ??
     productionReason;
-  return { update: reason(update, 'update'), delete: reason(remove, 'delete') };
+  // A pending deletion is retried while the resource is Deleting, so only
+  // a finished deletion rules a retry out; it needs the change's permission.
+  const pendingDelete = resource.pending?.action === 'delete';
+  const retry =
+    (resource.status.phase === 'Deleted'
+      ? 'This resource was deleted'
+      : undefined) ??
+    deniedReason(
+      pendingDelete ? remove : update,
+      `You are not allowed to ${
+        pendingDelete ? 'delete' : 'update'
+      } this resource`,
+    ) ??
+    productionReason;
+  return {
+    update: reason(update, 'update'),
+    delete: reason(remove, 'delete'),
+    retry,
+  };
 }
