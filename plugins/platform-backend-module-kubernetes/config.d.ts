@@ -61,6 +61,19 @@ export interface Config {
            * `trellis.io/owner` annotation, e.g. `group:default/platform-team`.
            */
           owner?: string;
+          /**
+           * Make changes (create, patch, delete, upgrades, re-runs) with the
+           * requesting user's own identity instead of the service account,
+           * for clusters whose API server trusts the portal's OpenID Connect
+           * provider. Reads and watches keep using the service account.
+           */
+          userAuth?: {
+            /**
+             * The portal's sign-in provider whose ID tokens the cluster
+             * accepts, e.g. `okta`.
+             */
+            provider: string;
+          };
         }>;
       };
     };

@@ -1,14 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  AuthenticationError,
+  ConflictError,
+  InputError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   dnsLabelProblem,
   EngineObjectRef,
   JsonObject,
   JsonValue,
+  UserAuthRequirement,
 } from '@trellis/backstage-plugin-platform-common';
 import {
   DesiredResource,
+  EngineCallContext,
   EngineCapability,
   EngineChange,
   EngineResourceRef,
@@ -55,7 +62,12 @@ interface Entry {
 
 export interface KubernetesEngineOptions {
   cluster: Pick<KubernetesClusterConfig, 'name' | 'title' | 'namespaces'> &
-    Partial<Pick<KubernetesClusterConfig, 'kratix' | 'crossplane' | 'owner'>>;
+    Partial<
+      Pick<
+        KubernetesClusterConfig,
+        'kratix' | 'crossplane' | 'owner' | 'userAuth'
+      >
+    >;
   client: ClusterClient;
   logger: LoggerService;
   /** Reconnect backoff of the watches. */
@@ -76,10 +88,17 @@ const MAX_APPLY_ATTEMPTS = 5;
  * selected by the `trellis.io/resource-id` label) and serves capabilities
  * from memory; `observeAll` is one list per type. Nothing is requested per
  * resource except `observe`, `apply`, `delete` and `upgrade` of that resource.
+ *
+ * With `userAuth` (per-user token passthrough), every request of `apply`,
+ * `delete`, `upgrade` and `reconcileAll` that reads or changes the instance
+ * and what belongs to it carries the requesting user's token instead, so the
+ * cluster's RBAC decides what each user may change; listing capabilities,
+ * `observe`, `observeAll` and the watches stay with the engine's identity.
  */
 export class KubernetesEngine implements PlatformEngine {
   readonly id: string;
   readonly title: string;
+  readonly userAuth?: UserAuthRequirement;
 
   private readonly client: ClusterClient;
   private readonly logger: LoggerService;
@@ -126,6 +145,9 @@ export class KubernetesEngine implements PlatformEngine {
     const { cluster, client, logger } = options;
     this.id = cluster.name;
     this.title = cluster.title;
+    if (cluster.userAuth) {
+      this.userAuth = { provider: cluster.userAuth.provider };
+    }
     this.client = client;
     this.logger = logger;
     this.namespaces = cluster.namespaces;
@@ -152,7 +174,9 @@ export class KubernetesEngine implements PlatformEngine {
 
   async apply(
     desired: DesiredResource,
+    context?: EngineCallContext,
   ): Promise<{ engineRef: EngineObjectRef }> {
+    const client = this.clientFor(context);
     const entry = await this.entryFor(desired.capability);
     const type = entry.definition.instanceType;
     const namespace = this.namespaceFor(desired.environment);
@@ -160,9 +184,9 @@ export class KubernetesEngine implements PlatformEngine {
     const engineRef = this.engineRefOf(type, namespace, desired.name);
 
     for (let attempt = 0; attempt < MAX_APPLY_ATTEMPTS; attempt++) {
-      const current = await this.client.get(type, namespace, desired.name);
+      const current = await client.get(type, namespace, desired.name);
       if (!current) {
-        const created = await this.client.create(type, {
+        const created = await client.create(type, {
           apiVersion: apiVersionOf(type),
           kind: type.kind,
           metadata: {
@@ -198,7 +222,7 @@ export class KubernetesEngine implements PlatformEngine {
       (patch.metadata as JsonObject).resourceVersion =
         current.metadata.resourceVersion ?? null;
       try {
-        await this.client.mergePatch(type, namespace, desired.name, patch);
+        await client.mergePatch(type, namespace, desired.name, patch);
         return { engineRef };
       } catch (error) {
         if (!(error instanceof ConflictError)) {
@@ -211,8 +235,12 @@ export class KubernetesEngine implements PlatformEngine {
     );
   }
 
-  async delete(resource: EngineResourceRef): Promise<void> {
-    const found = await this.locate(resource);
+  async delete(
+    resource: EngineResourceRef,
+    context?: EngineCallContext,
+  ): Promise<void> {
+    const client = this.clientFor(context);
+    const found = await this.locate(resource, client);
     if (!found) {
       // Already gone: say so, as for any other completed delete (after this call returned).
       setImmediate(() =>
@@ -226,7 +254,7 @@ export class KubernetesEngine implements PlatformEngine {
     }
     const type = entry.definition.instanceType;
     const { namespace, name, uid } = object.metadata;
-    const deleted = await this.client.delete(type, namespace, name, { uid });
+    const deleted = await client.delete(type, namespace, name, { uid });
     if (!deleted) {
       setImmediate(() =>
         this.emit({
@@ -263,8 +291,13 @@ export class KubernetesEngine implements PlatformEngine {
     return states.flat();
   }
 
-  async upgrade(resource: EngineResourceRef, toVersion: string): Promise<void> {
-    const found = await this.locate(resource);
+  async upgrade(
+    resource: EngineResourceRef,
+    toVersion: string,
+    context?: EngineCallContext,
+  ): Promise<void> {
+    const client = this.clientFor(context);
+    const found = await this.locate(resource, client);
     if (!found) {
       throw new NotFoundError(
         `Resource ${resource.resourceId} does not exist on cluster '${this.id}'`,
@@ -274,6 +307,7 @@ export class KubernetesEngine implements PlatformEngine {
       found.entry.definition,
       found.object,
       toVersion,
+      client,
     );
   }
 
@@ -282,19 +316,26 @@ export class KubernetesEngine implements PlatformEngine {
    * The platform calls it through `reconcileAll`
    * (`POST /capabilities/{ref}/reconcile`).
    */
-  async reconcileAll(capability: string): Promise<void> {
-    return this.reconcileAllResources(capability);
+  async reconcileAll(
+    capability: string,
+    context?: EngineCallContext,
+  ): Promise<void> {
+    return this.reconcileAllResources(capability, context);
   }
 
   /** Re-runs the workflows of every request of a Kratix Promise. */
-  async reconcileAllResources(capability: string): Promise<void> {
+  async reconcileAllResources(
+    capability: string,
+    context?: EngineCallContext,
+  ): Promise<void> {
+    const client = this.clientFor(context);
     const entry = await this.entryFor(capability);
     if (!this.kratix || entry.adapter !== this.kratix) {
       throw new InputError(
         `Capability '${capability}' on cluster '${this.id}' is not a Kratix Promise; only Promises re-run their instances' workflows`,
       );
     }
-    await this.kratix.reconcileAllResources(entry.definition);
+    await this.kratix.reconcileAllResources(entry.definition, client);
   }
 
   watch(listener: (change: EngineChange) => void): () => void {
@@ -454,9 +495,15 @@ export class KubernetesEngine implements PlatformEngine {
     });
   }
 
-  /** Finds a resource's object: by its engine ref, or by its label on every instance type. */
+  /**
+   * Finds a resource's object: by its engine ref, read through `client`, or
+   * by its label on every instance type. The label search lists across all
+   * namespaces, which users' roles rarely allow, so it uses the engine's
+   * identity; what is found is then changed through `client`.
+   */
   private async locate(
     resource: EngineResourceRef,
+    client: ClusterClient = this.client,
   ): Promise<{ entry: Entry; object: KubeObject } | undefined> {
     const ref = resource.engineRef;
     if (ref?.apiVersion && ref.kind && ref.name) {
@@ -464,7 +511,7 @@ export class KubernetesEngine implements PlatformEngine {
       if (!entry) {
         return undefined;
       }
-      const object = await this.client.get(
+      const object = await client.get(
         entry.definition.instanceType,
         ref.namespace || undefined,
         ref.name,
@@ -778,6 +825,28 @@ export class KubernetesEngine implements PlatformEngine {
   }
 
   // --- helpers ---------------------------------------------------------------
+
+  /**
+   * The client a change is made with: the engine's own, or, with `userAuth`,
+   * a fresh one carrying only the requesting user's token.
+   */
+  private clientFor(context: EngineCallContext | undefined): ClusterClient {
+    if (!this.userAuth) {
+      return this.client;
+    }
+    if (!context?.userToken) {
+      throw new AuthenticationError(
+        `Cluster '${
+          this.id
+        }' changes objects with the requesting user's identity; no token was passed${
+          context?.actor ? ` for ${context.actor}` : ''
+        }. Sign in to the portal with ${
+          this.userAuth.provider
+        } and retry with your credentials`,
+      );
+    }
+    return this.client.asUser(context.userToken, context.actor);
+  }
 
   private namespaceFor(environment: string): string {
     const namespace = this.namespaces[environment] ?? environment;

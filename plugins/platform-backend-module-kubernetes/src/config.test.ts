@@ -74,6 +74,21 @@ describe('readClusterConfigs', () => {
     ]);
   });
 
+  it('reads the sign-in provider of clusters that act as the requesting user', () => {
+    const [withUserAuth, withoutUserAuth] = read([
+      {
+        name: 'prod-eu',
+        url: 'https://k8s.example.com',
+        tokenFile: '/var/run/secrets/token',
+        userAuth: { provider: 'okta' },
+      },
+      { name: 'dev', kubeconfig: {} },
+    ]);
+
+    expect(withUserAuth.userAuth).toEqual({ provider: 'okta' });
+    expect(withoutUserAuth.userAuth).toBeUndefined();
+  });
+
   it('reads no clusters when none are configured', () => {
     expect(readClusterConfigs(new ConfigReader({}))).toEqual([]);
   });
@@ -98,6 +113,21 @@ describe('readClusterConfigs', () => {
       /'Prod_NS' is not a valid namespace name/,
     ],
     [[{ name: 'a', resyncSeconds: 1 }], /resyncSeconds: must be at least 10/],
+    [
+      [
+        { name: 'a', userAuth: { provider: 'okta' } },
+        { name: 'b', userAuth: { provider: '' } },
+      ],
+      /^platform\.engines\.kubernetes\.clusters\[1\]\.userAuth\.provider: name the portal's sign-in provider whose ID tokens the cluster trusts, e\.g\. 'okta'$/,
+    ],
+    [
+      [{ name: 'a', userAuth: {} }],
+      /clusters\[0\]\.userAuth\.provider: name the portal's sign-in provider/,
+    ],
+    [
+      [{ name: 'a', userAuth: { provider: '  ' } }],
+      /clusters\[0\]\.userAuth\.provider: name the portal's sign-in provider/,
+    ],
   ])('rejects %j', (clusters, message) => {
     expect(() => read(clusters)).toThrow(message);
   });

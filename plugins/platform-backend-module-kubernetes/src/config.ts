@@ -1,5 +1,8 @@
 import { Config } from '@backstage/config';
-import { dnsLabelProblem } from '@trellis/backstage-plugin-platform-common';
+import {
+  dnsLabelProblem,
+  UserAuthRequirement,
+} from '@trellis/backstage-plugin-platform-common';
 
 /** How the engine reaches and authenticates to a cluster. */
 export type ClusterConnection =
@@ -28,6 +31,11 @@ export interface KubernetesClusterConfig {
   resyncSeconds: number;
   /** Owner of capabilities that do not name one in a `trellis.io/owner` annotation. */
   owner?: string;
+  /**
+   * Set when the cluster trusts the portal's identity provider: changes are
+   * then made with the requesting user's token from this sign-in provider.
+   */
+  userAuth?: UserAuthRequirement;
 }
 
 export const CONFIG_ROOT = 'platform.engines.kubernetes.clusters';
@@ -92,6 +100,24 @@ function readNamespaces(
   return result;
 }
 
+function readUserAuth(
+  cluster: Config,
+  where: string,
+): UserAuthRequirement | undefined {
+  const userAuth = cluster.getOptionalConfig('userAuth');
+  if (!userAuth) {
+    return undefined;
+  }
+  // Read raw: the config reader's own error for '' does not say what to set.
+  const provider = userAuth.getOptional('provider');
+  if (typeof provider !== 'string' || provider.trim() === '') {
+    throw new Error(
+      `${where}.userAuth.provider: name the portal's sign-in provider whose ID tokens the cluster trusts, e.g. 'okta'`,
+    );
+  }
+  return { provider: provider.trim() };
+}
+
 /** Reads and validates every configured cluster. */
 export function readClusterConfigs(config: Config): KubernetesClusterConfig[] {
   const clusters = config.getOptionalConfigArray(CONFIG_ROOT) ?? [];
@@ -124,6 +150,7 @@ export function readClusterConfigs(config: Config): KubernetesClusterConfig[] {
       namespaces: readNamespaces(cluster, where),
       resyncSeconds,
       owner: cluster.getOptionalString('owner'),
+      userAuth: readUserAuth(cluster, where),
     };
   });
 }

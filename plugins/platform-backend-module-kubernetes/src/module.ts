@@ -53,7 +53,11 @@ export const platformModuleKubernetes = createBackendModule({
           logger.info(
             `Kubernetes engine '${cluster.name}' registered (Kratix ${
               cluster.kratix ? 'on' : 'off'
-            }, Crossplane ${cluster.crossplane ? 'on' : 'off'})`,
+            }, Crossplane ${cluster.crossplane ? 'on' : 'off'}${
+              cluster.userAuth
+                ? `, changes as the requesting user with ${cluster.userAuth.provider} tokens`
+                : ''
+            })`,
           );
         }
       },

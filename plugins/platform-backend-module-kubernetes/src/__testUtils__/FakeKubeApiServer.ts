@@ -44,7 +44,13 @@ export interface RecordedRequest {
   path: string;
   verb: Verb;
   plural: string;
+  /** Whom the bearer token authenticated; undefined when it was rejected (401). */
+  user?: string;
 }
+
+/** The user name the engine's own token authenticates as. */
+export const SERVICE_ACCOUNT_USER =
+  'system:serviceaccount:trellis:trellis-engine';
 
 type LabelSelector = (labels: Record<string, string>) => boolean;
 
@@ -91,8 +97,11 @@ function typeKeyOf(group: string, version: string, plural: string) {
  * watch (from a resourceVersion, bookmarks, 410 Gone after compaction,
  * label-filtered ADDED/DELETED), get, create, JSON merge patch (with
  * resourceVersion preconditions and 409 Conflict), delete (finalizers,
- * uid preconditions), schema validation (422), 401 and 403. Tests play the
- * controllers through `put` and `setStatus`, and break things on purpose.
+ * uid preconditions), schema validation (422), 401 and 403. It knows the
+ * engine's token and users' tokens (`addUser`), records who made each
+ * request, and forbids verbs to everyone or to one user, as RBAC would.
+ * Tests play the controllers through `put` and `setStatus`, and break things
+ * on purpose.
  */
 export class FakeKubeApiServer {
   readonly requests: RecordedRequest[] = [];
@@ -101,7 +110,12 @@ export class FakeKubeApiServer {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly history: HistoryEvent[] = [];
   private readonly watches = new Set<OpenWatch>();
+  /** `<user> <verb> <plural>`, or `* <verb> <plural>` for everyone. */
   private readonly denied = new Set<string>();
+  /** Bearer tokens of users other than the engine → their user names. */
+  private readonly users = new Map<string, string>();
+  /** Tokens of removed users, rejected from then on. */
+  private readonly revokedTokens = new Set<string>();
   private readonly interceptors: Array<{
     verb: Verb;
     plural: string;
@@ -282,9 +296,9 @@ export class FakeKubeApiServer {
     }
   }
 
-  /** Answers 403 to `verb` on `plural` from now on. */
-  deny(verb: Verb, plural: string) {
-    this.denied.add(`${verb} ${plural}`);
+  /** Answers 403 to `verb` on `plural` from now on, for `user` only when given. */
+  deny(verb: Verb, plural: string, user?: string) {
+    this.denied.add(`${user ?? '*'} ${verb} ${plural}`);
   }
 
   /** Runs `action` right before the next `verb` request on `plural` is handled, e.g. to race it with another writer. */
@@ -297,14 +311,34 @@ export class FakeKubeApiServer {
     this.namespaces = new Set(namespaces);
   }
 
-  /** Lifts a `deny`. */
-  allow(verb: Verb, plural: string) {
-    this.denied.delete(`${verb} ${plural}`);
+  /** Lifts a `deny` (of the same user, or of everyone). */
+  allow(verb: Verb, plural: string, user?: string) {
+    this.denied.delete(`${user ?? '*'} ${verb} ${plural}`);
   }
 
-  /** Requires this bearer token from now on (401 otherwise). */
+  /**
+   * Requires this bearer token for the engine's service account from now on:
+   * requests with any other token that is not a user's answer 401.
+   */
   requireToken(token: string) {
     this.token = token;
+  }
+
+  /** Accepts `token` from now on as the bearer token of `username`. */
+  addUser(token: string, username: string) {
+    this.users.set(token, username);
+    this.revokedTokens.delete(token);
+  }
+
+  /** Stops accepting a user's token, as when it expires: 401 from then on. */
+  removeUser(token: string) {
+    this.users.delete(token);
+    this.revokedTokens.add(token);
+  }
+
+  /** The requests `user` made, e.g. `SERVICE_ACCOUNT_USER`. */
+  requestsBy(user: string): RecordedRequest[] {
+    return this.requests.filter(request => request.user === user);
   }
 
   /** How many open watches there are, to wait for a watcher to reconnect. */
@@ -347,24 +381,25 @@ export class FakeKubeApiServer {
     } else if (method === 'POST') verb = 'create';
     else if (method === 'PATCH') verb = 'patch';
     else verb = 'delete';
-    this.requests.push({ method, path: url.pathname, verb, plural });
+    const user = this.authenticate(request.headers.authorization);
+    this.requests.push({ method, path: url.pathname, verb, plural, user });
 
-    if (
-      this.token &&
-      request.headers.authorization !== `Bearer ${this.token}`
-    ) {
+    if (!user) {
       this.sendStatus(response, 401, 'Unauthorized', 'Unauthorized');
       return;
     }
     const resource = `${plural}.${group}`;
-    if (this.denied.has(`${verb} ${plural}`)) {
+    if (
+      this.denied.has(`* ${verb} ${plural}`) ||
+      this.denied.has(`${user} ${verb} ${plural}`)
+    ) {
       this.sendStatus(
         response,
         403,
         'Forbidden',
         `${resource}${
           name ? ` "${name}"` : ''
-        } is forbidden: User "system:serviceaccount:trellis:trellis-engine" cannot ${verb} resource "${plural}" in API group "${group}" ${
+        } is forbidden: User "${user}" cannot ${verb} resource "${plural}" in API group "${group}" ${
           namespace ? `in the namespace "${namespace}"` : 'at the cluster scope'
         }`,
       );
@@ -431,6 +466,27 @@ export class FakeKubeApiServer {
           body ? JSON.parse(body) : {},
         );
     }
+  }
+
+  /**
+   * The user a request's bearer token belongs to, or undefined (401). Without
+   * `requireToken`, any token that is not a user's is the engine's.
+   */
+  private authenticate(authorization: string | undefined) {
+    const token = authorization?.startsWith('Bearer ')
+      ? authorization.slice('Bearer '.length)
+      : undefined;
+    const user = token === undefined ? undefined : this.users.get(token);
+    if (user) {
+      return user;
+    }
+    if (
+      (token !== undefined && this.revokedTokens.has(token)) ||
+      (this.token && token !== this.token)
+    ) {
+      return undefined;
+    }
+    return SERVICE_ACCOUNT_USER;
   }
 
   private handleList(

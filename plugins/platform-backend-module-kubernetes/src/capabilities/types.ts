@@ -1,4 +1,5 @@
 import { EngineCapability } from '@trellis/backstage-plugin-platform-node';
+import { ClusterClient } from '../cluster/ClusterClient';
 import { KubeObject, ResourceType } from '../cluster/types';
 import { NormalizedStatus } from '../status/types';
 
@@ -34,11 +35,15 @@ export interface CapabilityAdapter {
     instance: KubeObject,
     composite?: KubeObject,
   ): NormalizedStatus;
-  /** Moves one instance to another capability version. */
+  /**
+   * Moves one instance to another capability version, making every request
+   * through `client`: the engine's, or one acting as the requesting user.
+   */
   upgrade(
     definition: CapabilityDefinition,
     instance: KubeObject,
     toVersion: string,
+    client: ClusterClient,
   ): Promise<void>;
   /** The name of the composite a claim is reconciled through. */
   compositeNameOf?(instance: KubeObject): string | undefined;

@@ -1,7 +1,12 @@
 import { ConflictError } from '@backstage/errors';
-import { FakeKubeApiServer } from '../__testUtils__/FakeKubeApiServer';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  FakeKubeApiServer,
+  SERVICE_ACCOUNT_USER,
+} from '../__testUtils__/FakeKubeApiServer';
 import { fakeKubeConfig } from '../__testUtils__/testCluster';
 import { ClusterClient } from './ClusterClient';
+import { userKubeConfig } from './kubeConfig';
 import { ResourceType } from './types';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
@@ -83,5 +88,68 @@ describe('ClusterClient', () => {
 
     expect(patched.spec).toEqual({ size: 2 });
     expect(patched.metadata.generation).toBe(2);
+  });
+
+  describe('asUser', () => {
+    it('sends the user’s token instead of the engine’s', async () => {
+      server.addUser('alice-id-token', 'alice@example.com');
+      server.put(GADGETS, { metadata: { name: 'a', namespace: 'ns' } });
+
+      const alice = client.asUser('alice-id-token', 'user:default/alice');
+      await alice.mergePatch(GADGETS, 'ns', 'a', { spec: { size: 2 } });
+      await client.get(GADGETS, 'ns', 'a');
+
+      expect(alice.actor).toBe('user:default/alice');
+      expect(alice.name).toBe('test');
+      expect(server.requests.map(r => [r.verb, r.user])).toEqual([
+        ['patch', 'alice@example.com'],
+        ['get', SERVICE_ACCOUNT_USER],
+      ]);
+    });
+
+    it('keeps the cluster and drops every credential of the engine', () => {
+      const engine = new KubeConfig();
+      engine.loadFromOptions({
+        clusters: [
+          {
+            name: 'prod',
+            server: 'https://k8s.example.com:6443',
+            caData: 'LS0tQ0E=',
+            skipTLSVerify: false,
+            tlsServerName: 'kubernetes.default',
+          },
+        ],
+        users: [
+          {
+            name: 'engine',
+            certData: 'LS0tQ0VSVA==',
+            keyData: 'LS0tS0VZ',
+            token: 'engine-token',
+            exec: { command: 'aws', args: ['eks', 'get-token'] },
+            authProvider: { name: 'oidc', config: {} },
+            impersonateUser: 'admin',
+          },
+        ],
+        contexts: [{ name: 'prod', cluster: 'prod', user: 'engine' }],
+        currentContext: 'prod',
+      });
+
+      const user = userKubeConfig(engine, 'alice-id-token');
+
+      expect(user.getCurrentCluster()).toEqual({
+        name: 'prod',
+        server: 'https://k8s.example.com:6443',
+        caData: 'LS0tQ0E=',
+        caFile: undefined,
+        skipTLSVerify: false,
+        tlsServerName: 'kubernetes.default',
+        proxyUrl: undefined,
+      });
+      expect(user.getCurrentUser()).toEqual({
+        name: 'user',
+        token: 'alice-id-token',
+      });
+      expect(user.getUsers()).toHaveLength(1);
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   ResourceExpiredError,
   toEngineError,
 } from './errors';
+import { userKubeConfig } from './kubeConfig';
 import { KubeObject, ResourceType } from './types';
 
 /** One page-complete list of objects and the resourceVersion to watch from. */
@@ -43,6 +44,11 @@ export interface ClusterClientOptions {
   requestTimeoutMs?: number;
   /** Objects per list page. Default 500. */
   pageSize?: number;
+  /**
+   * The user the kubeConfig's token belongs to (an entity ref), for clients
+   * acting as a user; errors then name them instead of the engine.
+   */
+  actor?: string;
 }
 
 const MAX_LIST_RESTARTS = 3;
@@ -55,6 +61,9 @@ const MAX_LIST_RESTARTS = 3;
 export class ClusterClient {
   readonly name: string;
   readonly server: string;
+  /** The user this client acts as; undefined for the engine's own identity. */
+  readonly actor?: string;
+  private readonly options: ClusterClientOptions;
   private readonly api: CustomObjectsApi;
   /** For patches only: sends them as JSON merge patches. */
   private readonly patchApi: CustomObjectsApi;
@@ -67,8 +76,10 @@ export class ClusterClient {
     if (!cluster) {
       throw new Error(`Cluster '${options.name}' has no server configured`);
     }
+    this.options = options;
     this.name = options.name;
     this.server = cluster.server;
+    this.actor = options.actor;
     this.pageSize = options.pageSize ?? 500;
     const timeoutMs = options.requestTimeoutMs ?? 30_000;
     // A request to an unreachable server must fail, not hang the caller.
@@ -100,8 +111,23 @@ export class ClusterClient {
     this.watcher = new Watch(kubeConfig);
   }
 
+  /**
+   * A client for the same cluster that sends only `token`, the user's own
+   * bearer token: none of this client's credentials are carried over. Made
+   * fresh for each call, so nothing is shared between users.
+   */
+  asUser(token: string, actor: string): ClusterClient {
+    return new ClusterClient({
+      name: this.name,
+      kubeConfig: userKubeConfig(this.options.kubeConfig, token),
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      pageSize: this.options.pageSize,
+      actor,
+    });
+  }
+
   private get identity(): ClusterIdentity {
-    return { name: this.name, server: this.server };
+    return { name: this.name, server: this.server, actor: this.actor };
   }
 
   private async call<T>(target: RequestTarget, fn: () => Promise<T>) {

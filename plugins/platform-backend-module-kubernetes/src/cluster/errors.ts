@@ -1,4 +1,5 @@
 import {
+  AuthenticationError,
   ConflictError,
   InputError,
   NotAllowedError,
@@ -18,10 +19,15 @@ export interface RequestTarget {
   name?: string;
 }
 
-/** The cluster a request went to. */
+/** The cluster a request went to, and who made it. */
 export interface ClusterIdentity {
   name: string;
   server: string;
+  /**
+   * The user whose own token the request carried (per-user token
+   * passthrough); undefined for the engine's own identity.
+   */
+  actor?: string;
 }
 
 /** A Kubernetes `Status` object, as the API server sends with errors. */
@@ -116,6 +122,10 @@ export function toEngineError(
   const what = describeTarget(target);
   const resource = qualifiedResource(target.type);
 
+  if (cluster.actor !== undefined && (status === 401 || status === 403)) {
+    return toUserError(status, cluster, cluster.actor, target, what, said);
+  }
+
   switch (status) {
     case 401:
       return new NotAllowedError(
@@ -160,4 +170,29 @@ export function toEngineError(
         `Cluster '${cluster.name}' answered ${status} when the engine tried to ${target.verb} ${what}${said}`,
       );
   }
+}
+
+/** 401 and 403 of a request made with a user's own token. */
+function toUserError(
+  status: 401 | 403,
+  cluster: ClusterIdentity,
+  actor: string,
+  target: RequestTarget,
+  what: string,
+  said: string,
+): Error {
+  if (status === 401) {
+    return new AuthenticationError(
+      `Cluster '${cluster.name}' rejected the token of ${actor} (401 Unauthorized) when it tried to ${target.verb} ${what}: the token has expired or was issued by a provider the cluster does not trust; sign in again to the portal and retry`,
+    );
+  }
+  return new NotAllowedError(
+    `Cluster '${cluster.name}' does not allow ${actor} to ${
+      target.verb
+    } ${what}: they need the '${target.verb}' verb on '${
+      target.type.plural
+    }' in API group '${target.type.group}' ${scopeOf(
+      target,
+    )}, granted to them or one of their groups by a Role or ClusterRole binding on the cluster${said}`,
+  );
 }

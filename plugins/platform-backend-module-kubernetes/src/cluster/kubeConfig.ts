@@ -69,3 +69,35 @@ export function createKubeConfig(
   }
   return kubeConfig;
 }
+
+/**
+ * A configuration for the same cluster as `base` whose only credential is a
+ * user's bearer token. Nothing of `base`'s user is carried over: the API
+ * server would authenticate a client certificate before the bearer token,
+ * and an exec plugin, auth provider or token would act as the engine.
+ */
+export function userKubeConfig(base: KubeConfig, token: string): KubeConfig {
+  const cluster = base.getCurrentCluster();
+  if (!cluster) {
+    throw new Error('The kubeconfig has no current cluster');
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: cluster.name,
+        server: cluster.server,
+        caData: cluster.caData,
+        caFile: cluster.caFile,
+        skipTLSVerify: cluster.skipTLSVerify,
+        // How to reach the same server, not credentials.
+        tlsServerName: cluster.tlsServerName,
+        proxyUrl: cluster.proxyUrl,
+      },
+    ],
+    users: [{ name: 'user', token }],
+    contexts: [{ name: 'user', cluster: cluster.name, user: 'user' }],
+    currentContext: 'user',
+  });
+  return kubeConfig;
+}

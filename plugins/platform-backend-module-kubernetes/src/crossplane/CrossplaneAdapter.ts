@@ -273,8 +273,9 @@ export class CrossplaneAdapter implements CapabilityAdapter {
     definition: CapabilityDefinition,
     instance: KubeObject,
     toVersion: string,
+    client: ClusterClient,
   ): Promise<void> {
-    const revision = await this.client.get(
+    const revision = await client.get(
       COMPOSITION_REVISION_TYPE,
       undefined,
       toVersion,
@@ -294,7 +295,7 @@ export class CrossplaneAdapter implements CapabilityAdapter {
       compositionRevisionRef: { name: toVersion },
     };
     const { namespace, name } = instance.metadata;
-    await this.client.mergePatch(definition.instanceType, namespace, name, {
+    await client.mergePatch(definition.instanceType, namespace, name, {
       // Claims keep these fields at the top of spec, v2 XRs under spec.crossplane.
       spec: definition.compositeType ? pin : { crossplane: pin },
     });

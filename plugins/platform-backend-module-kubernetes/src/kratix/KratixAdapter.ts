@@ -210,6 +210,7 @@ export class KratixAdapter implements CapabilityAdapter {
     definition: CapabilityDefinition,
     instance: KubeObject,
     toVersion: string,
+    client: ClusterClient,
   ): Promise<void> {
     const promise = definition.source.name;
     const { namespace, name } = instance.metadata;
@@ -222,7 +223,7 @@ export class KratixAdapter implements CapabilityAdapter {
     }
     let bindings: KubeObject[];
     try {
-      ({ items: bindings } = await this.client.list(RESOURCE_BINDING_TYPE, {
+      ({ items: bindings } = await client.list(RESOURCE_BINDING_TYPE, {
         namespace,
         // Matched on spec.resourceRef below rather than on the resource-name
         // label, which cannot hold every request name.
@@ -248,7 +249,7 @@ export class KratixAdapter implements CapabilityAdapter {
     if (binding.spec?.version === toVersion) {
       return;
     }
-    await this.client.mergePatch(
+    await client.mergePatch(
       RESOURCE_BINDING_TYPE,
       namespace,
       binding.metadata.name,
@@ -259,16 +260,14 @@ export class KratixAdapter implements CapabilityAdapter {
   /**
    * Asks Kratix to re-run the configure workflow of every request of a
    * Promise (the `kratix.io/reconcile-resources` label, which Kratix removes
-   * once it has started them).
+   * once it has started them), through `client`.
    */
-  async reconcileAllResources(definition: CapabilityDefinition) {
-    await this.client.mergePatch(
-      PROMISE_TYPE,
-      undefined,
-      definition.source.name,
-      {
-        metadata: { labels: { [KRATIX_LABELS.reconcileResources]: 'true' } },
-      },
-    );
+  async reconcileAllResources(
+    definition: CapabilityDefinition,
+    client: ClusterClient,
+  ) {
+    await client.mergePatch(PROMISE_TYPE, undefined, definition.source.name, {
+      metadata: { labels: { [KRATIX_LABELS.reconcileResources]: 'true' } },
+    });
   }
 }
