@@ -13,7 +13,8 @@
  *   engine object (signal latency). No HTTP load generator may share it.
  * - `spawnBenchBackend()`: in a child process, for HTTP load (create, list),
  *   so that the load generator does not compete with the server for one
- *   event loop. The child answers a few commands over IPC (seeding).
+ *   event loop. The child answers a few commands over IPC (seeding, and
+ *   SQL for experiments).
  *
  * Traffic stays on 127.0.0.1. Temporary files and PostgreSQL databases are
  * removed when the run ends, on Ctrl-C, and (databases of killed runs) by the
@@ -537,6 +538,7 @@ export async function startBenchBackend(
 
 type ChildCommand =
   | { type: 'call'; id: number; command: 'seed'; args: SeedOptions }
+  | { type: 'call'; id: number; command: 'exec'; args: string[] }
   | { type: 'stop' };
 
 type ChildMessage =
@@ -548,6 +550,8 @@ type ChildMessage =
 export interface BenchBackendProcess extends BenchBackendInfo {
   /** Inserts resources straight into the platform's tables (see seed.ts). */
   seed(options: SeedOptions): Promise<SeedResult>;
+  /** Runs SQL statements on the platform's database (experiments only). */
+  exec(statements: string[]): Promise<void>;
   stop(): Promise<void>;
   /** Synchronous last-resort cleanup, for time limits. */
   abort(): void;
@@ -616,19 +620,17 @@ export async function spawnBenchBackend(): Promise<BenchBackendProcess> {
     throw error;
   });
 
+  const call = <T>(command: Omit<ChildCommand & { type: 'call' }, 'id'>) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.send({ ...command, id } as ChildCommand);
+    });
+
   return {
     ...info,
-    seed: args =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        child.send({
-          type: 'call',
-          id,
-          command: 'seed',
-          args,
-        } satisfies ChildCommand);
-      }),
+    seed: args => call({ type: 'call', command: 'seed', args }),
+    exec: args => call({ type: 'call', command: 'exec', args }),
     stop,
     abort,
   };
@@ -668,7 +670,13 @@ async function childMain() {
       return;
     }
     try {
-      const result = await seedResources(await knex(), message.args);
+      const db = await knex();
+      let result: unknown;
+      if (message.command === 'seed') {
+        result = await seedResources(db, message.args);
+      } else {
+        for (const statement of message.args) await db.raw(statement);
+      }
       process.send?.({
         type: 'reply',
         id: message.id,

@@ -5,9 +5,9 @@
  * its p50/p95 and its query plan (EXPLAIN QUERY PLAN on SQLite,
  * EXPLAIN ANALYZE on PostgreSQL).
  *
- * With BENCH_CANDIDATES=1 it then adds candidate indexes to the benchmark's
- * temporary database and measures again, to check a proposed migration
- * before anyone writes it. Nothing outside the temporary database changes.
+ * With BENCH_CANDIDATES=1 it then adds the indexes of candidates.ts to the
+ * benchmark's temporary database and measures again, to check a proposed
+ * migration before anyone writes it.
  *
  * Settings (environment): BENCH_DATABASE=sqlite|postgres, BENCH_RESOURCES
  * (default 100000), BENCH_REQUESTS (default 50), BENCH_CANDIDATES=1,
@@ -26,6 +26,7 @@ import {
   startTimeLimit,
 } from './backend';
 import { cursorAt } from './api';
+import { CANDIDATE_STEPS } from './candidates';
 import { componentRef, seedResources } from './seed';
 import { intSetting, ms, printTable, summarize } from './stats';
 
@@ -82,41 +83,6 @@ function asRowValue(statement: Statement): Statement | undefined {
     bindings,
   };
 }
-
-/**
- * Candidate changes, applied one step after the other, each measured; see
- * docs/benchmarks.md for what they are for.
- */
-const CANDIDATE_STEPS: Record<
-  'sqlite' | 'postgres',
-  Array<{ title: string; statements: string[] }>
-> = {
-  sqlite: [
-    {
-      title: 'With the proposed indexes',
-      statements: [
-        'CREATE INDEX bench_dispatch_due ON platform_resources (dispatch_next_at) WHERE dispatch_action IS NOT NULL',
-        'CREATE INDEX bench_live_owner_phase ON platform_resources (owner, phase, name, id) WHERE deleted_at IS NULL',
-      ],
-    },
-    {
-      title: 'With the proposed indexes and planner statistics',
-      statements: ['ANALYZE'],
-    },
-  ],
-  postgres: [
-    {
-      title: 'With the proposed indexes',
-      statements: [
-        'CREATE INDEX bench_dispatch_due ON platform_resources (dispatch_next_at) WHERE dispatch_action IS NOT NULL',
-        'CREATE INDEX bench_live_owner_phase ON platform_resources (owner, phase, name, id) WHERE deleted_at IS NULL',
-        'CREATE EXTENSION IF NOT EXISTS pg_trgm',
-        'CREATE INDEX bench_live_search_trgm ON platform_resources USING gin (search_text gin_trgm_ops) WHERE deleted_at IS NULL',
-        'VACUUM (ANALYZE) platform_resources',
-      ],
-    },
-  ],
-};
 
 interface Statement {
   sql: string;

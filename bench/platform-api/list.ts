@@ -9,7 +9,8 @@
  *
  * Settings (environment): BENCH_DATABASE=sqlite|postgres, BENCH_AUTH=user|service,
  * BENCH_RESOURCES (default 100000, max 1000000), BENCH_REQUESTS (default 200),
- * BENCH_WARMUP_REQUESTS (default 20).
+ * BENCH_WARMUP_REQUESTS (default 20), BENCH_CANDIDATES=1 to add the indexes
+ * proposed in docs/benchmarks.md (candidates.ts) after seeding.
  */
 import {
   BENCH_CAPABILITIES,
@@ -22,12 +23,15 @@ import {
   startTimeLimit,
 } from './backend';
 import { cursorAt, getPage } from './api';
+import { PROPOSED_INDEXES } from './candidates';
 import { componentRef } from './seed';
 import { intSetting, ms, printTable, summarize } from './stats';
 
 const COUNT = intSetting('BENCH_RESOURCES', 100_000, 1_000, 1_000_000);
 const REQUESTS = intSetting('BENCH_REQUESTS', 200, 10, 2_000);
 const WARMUP = intSetting('BENCH_WARMUP_REQUESTS', 20, 0, 200);
+/** BENCH_CANDIDATES=1: add the indexes proposed in docs/benchmarks.md first. */
+const CANDIDATES = process.env.BENCH_CANDIDATES === '1';
 /** The deep page: the first page after this many rows. */
 const DEEP_OFFSET = Math.floor(COUNT / 2 / 500) * 500;
 
@@ -55,6 +59,15 @@ async function main() {
         1,
       )} s, straight into the tables.`,
     );
+    if (CANDIDATES) {
+      const statements = PROPOSED_INDEXES[backend.database];
+      await backend.exec(statements);
+      console.log(
+        `Experiment: with the proposed indexes of candidates.ts:\n  ${statements.join(
+          '\n  ',
+        )}`,
+      );
+    }
     console.log(
       `${REQUESTS} sequential requests per query after ${WARMUP} unmeasured ones; first page = 50 resources.\n`,
     );

@@ -565,6 +565,30 @@ describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
       'foxtrot',
     ]);
 
+    // Pages over a column with ties (every phase is Pending) follow the id
+    // tiebreak in both directions: every resource once, none skipped.
+    for (const order of ['asc', 'desc']) {
+      const ids: string[] = [];
+      let next: string | undefined;
+      do {
+        const res = await request(server)
+          .get('/api/platform/resources')
+          .query({
+            orderBy: 'phase',
+            order,
+            limit: 2,
+            ...(next ? { cursor: next } : {}),
+          })
+          .set(as(ADMIN));
+        expect(res.status).toBe(200);
+        ids.push(...res.body.items.map((r: any) => r.id));
+        next = res.body.nextCursor;
+      } while (next);
+      const sorted = [...ids].sort();
+      expect(ids).toEqual(order === 'asc' ? sorted : sorted.reverse());
+      expect(new Set(ids).size).toBe(7);
+    }
+
     const query = async (q: string, user = ADMIN) => {
       const res = await request(server)
         .get(`/api/platform/resources?${q}`)
