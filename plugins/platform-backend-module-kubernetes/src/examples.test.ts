@@ -133,4 +133,35 @@ describe('the example capabilities', () => {
       ]);
     }
   });
+  it('come with user RBAC for clusters that act as the user', () => {
+    const objects = load('rbac-user-passthrough.yaml');
+    const role = objects.find(o => o.kind === 'Role') as any;
+    const instances = [
+      ...load('kratix-postgresql-promise.yaml').map(p => {
+        const api = (p.spec!.api as any).spec;
+        return [api.group, api.names.plural];
+      }),
+      ...load('crossplane-mysql-xrd.yaml').map(x => [
+        x.spec!.group,
+        (x.spec!.claimNames as any).plural,
+      ]),
+      ...load('crossplane-valkey-xrd-v2.yaml')
+        .filter(o => o.kind === 'CompositeResourceDefinition')
+        .map(x => [x.spec!.group, (x.spec!.names as any).plural]),
+    ];
+    for (const [group, plural] of instances) {
+      const verbs = (role.rules as any[])
+        .filter(
+          r => r.apiGroups.includes(group) && r.resources.includes(plural),
+        )
+        .flatMap(r => r.verbs);
+      expect([group, plural, verbs.sort()]).toEqual([
+        group,
+        plural,
+        ['create', 'delete', 'get', 'patch'],
+      ]);
+    }
+    const binding = objects.find(o => o.kind === 'RoleBinding') as any;
+    expect(binding.roleRef.name).toBe(role.metadata.name);
+  });
 });
