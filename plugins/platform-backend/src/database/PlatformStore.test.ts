@@ -38,5 +38,46 @@ describe.each(databases.eachSupportedId())(
       expect(few.totalCount).toBe(2);
       expect(few.totalCountCapped).toBeUndefined();
     });
+    it('finds resources by any part of their text, through a trigram index on PostgreSQL', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await PlatformStore.create({ getClient: async () => knex });
+      for (const [i, name] of [
+        'orders-db',
+        'ledger-cache',
+        'orders-queue',
+      ].entries()) {
+        await store.insertResource({
+          id: `t${i}`,
+          capabilityRef: 'memory:database',
+          engineId: 'memory',
+          name,
+          environment: 'dev',
+          owner: 'group:default/team-a',
+          requestedBy: 'user:default/alice',
+          spec: {},
+          version: '1.0.0',
+        });
+      }
+      const names = async (text: string) =>
+        (await store.listResources({ text })).items.map(r => r.name);
+      expect(await names('ORDERS')).toEqual(['orders-db', 'orders-queue']);
+      expect(await names('r-ca')).toEqual(['ledger-cache']);
+      expect(await names('%')).toEqual([]);
+      expect(await names('no-such')).toEqual([]);
+
+      // PostgreSQL serves LIKE '%…%' from a trigram index; SQLite scans.
+      const index = databaseId.startsWith('POSTGRES')
+        ? (
+            await knex.raw(
+              "SELECT indexdef FROM pg_indexes WHERE indexname = 'platform_resources_search_trgm_idx'",
+            )
+          ).rows[0]?.indexdef
+        : 'none on SQLite';
+      expect(index).toMatch(
+        databaseId.startsWith('POSTGRES')
+          ? /USING gin \(search_text gin_trgm_ops\) WHERE \(deleted_at IS NULL\)/
+          : /none/,
+      );
+    });
   },
 );
