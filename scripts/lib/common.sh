@@ -92,3 +92,29 @@ wait_for_url() {
 }
 
 ensure_node
+
+# wait_for_catalog_user SECONDS: true once the catalog knows the guest user.
+# A guest session started before that has no group memberships (they are
+# resolved at sign-in), so the default policy would refuse its requests.
+wait_for_catalog_user() {
+  local limit=$1 started=$SECONDS
+  while [ $((SECONDS - started)) -lt "$limit" ]; do
+    if node -e '
+      const base = "http://localhost:7007/api";
+      (async () => {
+        const auth = await fetch(`${base}/auth/guest/refresh`, {
+          headers: { "X-Requested-With": "XMLHttpRequest" },
+        }).then(r => r.json());
+        const token = auth.backstageIdentity.token;
+        const res = await fetch(`${base}/catalog/entities/by-name/user/default/guest`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        process.exit(res.ok ? 0 : 1);
+      })().catch(() => process.exit(1));
+    ' 2>/dev/null; then
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
