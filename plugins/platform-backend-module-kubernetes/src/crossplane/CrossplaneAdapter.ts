@@ -1,9 +1,9 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { JsonObject } from '@trellis/backstage-plugin-platform-common';
 import { ClusterClient } from '../cluster/ClusterClient';
 import { KubeObject, ResourceType } from '../cluster/types';
 import { CapabilityAdapter, CapabilityDefinition } from '../capabilities/types';
+import { DefinitionLister } from '../capabilities/DefinitionLister';
 import { presentationOf } from '../capabilities/presentation';
 import {
   asArray,
@@ -69,24 +69,12 @@ function revisionOrder(a: KubeObject, b: KubeObject): number {
  * moves between them through `compositionRevisionRef` with
  * `compositionUpdatePolicy: Manual`.
  */
-export class CrossplaneAdapter implements CapabilityAdapter {
-  private readonly client: ClusterClient;
-  private readonly logger: LoggerService;
-  private readonly defaultOwner?: string;
-  private servedTypes: ResourceType[] = [];
-
-  constructor(options: {
-    client: ClusterClient;
-    logger: LoggerService;
-    defaultOwner?: string;
-  }) {
-    this.client = options.client;
-    this.logger = options.logger;
-    this.defaultOwner = options.defaultOwner;
-  }
-
-  watchedTypes(): ResourceType[] {
-    return this.servedTypes;
+export class CrossplaneAdapter
+  extends DefinitionLister
+  implements CapabilityAdapter
+{
+  protected describeType(type: ResourceType): string {
+    return `Crossplane ${type.kind} ${type.version}`;
   }
 
   async listDefinitions(): Promise<CapabilityDefinition[]> {
@@ -111,20 +99,6 @@ export class CrossplaneAdapter implements CapabilityAdapter {
       const definition = this.toDefinition(xrd, revisions ?? []);
       return definition ? [definition] : [];
     });
-  }
-
-  private async listIfServed(type: ResourceType) {
-    try {
-      return (await this.client.list(type)).items;
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        this.logger.debug(
-          `Cluster '${this.client.name}' does not serve Crossplane ${type.kind} ${type.version} objects`,
-        );
-        return undefined;
-      }
-      throw error;
-    }
   }
 
   private toDefinition(

@@ -1,8 +1,8 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { ClusterClient } from '../cluster/ClusterClient';
 import { KubeObject, ResourceType } from '../cluster/types';
 import { CapabilityAdapter, CapabilityDefinition } from '../capabilities/types';
+import { DefinitionLister } from '../capabilities/DefinitionLister';
 import { presentationOf } from '../capabilities/presentation';
 import { asArray, asObject, asString, pathValue } from '../objects/json';
 import { specInputSchema } from '../schema/toJsonSchema';
@@ -59,24 +59,12 @@ function creationOrder(a: KubeObject, b: KubeObject): number {
  * instance moves between versions through its ResourceBinding (Kratix's
  * `promiseUpgrade` feature).
  */
-export class KratixAdapter implements CapabilityAdapter {
-  private readonly client: ClusterClient;
-  private readonly logger: LoggerService;
-  private readonly defaultOwner?: string;
-  private servedTypes: ResourceType[] = [];
-
-  constructor(options: {
-    client: ClusterClient;
-    logger: LoggerService;
-    defaultOwner?: string;
-  }) {
-    this.client = options.client;
-    this.logger = options.logger;
-    this.defaultOwner = options.defaultOwner;
-  }
-
-  watchedTypes(): ResourceType[] {
-    return this.servedTypes;
+export class KratixAdapter
+  extends DefinitionLister
+  implements CapabilityAdapter
+{
+  protected describeType(type: ResourceType): string {
+    return `Kratix ${type.kind}`;
   }
 
   async listDefinitions(): Promise<CapabilityDefinition[]> {
@@ -93,21 +81,6 @@ export class KratixAdapter implements CapabilityAdapter {
       const definition = this.toDefinition(promise, revisions ?? []);
       return definition ? [definition] : [];
     });
-  }
-
-  /** The objects of a type, or undefined when the cluster does not serve it. */
-  private async listIfServed(type: ResourceType) {
-    try {
-      return (await this.client.list(type)).items;
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        this.logger.debug(
-          `Cluster '${this.client.name}' does not serve Kratix ${type.kind} objects`,
-        );
-        return undefined;
-      }
-      throw error;
-    }
   }
 
   private toDefinition(

@@ -1,0 +1,57 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import { ClusterClient } from '../cluster/ClusterClient';
+import { KubeObject, ResourceType } from '../cluster/types';
+
+/** What both orchestrator adapters are built from. */
+export interface AdapterOptions {
+  client: ClusterClient;
+  logger: LoggerService;
+  /** Owner of capabilities that do not name one. */
+  defaultOwner?: string;
+}
+
+/**
+ * The part the Kratix and Crossplane adapters share: listing definition
+ * types that the cluster may not serve (the orchestrator is not installed)
+ * and remembering which it served, for the engine to watch.
+ */
+export abstract class DefinitionLister {
+  protected readonly client: ClusterClient;
+  protected readonly logger: LoggerService;
+  protected readonly defaultOwner?: string;
+  protected servedTypes: ResourceType[] = [];
+
+  constructor(options: AdapterOptions) {
+    this.client = options.client;
+    this.logger = options.logger;
+    this.defaultOwner = options.defaultOwner;
+  }
+
+  /** The definition types the cluster served at the last listing. */
+  watchedTypes(): ResourceType[] {
+    return this.servedTypes;
+  }
+
+  /** How log lines name a type, e.g. `Kratix Promise`. */
+  protected abstract describeType(type: ResourceType): string;
+
+  /** The objects of a type, or undefined when the cluster does not serve it. */
+  protected async listIfServed(
+    type: ResourceType,
+  ): Promise<KubeObject[] | undefined> {
+    try {
+      return (await this.client.list(type)).items;
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        this.logger.debug(
+          `Cluster '${this.client.name}' does not serve ${this.describeType(
+            type,
+          )} objects`,
+        );
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}
