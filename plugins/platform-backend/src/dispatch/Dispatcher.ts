@@ -215,10 +215,11 @@ export class Dispatcher {
 }
 
 function awaitingMessage(engine: PlatformEngine, claim: DispatchClaim) {
-  const what = claim.action === 'apply' ? 'apply' : 'delete';
   return `${
     engine.title
   } makes changes with the requesting user's own identity (${
     engine.userAuth!.provider
-  } sign-in), and the platform holds no valid token to ${what} this resource with: it expired, the backend restarted, or another replica took the work over. Retry with your credentials.`;
+  } sign-in), and the platform holds no valid token to ${
+    claim.action
+  } this resource with: it expired, the backend restarted, or another replica took the work over. Retry with your credentials.`;
 }
