@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { ClusterClient } from '../cluster/ClusterClient';
 import { KubeObject, ResourceType } from '../cluster/types';
+import { CapabilityDefinition } from './types';
 
 /** What both orchestrator adapters are built from. */
 export interface AdapterOptions {
@@ -35,6 +36,42 @@ export abstract class DefinitionLister {
 
   /** How log lines name a type, e.g. `Kratix Promise`. */
   protected abstract describeType(type: ResourceType): string;
+
+  /** One definition object (a Promise, an XRD) as a capability, if it offers one. */
+  protected abstract toDefinition(
+    object: KubeObject,
+    revisions: KubeObject[],
+  ): CapabilityDefinition | undefined;
+
+  /**
+   * Lists the definitions of the first of `definitionTypes` the cluster
+   * serves (API versions, newest first) and their revisions, remembers what
+   * was served for the watches, and turns each into a capability.
+   */
+  protected async listDefinitionsOf(
+    definitionTypes: ResourceType[],
+    revisionType: ResourceType,
+  ): Promise<CapabilityDefinition[]> {
+    let definitions: KubeObject[] | undefined;
+    let servedType: ResourceType | undefined;
+    for (const type of definitionTypes) {
+      definitions = await this.listIfServed(type);
+      if (definitions) {
+        servedType = type;
+        break;
+      }
+    }
+    if (!definitions || !servedType) {
+      this.servedTypes = [];
+      return [];
+    }
+    const revisions = await this.listIfServed(revisionType);
+    this.servedTypes = revisions ? [servedType, revisionType] : [servedType];
+    return definitions.flatMap(object => {
+      const definition = this.toDefinition(object, revisions ?? []);
+      return definition ? [definition] : [];
+    });
+  }
 
   /** The objects of a type, or undefined when the cluster does not serve it. */
   protected async listIfServed(

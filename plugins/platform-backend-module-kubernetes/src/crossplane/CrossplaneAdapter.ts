@@ -78,30 +78,10 @@ export class CrossplaneAdapter
   }
 
   async listDefinitions(): Promise<CapabilityDefinition[]> {
-    let xrds: KubeObject[] | undefined;
-    let servedXrdType: ResourceType | undefined;
-    for (const type of XRD_TYPES) {
-      xrds = await this.listIfServed(type);
-      if (xrds) {
-        servedXrdType = type;
-        break;
-      }
-    }
-    if (!xrds || !servedXrdType) {
-      this.servedTypes = [];
-      return [];
-    }
-    const revisions = await this.listIfServed(COMPOSITION_REVISION_TYPE);
-    this.servedTypes = revisions
-      ? [servedXrdType, COMPOSITION_REVISION_TYPE]
-      : [servedXrdType];
-    return xrds.flatMap(xrd => {
-      const definition = this.toDefinition(xrd, revisions ?? []);
-      return definition ? [definition] : [];
-    });
+    return this.listDefinitionsOf(XRD_TYPES, COMPOSITION_REVISION_TYPE);
   }
 
-  private toDefinition(
+  protected toDefinition(
     xrd: KubeObject,
     revisions: KubeObject[],
   ): CapabilityDefinition | undefined {

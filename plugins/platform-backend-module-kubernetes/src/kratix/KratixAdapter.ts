@@ -68,22 +68,10 @@ export class KratixAdapter
   }
 
   async listDefinitions(): Promise<CapabilityDefinition[]> {
-    const promises = await this.listIfServed(PROMISE_TYPE);
-    if (!promises) {
-      this.servedTypes = [];
-      return [];
-    }
-    const revisions = await this.listIfServed(PROMISE_REVISION_TYPE);
-    this.servedTypes = revisions
-      ? [PROMISE_TYPE, PROMISE_REVISION_TYPE]
-      : [PROMISE_TYPE];
-    return promises.flatMap(promise => {
-      const definition = this.toDefinition(promise, revisions ?? []);
-      return definition ? [definition] : [];
-    });
+    return this.listDefinitionsOf([PROMISE_TYPE], PROMISE_REVISION_TYPE);
   }
 
-  private toDefinition(
+  protected toDefinition(
     promise: KubeObject,
     revisions: KubeObject[],
   ): CapabilityDefinition | undefined {
