@@ -1,0 +1,9 @@
+/**
+ * Types, permissions and the API client of Trellis's DevEx metrics plugin.
+ *
+ * @packageDocumentation
+ */
+export * from './facts';
+export * from './metrics';
+export * from './analytics';
+export * from './permissions';
