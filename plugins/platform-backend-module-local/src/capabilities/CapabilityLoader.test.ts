@@ -100,7 +100,7 @@ describe('CapabilityLoader', () => {
     expect((await loader.list()).map(c => c.name)).toEqual(['widget']);
     expect(logger.warn).toHaveBeenCalledWith(
       expect.stringContaining(
-        'spec.workflows.resource.configure[0].spec.containers[0].command must name the local command to run',
+        'spec.workflows.resource.configure[0].spec.containers[0] (c) runs the container image busybox, which the local engine cannot run',
       ),
     );
   });
@@ -142,7 +142,7 @@ describe('CapabilityLoader', () => {
     const [capability] = await loader.list();
     expect(capability.versions.map(v => v.version)).toEqual(['v1.0.0']);
     expect(capability.problem).toContain(
-      "metadata.labels['kratix.io/promise-version'] must be a version",
+      `${file} is invalid: spec must be an object`,
     );
   });
 

@@ -14,6 +14,14 @@ import {
 
 /** The label Kratix uses for a Promise's version. */
 const PROMISE_VERSION_LABEL = 'kratix.io/promise-version';
+/**
+ * The pipeline annotation that lists the steps (container names, comma
+ * separated) the local engine runs as local commands although they name a
+ * container image. Without it a step with an image is refused: running its
+ * `command` on this machine instead of the image is a decision the
+ * capability's author makes explicitly.
+ */
+export const LOCAL_STEPS_ANNOTATION = 'trellis.dev/local-steps';
 /** Annotations that describe the capability in the portal. */
 const ANNOTATIONS = {
   title: 'trellis.dev/title',
@@ -178,11 +186,22 @@ function parseStep(
   value: unknown,
   path: Path,
   baseDir: string,
+  markedLocal: boolean,
 ): StepDefinition {
   const container = asObject(value, path);
   const name = asDnsLabel(container.name, `${path}.name`);
+  const image = asOptionalString(container.image, `${path}.image`);
   const command = asStringList(container.command, `${path}.command`);
-  if (command.length === 0 || command[0].trim() === '') {
+  const hasCommand = command.length > 0 && command[0].trim() !== '';
+  if (image !== undefined && !markedLocal) {
+    fail(
+      path,
+      hasCommand
+        ? `(${name}) runs the container image ${image}, which the local engine cannot run. To run its command on this machine instead, list ${name} in the pipeline's metadata.annotations['${LOCAL_STEPS_ANNOTATION}']`
+        : `(${name}) runs the container image ${image}, which the local engine cannot run: give it a command and list ${name} in the pipeline's metadata.annotations['${LOCAL_STEPS_ANNOTATION}'], or install the Promise in Kratix and use the Kubernetes engine`,
+    );
+  }
+  if (!hasCommand) {
     fail(
       `${path}.command`,
       'must name the local command to run (the local engine runs commands, not images)',
@@ -204,6 +223,24 @@ function parseStep(
   };
 }
 
+/** The step names a pipeline's local-steps annotation lists. */
+function localSteps(metadata: Record<string, unknown>, path: Path): string[] {
+  const annotations = asOptionalObject(
+    metadata.annotations,
+    `${path}.annotations`,
+  );
+  const where = `${path}.annotations['${LOCAL_STEPS_ANNOTATION}']`;
+  const value = annotations[LOCAL_STEPS_ANNOTATION];
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'string') {
+    return fail(where, 'must be a comma-separated list of step names');
+  }
+  return value
+    .split(',')
+    .map(step => step.trim())
+    .filter(Boolean);
+}
+
 function parsePipelines(
   value: unknown,
   path: Path,
@@ -217,6 +254,7 @@ function parsePipelines(
     }
     const metadata = asObject(pipeline.metadata, `${path}[${i}].metadata`);
     const name = asDnsLabel(metadata.name, `${path}[${i}].metadata.name`);
+    const local = localSteps(metadata, `${path}[${i}].metadata`);
     if (names.has(name)) {
       fail(`${path}[${i}].metadata.name`, `repeats pipeline name ${name}`);
     }
@@ -231,7 +269,14 @@ function parsePipelines(
     }
     const stepNames = new Set<string>();
     const steps = containers.map((c, j) => {
-      const step = parseStep(c, `${path}[${i}].spec.containers[${j}]`, baseDir);
+      const stepPath = `${path}[${i}].spec.containers[${j}]`;
+      const stepName = asObject(c, stepPath).name;
+      const step = parseStep(
+        c,
+        stepPath,
+        baseDir,
+        typeof stepName === 'string' && local.includes(stepName),
+      );
       if (stepNames.has(step.name)) {
         fail(
           `${path}[${i}].spec.containers[${j}].name`,
@@ -241,8 +286,64 @@ function parsePipelines(
       stepNames.add(step.name);
       return step;
     });
+    const unknown = local.filter(step => !stepNames.has(step));
+    if (unknown.length) {
+      fail(
+        `${path}[${i}].metadata.annotations['${LOCAL_STEPS_ANNOTATION}']`,
+        `names ${unknown.join(', ')}, which is not a step of pipeline ${name}`,
+      );
+    }
     return { name, steps };
   });
+}
+
+/** "Promise nginx-ingress, Promise postgresql" for a message (at most three). */
+function describeDocuments(documents: unknown[]): string {
+  const names = documents.slice(0, 3).map(document => {
+    const object =
+      typeof document === 'object' && document !== null
+        ? (document as Record<string, unknown>)
+        : {};
+    const metadata =
+      typeof object.metadata === 'object' && object.metadata !== null
+        ? (object.metadata as Record<string, unknown>)
+        : {};
+    return [object.kind, metadata.name]
+      .filter(part => typeof part === 'string')
+      .join(' ');
+  });
+  const more = documents.length > 3 ? ` and ${documents.length - 3} more` : '';
+  return `${names.filter(Boolean).join(', ') || 'unnamed documents'}${more}`;
+}
+
+/**
+ * Kratix installs a Promise's dependencies and runs its Promise workflows on
+ * its destinations; the local engine has neither, so it refuses them rather
+ * than serving a capability that silently lacks what they would install.
+ */
+function refuseKratixOnlyParts(
+  spec: Record<string, unknown>,
+  workflows: Record<string, unknown>,
+) {
+  const dependencies = asArray(spec.dependencies, 'spec.dependencies');
+  if (dependencies.length) {
+    fail(
+      'spec.dependencies',
+      `lists what Kratix installs on its destinations (${describeDocuments(
+        dependencies,
+      )}); the local engine cannot install them. Remove them for the local engine, or install the Promise in Kratix and use the Kubernetes engine`,
+    );
+  }
+  const promise = asOptionalObject(workflows.promise, 'spec.workflows.promise');
+  for (const action of ['configure', 'delete']) {
+    const path = `spec.workflows.promise.${action}`;
+    if (asArray(promise[action], path).length) {
+      fail(
+        path,
+        'is a Promise workflow, which Kratix runs once for the whole Promise (for example to install an operator); the local engine runs only resource workflows. Remove it for the local engine, or install the Promise in Kratix and use the Kubernetes engine',
+      );
+    }
+  }
 }
 
 function parseVersion(
@@ -263,6 +364,35 @@ function parseVersion(
     metadata.annotations,
     'metadata.annotations',
   );
+  const spec = asObject(promise.spec, 'spec');
+  if (spec.api === undefined || spec.api === null) {
+    const dependencies = asArray(spec.dependencies, 'spec.dependencies');
+    fail(
+      'spec.api',
+      dependencies.length
+        ? `is missing: this Promise only installs its dependencies (spec.dependencies: ${describeDocuments(
+            dependencies,
+          )}) and offers nothing to request. The local engine serves Promises that have an API; install this one in Kratix`
+        : 'is missing: a capability needs an API, the CustomResourceDefinition that requests are made against',
+    );
+  }
+  const { api, inputSchema } = parseApi(spec.api);
+  const workflows = asOptionalObject(spec.workflows, 'spec.workflows');
+  const resource = asOptionalObject(
+    workflows.resource,
+    'spec.workflows.resource',
+  );
+  const configure = parsePipelines(
+    resource.configure,
+    'spec.workflows.resource.configure',
+    baseDir,
+  );
+  const del = parsePipelines(
+    resource.delete,
+    'spec.workflows.resource.delete',
+    baseDir,
+  );
+  refuseKratixOnlyParts(spec, workflows);
   const version = labels[PROMISE_VERSION_LABEL];
   if (typeof version !== 'string' || !VERSION.test(version)) {
     fail(
@@ -270,13 +400,6 @@ function parseVersion(
       'must be a version such as v1.0.0 (letters, digits, dots, dashes, plus)',
     );
   }
-  const spec = asObject(promise.spec, 'spec');
-  const { api, inputSchema } = parseApi(spec.api);
-  const workflows = asOptionalObject(spec.workflows, 'spec.workflows');
-  const resource = asOptionalObject(
-    workflows.resource,
-    'spec.workflows.resource',
-  );
   const annotation = (key: string) =>
     asOptionalString(annotations[key], `metadata.annotations['${key}']`);
   const docs = annotation(ANNOTATIONS.docs);
@@ -294,16 +417,8 @@ function parseVersion(
       links: docs ? [{ url: docs, title: 'Documentation' }] : [],
       api,
       inputSchema,
-      configure: parsePipelines(
-        resource.configure,
-        'spec.workflows.resource.configure',
-        baseDir,
-      ),
-      delete: parsePipelines(
-        resource.delete,
-        'spec.workflows.resource.delete',
-        baseDir,
-      ),
+      configure,
+      delete: del,
     },
   };
 }
