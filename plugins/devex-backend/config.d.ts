@@ -1,0 +1,38 @@
+export interface Config {
+  /** Configuration of the Trellis DevEx metrics plugin. */
+  devex?: {
+    /**
+     * The IANA time zone whose days the rollups, ranges and cohorts count
+     * (e.g. `Europe/Berlin`). Default `UTC`. Changing it applies to new
+     * facts; `POST /api/devex/admin/rebuild` re-days the stored ones.
+     */
+    reportingTimeZone?: string;
+    /** Longest range a metrics question may ask, in days. Default 366. */
+    maxRangeDays?: number;
+    retention?: {
+      /**
+       * Raw facts of days older than this are deleted (daily, by a scheduled
+       * task); the rollups of those days are kept. Default 400.
+       */
+      days?: number;
+    };
+    privacy?: {
+      /**
+       * Teams with fewer current members than this are folded into "other",
+       * and cohorts smaller than this get no retention figures. Default 3.
+       */
+      minGroupSize?: number;
+    };
+    directory?: {
+      /** How often users, groups and memberships are copied from the catalog, in minutes. Default 10. */
+      intervalMinutes?: number;
+    };
+    demo?: {
+      /**
+       * Fill a realistic 90-day history for the catalog's users through the
+       * sources' sinks, idempotently on every start. Default false.
+       */
+      enabled?: boolean;
+    };
+  };
+}

@@ -1,0 +1,94 @@
+import { DatabaseService } from '@backstage/backend-plugin-api';
+import { TestDatabaseId } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { DirectorySnapshot, DirectoryStore } from '../database/DirectoryStore';
+import { FactStore } from '../database/FactStore';
+import { connectDevexDatabase } from '../database/migrate';
+import { WriteLock } from '../database/WriteLock';
+import { MetricsService } from '../metrics/MetricsService';
+import { SourceRegistry } from '../registry/SourceRegistry';
+import { ReportingCalendar } from '../rollups/days';
+
+/** SQLite always; PostgreSQL when a connection string is configured. */
+export function testDatabaseIds(): TestDatabaseId[] {
+  const ids: TestDatabaseId[] = ['SQLITE_3'];
+  for (const version of [18, 17, 16, 15, 14, 13]) {
+    if (
+      process.env[
+        `BACKSTAGE_TEST_DATABASE_POSTGRES${version}_CONNECTION_STRING`
+      ]
+    ) {
+      ids.push(`POSTGRES_${version}` as TestDatabaseId);
+      break;
+    }
+  }
+  return ids;
+}
+
+export async function createTestStore(
+  knex: Knex,
+  options: { timeZone?: string; minGroupSize?: number } = {},
+) {
+  const database = {
+    getClient: async () => knex,
+  } as unknown as DatabaseService;
+  const db = await connectDevexDatabase(database);
+  const calendar = new ReportingCalendar(options.timeZone ?? 'UTC');
+  const directory = new DirectoryStore(db);
+  const store = new FactStore(db, directory, calendar, new WriteLock());
+  const registry = new SourceRegistry();
+  const metrics = new MetricsService(db, store, directory, registry, calendar, {
+    minGroupSize: options.minGroupSize ?? 3,
+  });
+  return { db, calendar, directory, store, registry, metrics };
+}
+
+/** A directory snapshot from `{ team: [users] }` (names, not refs). */
+export function org(teams: Record<string, string[]>): DirectorySnapshot {
+  const users = new Set<string>();
+  const memberships: [string, string][] = [];
+  for (const [team, members] of Object.entries(teams)) {
+    for (const m of members) {
+      users.add(m);
+      memberships.push([`user:default/${m}`, `group:default/${team}`]);
+    }
+  }
+  return {
+    users: [...users].map(u => ({ ref: `user:default/${u}` })),
+    groups: Object.keys(teams).map(t => ({
+      ref: `group:default/${t}`,
+      title: t,
+    })),
+    memberships,
+  };
+}
+
+/** Every rollup row, sorted, with sums rounded (float noise of add/subtract). */
+export async function rollupSnapshot(db: Knex) {
+  const daily = (await db('devex_rollup_daily').select()).map(r => ({
+    ...r,
+    count: Number(r.count),
+    sum: Math.round(Number(r.sum) * 1000) / 1000,
+  }));
+  const histogram = (await db('devex_rollup_histogram').select()).map(r => ({
+    ...r,
+    count: Number(r.count),
+    bucket: Number(r.bucket),
+  }));
+  const active = (await db('devex_rollup_active').select()).map(r => ({
+    ...r,
+    events: Number(r.events),
+  }));
+  const subjects = (await db('devex_subjects').select()).map(r => ({
+    ...r,
+    fact_id: Number(r.fact_id),
+  }));
+  const sort = (rows: Record<string, unknown>[]) =>
+    rows.map(r => JSON.stringify(r, Object.keys(r).sort())).sort();
+  return {
+    daily: sort(daily),
+    histogram: sort(histogram),
+    active: sort(active),
+    subjects: sort(subjects),
+  };
+}

@@ -1,0 +1,42 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+
+const MIGRATIONS_DIR = resolvePackagePath(
+  '@trellis/backstage-plugin-devex-backend',
+  'migrations',
+);
+
+/**
+ * The plugin's database client, migrated unless the database service says to
+ * skip migrations. SQLite runs in WAL mode: readers (dashboards) never wait
+ * for the writer (ingestion), and a commit survives a killed process.
+ */
+export async function connectDevexDatabase(
+  database: DatabaseService,
+): Promise<Knex> {
+  const client = await database.getClient();
+  if (String(client.client.config.client).includes('sqlite')) {
+    const rows: Array<{ journal_mode?: string }> = await client.raw(
+      'PRAGMA journal_mode = WAL',
+    );
+    if (rows?.[0]?.journal_mode === 'wal') {
+      await client.raw('PRAGMA synchronous = NORMAL');
+      (client.client as { pool?: NodeJS.EventEmitter }).pool?.on(
+        'createSuccess',
+        (_id: unknown, connection: { pragma?: (sql: string) => unknown }) => {
+          connection.pragma?.('synchronous = NORMAL');
+        },
+      );
+    }
+  }
+  if (!database.migrations?.skip) {
+    await client.migrate.latest({
+      directory: MIGRATIONS_DIR,
+      tableName: 'devex_knex_migrations',
+    });
+  }
+  return client;
+}

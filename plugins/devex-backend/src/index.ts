@@ -1,0 +1,6 @@
+/**
+ * The Trellis DevEx metrics backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { devexPlugin as default } from './plugin';

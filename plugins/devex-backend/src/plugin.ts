@@ -1,0 +1,190 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { devexPermissions } from '@trellis/backstage-plugin-devex-common';
+import { devexSourcesExtensionPoint } from '@trellis/backstage-plugin-devex-node';
+import { DatabaseCursorStore } from './database/CursorStore';
+import { DirectoryStore } from './database/DirectoryStore';
+import { FactStore } from './database/FactStore';
+import { connectDevexDatabase } from './database/migrate';
+import { WriteLock } from './database/WriteLock';
+import { DemoHistory } from './demo/DemoHistory';
+import { CatalogDirectorySync } from './directory/CatalogDirectorySync';
+import { MetricsService } from './metrics/MetricsService';
+import { SourceRegistry } from './registry/SourceRegistry';
+import { ReportingCalendar } from './rollups/days';
+import { createRouter } from './service/router';
+
+/**
+ * The Trellis DevEx backend plugin: the fact store, the sources registered
+ * through `devexSourcesExtensionPoint`, the catalog directory, and the
+ * metrics API.
+ *
+ * @public
+ */
+export const devexPlugin = createBackendPlugin({
+  pluginId: 'devex',
+  register(env) {
+    const registry = new SourceRegistry();
+    env.registerExtensionPoint(devexSourcesExtensionPoint, {
+      addSource: source => registry.add(source),
+    });
+
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const { config, logger, scheduler } = deps;
+        registry.lock();
+        const calendar = new ReportingCalendar(
+          config.getOptionalString('devex.reportingTimeZone') ?? 'UTC',
+        );
+        const minGroupSize =
+          config.getOptionalNumber('devex.privacy.minGroupSize') ?? 3;
+        if (!Number.isInteger(minGroupSize) || minGroupSize < 1) {
+          throw new Error(
+            'devex.privacy.minGroupSize must be a whole number of at least 1',
+          );
+        }
+        const retentionDays =
+          config.getOptionalNumber('devex.retention.days') ?? 400;
+        const maxRangeDays =
+          config.getOptionalNumber('devex.maxRangeDays') ?? 366;
+
+        const db = await connectDevexDatabase(deps.database);
+        const directory = new DirectoryStore(db);
+        const store = new FactStore(db, directory, calendar, new WriteLock());
+        const metrics = new MetricsService(
+          db,
+          store,
+          directory,
+          registry,
+          calendar,
+          {
+            minGroupSize,
+          },
+        );
+        const directorySync = new CatalogDirectorySync(
+          deps.catalog,
+          deps.auth,
+          directory,
+          logger,
+        );
+        const sinkFor = (source: string) => ({
+          write: (facts: unknown[]) => store.write(source, facts),
+        });
+
+        deps.permissionsRegistry.addPermissions(devexPermissions);
+
+        for (const source of registry.list()) {
+          try {
+            await source.start({
+              sink: sinkFor(source.id),
+              cursors: new DatabaseCursorStore(db, source.id),
+              logger: logger.child({ devexSource: source.id }),
+            });
+            logger.info(`DevEx source started: ${source.id}`);
+          } catch (error) {
+            // One broken source must not take the others (or the API) down.
+            logger.error(
+              `DevEx source ${source.id} failed to start`,
+              error as Error,
+            );
+          }
+        }
+
+        await scheduler.scheduleTask({
+          id: 'devex-directory',
+          frequency: {
+            minutes:
+              config.getOptionalNumber('devex.directory.intervalMinutes') ?? 10,
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          fn: async () => {
+            await directorySync.sync();
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'devex-retention',
+          frequency: { hours: 6 },
+          timeout: { minutes: 30 },
+          initialDelay: { minutes: 5 },
+          fn: async () => {
+            const { deleted, retainedFrom } = await store.applyRetention(
+              retentionDays,
+            );
+            logger.info(
+              `DevEx retention: ${deleted} raw facts before ${retainedFrom} deleted; rollups kept`,
+            );
+          },
+        });
+        if (config.getOptionalBoolean('devex.demo.enabled')) {
+          const demo = new DemoHistory(
+            {
+              analytics: sinkFor('analytics'),
+              scaffolder: sinkFor('scaffolder'),
+              platform: sinkFor('platform'),
+            },
+            logger,
+          );
+          // Every minute until the catalog has users, then once a day (the
+          // new day's facts); re-delivered facts are stored once.
+          let filledDay: string | undefined;
+          await scheduler.scheduleTask({
+            id: 'devex-demo-history',
+            frequency: { minutes: 1 },
+            timeout: { minutes: 10 },
+            initialDelay: { seconds: 10 },
+            scope: 'local',
+            fn: async () => {
+              if (filledDay === calendar.today()) return;
+              let users = await directory.currentMembers();
+              if (users.length === 0) {
+                await directorySync.sync();
+                users = await directory.currentMembers();
+              }
+              if (users.length === 0) {
+                logger.info(
+                  'DevEx demo history: no catalog users yet; trying again later',
+                );
+                return;
+              }
+              await demo.fill(users);
+              filledDay = calendar.today();
+            },
+          });
+        }
+
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            store,
+            metrics,
+            registry,
+            maxRangeDays,
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
+      },
+    });
+  },
+});

@@ -1,0 +1,57 @@
+/**
+ * Mergeable log-scale histograms for duration percentiles.
+ *
+ * A value v > 0 goes to bucket i = ceil(log(v) / log(γ)) with
+ * γ = (1 + α) / (1 − α) and α = 1 %; the bucket stands for
+ * 2·γ^i / (γ + 1). Every value in a bucket is within α of that
+ * representative, so a percentile read from merged buckets is within 1 % of
+ * the exact nearest-rank percentile of the values (relative error, any
+ * distribution). Buckets of different days and teams merge by adding counts,
+ * which is what lets dashboards read percentiles from daily rollups.
+ * Values below 1 ms (and 0) share one bucket that stands for 0.
+ */
+export const RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+const SMALLEST = 0.001;
+/** The bucket of values below 1 ms. */
+export const ZERO_BUCKET = -1_000_000;
+
+export function bucketOf(value: number): number {
+  if (!(value >= SMALLEST)) return ZERO_BUCKET;
+  return Math.ceil(Math.log(value) / LOG_GAMMA);
+}
+
+export function bucketValue(bucket: number): number {
+  if (bucket === ZERO_BUCKET) return 0;
+  return (2 * Math.pow(GAMMA, bucket)) / (GAMMA + 1);
+}
+
+/** Bucket → count, merged from any number of rollup rows. */
+export type Histogram = Map<number, number>;
+
+export function addToHistogram(
+  histogram: Histogram,
+  bucket: number,
+  count: number,
+): void {
+  histogram.set(bucket, (histogram.get(bucket) ?? 0) + count);
+}
+
+/**
+ * The nearest-rank percentile q (0 < q ≤ 1) of the merged values: the
+ * smallest value with at least ⌈q·n⌉ values at or below it. Rounded to
+ * milliseconds; null when empty.
+ */
+export function percentile(histogram: Histogram, q: number): number | null {
+  let total = 0;
+  for (const count of histogram.values()) total += count;
+  if (total <= 0) return null;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (const bucket of [...histogram.keys()].sort((a, b) => a - b)) {
+    seen += histogram.get(bucket) ?? 0;
+    if (seen >= rank) return Math.round(bucketValue(bucket) * 1000) / 1000;
+  }
+  return null;
+}
