@@ -473,16 +473,20 @@ export class PlatformServiceImpl implements PlatformService {
       { resourceId: id },
       async () => {
         const resource = await this.getResource(id, options);
-        if (!resource.pending) return resource;
-        // Handing the change over is making it: the same permission applies.
+        // Handing the change over is making it: the same permission applies,
+        // checked before anything else, so that "nothing pending" is an
+        // answer only for those who may change the resource.
+        const verb =
+          resource.pending?.action === 'delete' ? 'delete' : 'update';
         await this.requireChange(
-          resource.pending.action === 'delete'
+          verb === 'delete'
             ? platformResourceDeletePermission
             : platformResourceUpdatePermission,
           resource,
           options,
-          resource.pending.action === 'delete' ? 'delete' : 'update',
+          verb,
         );
+        if (!resource.pending) return resource;
         return this.withHeldToken(resource, options, async () => {
           await this.deps.store.retryNow(id);
           return (await this.deps.store.getResource(id))!;
