@@ -11,6 +11,7 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  toError,
 } from '@backstage/errors';
 import {
   AuthorizeResult,
@@ -810,7 +811,12 @@ export class PlatformServiceImpl implements PlatformService {
       );
       return result;
     } catch (error) {
-      await auditEvent.fail({ error: error as Error });
+      // Audit records keep what failed and why; the stack is for debugging.
+      const failure = toError(error);
+      this.deps.logger.debug(`${eventId} failed`, failure);
+      await auditEvent.fail({
+        error: { name: failure.name, message: failure.message },
+      });
       throw error;
     }
   }
