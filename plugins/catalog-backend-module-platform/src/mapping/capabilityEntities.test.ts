@@ -160,12 +160,10 @@ describe('capabilityToTemplateEntity', () => {
       default: 'test',
     });
     expect(where.properties.owner).toMatchObject({
-      'ui:field': 'OwnerPicker',
-      'ui:options': { catalogFilter: { kind: 'Group' } },
+      'ui:field': 'MyGroupsPicker',
     });
     expect(where.properties.component).toMatchObject({
-      'ui:field': 'EntityPicker',
-      'ui:options': { catalogFilter: { kind: 'Component' } },
+      'ui:field': 'PlatformComponentPicker',
     });
   });
 
@@ -266,7 +264,7 @@ describe('capabilityToTemplateEntity', () => {
       capability({
         inputSchema: {
           type: 'object',
-          required: ['tier', 'network', 'name'],
+          required: ['tier', 'network', 'settings', 'name'],
           $defs: { network: { type: 'string' } },
           properties: {
             tier: {
@@ -336,7 +334,7 @@ describe('capabilityToTemplateEntity', () => {
       },
       'max-connections': { type: 'integer' },
     });
-    expect(configuration.required).toEqual(['tier', 'spec_name']);
+    expect(configuration.required).toEqual(['tier', 'settings', 'spec_name']);
     expect(where.properties.name.title).toBe('Name');
 
     const spec = (entity.spec!.steps as any[])[0].input.spec;

@@ -18,7 +18,11 @@ import {
   PlatformEntityMappingOptions,
   resolveMappingOptions,
 } from './options';
-import { configurationForm, parameterExpression } from './templateForm';
+import {
+  configurationForm,
+  parameterExpression,
+  templateValue,
+} from './templateForm';
 
 const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
@@ -132,15 +136,15 @@ export function capabilityToTemplateEntity(
         title: 'Owner',
         type: 'string',
         description: 'The team that owns it',
-        'ui:field': 'OwnerPicker',
-        'ui:options': { catalogFilter: { kind: 'Group' } },
+        // The user's own teams; a user in exactly one has it chosen already.
+        'ui:field': 'MyGroupsPicker',
       },
       component: {
         title: 'Component',
         type: 'string',
         description: 'The component that uses it (optional)',
-        'ui:field': 'EntityPicker',
-        'ui:options': { catalogFilter: { kind: 'Component' } },
+        // The platform plugin's picker: the user's own components first.
+        'ui:field': 'PlatformComponentPicker',
       },
     },
   };
@@ -167,8 +171,8 @@ export function capabilityToTemplateEntity(
   }
 
   const spec: JsonObject = {};
-  for (const { specKey, formKey } of fields) {
-    spec[specKey] = parameterExpression(formKey);
+  for (const { specKey, value } of fields) {
+    spec[specKey] = templateValue(value);
   }
 
   const tags = entityTags(['platform', ...(capability.tags ?? [])]);
