@@ -444,7 +444,7 @@ export const spec = {
           },
           "spec": {
             "$ref": "#/components/schemas/JsonObject",
-            "description": "Validated against the capability's input schema."
+            "description": "Validated against the capability's input schema. At most 256 KiB, and objects and arrays nested at most 32 levels deep (`{}` is one level)."
           }
         }
       },
@@ -457,10 +457,13 @@ export const spec = {
         ],
         "properties": {
           "spec": {
-            "$ref": "#/components/schemas/JsonObject"
+            "$ref": "#/components/schemas/JsonObject",
+            "description": "The new spec, validated like a request's: at most 256 KiB and 32 levels deep."
           },
           "generation": {
             "type": "integer",
+            "minimum": 1,
+            "maximum": 9007199254740991,
             "description": "The generation this change is based on (optimistic concurrency)."
           }
         }

@@ -5,7 +5,11 @@ import {
   PermissionsRegistryService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  makeValidator,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
@@ -87,18 +91,31 @@ type AuditSeverity = Parameters<
 const MAX_WAVE_SIZE = 1000;
 const MAX_PAUSE_SECONDS = 7 * 24 * 3600;
 
+/** The catalog's own rules for kinds, namespaces and names. */
+const entityRefParts = makeValidator();
+
 function entityRefProblem(value: unknown, kind: string): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return 'is required';
+  const expected = `must be an entity ref such as ${kind}:default/name`;
+  let ref: { kind: string; namespace: string; name: string };
   try {
-    const ref = parseEntityRef(value, {
+    ref = parseEntityRef(value, {
       defaultKind: kind,
       defaultNamespace: 'default',
     });
-    if (!ref.name) return 'must be an entity ref';
-    return undefined;
   } catch (error) {
-    return `must be an entity ref such as ${kind}:default/name`;
+    return expected;
   }
+  if (!entityRefParts.isValidKind(ref.kind)) {
+    return `${expected}; its kind is not valid`;
+  }
+  if (!entityRefParts.isValidNamespace(ref.namespace)) {
+    return `${expected}; its namespace is not valid`;
+  }
+  if (!entityRefParts.isValidEntityName(ref.name)) {
+    return `${expected}; its name is not valid (letters and digits, with - _ . between them, at most 63 characters)`;
+  }
+  return undefined;
 }
 
 function normalizeEntityRef(value: string, kind: string): string {
@@ -410,9 +427,19 @@ export class PlatformServiceImpl implements PlatformService {
       options,
       { resourceId: id },
       async () => {
-        if (!Number.isInteger(request?.generation)) {
+        if (request?.generation === undefined) {
           throw new InputError(
             'generation: is required, the generation your change is based on',
+          );
+        }
+        // Generations start at 1 and count changes: anything else cannot
+        // match a resource, and is the caller's mistake rather than a conflict.
+        if (
+          !Number.isSafeInteger(request.generation) ||
+          request.generation < 1
+        ) {
+          throw new InputError(
+            `generation: must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, the generation your change is based on`,
           );
         }
         const resource = await this.getResource(id, options);

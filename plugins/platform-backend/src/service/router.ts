@@ -12,6 +12,7 @@ import express from 'express';
 import { UserTokenVault } from '../credentials/UserTokenVault';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { spec } from '../schema/openapi.generated';
+import { jsonRequestBody } from '../validation/requestBody';
 import { PlatformServiceImpl } from './PlatformServiceImpl';
 
 /** Query parameters that may repeat arrive as a string or a string array. */
@@ -32,12 +33,14 @@ export async function createRouter(options: {
 }): Promise<express.Router> {
   const { engines, service, httpAuth, tokens } = options;
   const router = createValidatedOpenApiRouter<typeof spec>(spec, {
-    // Room for the largest spec a capability accepts (256 KiB) plus the
-    // envelope, so that the size check can name the field.
-    middleware: [express.json({ limit: '1mb' })],
+    // The body is parsed in front of this router (below), so that its errors
+    // keep their status and wording; nothing is left to parse here.
+    middleware: [(_req, _res, next) => next()],
     validatorOptions: {
       validateRequests: {
-        coerceTypes: true,
+        // JSON bodies keep their types (`"name": 123` is an error, not
+        // "123"); query parameters, which are strings, are still coerced.
+        coerceTypes: false,
         allowUnknownQueryParameters: false,
       },
     },
@@ -210,5 +213,8 @@ export async function createRouter(options: {
     res.json(await service.resumeRollout(req.params.id, await change(req)));
   });
 
-  return router;
+  const api = express.Router();
+  api.use(jsonRequestBody(spec));
+  api.use(router);
+  return api;
 }

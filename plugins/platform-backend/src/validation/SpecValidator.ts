@@ -8,6 +8,38 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 /** Requests larger than this are refused before validation. */
 export const MAX_SPEC_BYTES = 256 * 1024;
 
+/**
+ * Objects and arrays may nest this deep in a spec (`spec: {}` is one level).
+ * Deeper values are refused before anything recurses over them.
+ */
+export const MAX_SPEC_DEPTH = 32;
+
+/**
+ * Whether `value` nests objects and arrays more than `limit` levels deep.
+ * Iterative, so that any depth can be measured without exhausting the stack.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) {
+      if (child !== null && typeof child === 'object') {
+        pending.push([child, depth + 1]);
+      }
+    }
+  }
+  return false;
+}
+
+/** The InputError for a value of `field` that nests too deep. */
+export function tooDeepError(field: string): InputError {
+  return new InputError(
+    `${field}: is nested more than ${MAX_SPEC_DEPTH} levels deep; the limit is ${MAX_SPEC_DEPTH} levels of objects and arrays`,
+  );
+}
+
 function fieldOf(error: ErrorObject): string {
   const path = error.instancePath
     .split('/')
@@ -54,6 +86,7 @@ export class SpecValidator {
     if (typeof spec !== 'object' || Array.isArray(spec)) {
       throw new InputError('spec: must be an object');
     }
+    if (nestsDeeperThan(spec, MAX_SPEC_DEPTH)) throw tooDeepError('spec');
     const size = Buffer.byteLength(JSON.stringify(spec), 'utf8');
     if (size > MAX_SPEC_BYTES) {
       throw new InputError(
