@@ -847,14 +847,11 @@ describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
     publish.mockClear();
     engine.report(id, { phase: 'Ready', observedGeneration: 1 });
     await eventually(() => publish.mock.calls.length >= 2, 'signals');
+    // Broadcast, so content-free: browsers read the resource again.
     expect(publish).toHaveBeenCalledWith({
       recipients: { type: 'broadcast' },
       channel: `platform:resource:${id}`,
-      message: expect.objectContaining({
-        resourceId: id,
-        phase: 'Ready',
-        generation: 1,
-      }),
+      message: { type: 'changed' },
     });
     expect(publish).toHaveBeenCalledWith(
       expect.objectContaining({

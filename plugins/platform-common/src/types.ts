@@ -353,7 +353,21 @@ export interface DryRunResult {
   resource: PlatformResource;
 }
 
-/** Signal payload pushed on `platform:resource:<id>` and `platform:entity:<ref>` channels. @public */
+/**
+ * What the platform tells browsers on the signal channels
+ * `platform:resource:<id>` and `platform:entity:<ref>`: only that something
+ * changed. Signals reach every subscriber of a channel, so they carry no
+ * resource data; read the resource again through the API, which checks
+ * permissions. @public
+ */
+export type ResourceChangedSignal = {
+  type: 'changed';
+};
+
+/**
+ * What in-process subscribers (`PlatformService.subscribe`) are told about a
+ * change. Browsers get a {@link ResourceChangedSignal} instead. @public
+ */
 export interface ResourceSignal {
   resourceId: string;
   phase: ResourcePhase;

@@ -3,6 +3,7 @@ import {
   entitySignalChannel,
   EngineObjectRef,
   PlatformResource,
+  ResourceChangedSignal,
   resourceSignalChannel,
   ResourceSignal,
 } from '@trellis/backstage-plugin-platform-common';
@@ -157,7 +158,10 @@ export class Observer {
     await this.announce(after);
   }
 
-  /** Tells subscribers and browsers that a resource changed. */
+  /**
+   * Tells in-process subscribers what changed, and browsers that something
+   * changed.
+   */
   async announce(after: PlatformResource): Promise<void> {
     const signal: ResourceSignal = {
       resourceId: after.id,
@@ -174,7 +178,10 @@ export class Observer {
       }
     }
     if (!this.signals) return;
-    const message = { ...signal };
+    // Signals are broadcast to whoever subscribes to a channel, whatever they
+    // may read: the message says only that something changed, and browsers
+    // read the resource again through the API's permission check.
+    const message: ResourceChangedSignal = { type: 'changed' };
     try {
       await this.signals.publish({
         recipients: { type: 'broadcast' },

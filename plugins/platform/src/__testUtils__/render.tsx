@@ -9,7 +9,7 @@ import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { signalApiRef, SignalApi } from '@backstage/plugin-signals-react';
 import {
   PlatformClient,
-  ResourceSignal,
+  ResourceChangedSignal,
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../api';
 import {
@@ -65,7 +65,11 @@ export function createSignalMock() {
     pair: [signalApiRef, api] as const,
     channels: () =>
       [...subscribers.entries()].filter(([, s]) => s.size > 0).map(([c]) => c),
-    publish(channel: string, message: ResourceSignal) {
+    /** What the platform sends: that something changed, nothing more. */
+    publish(
+      channel: string,
+      message: ResourceChangedSignal = { type: 'changed' },
+    ) {
       act(() => {
         subscribers.get(channel)?.forEach(cb => cb(message));
       });

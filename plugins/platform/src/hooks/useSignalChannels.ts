@@ -4,7 +4,9 @@ import { signalApiRef } from '@backstage/plugin-signals-react';
 
 /**
  * Subscribes to several signal channels at once (useSignal takes one) and
- * calls `onMessage` for any message. Returns whether signals are available
+ * calls `onMessage` for any message. The platform's messages say only that
+ * something changed (`ResourceChangedSignal`): read again through the API,
+ * which shows what the viewer may see. Returns whether signals are available
  * in this app at all.
  */
 export function useSignalChannels(

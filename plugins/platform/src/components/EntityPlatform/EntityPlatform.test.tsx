@@ -87,13 +87,7 @@ describe('entity extensions', () => {
       makeResource({ status: { phase: 'Ready', conditions: [] } }),
       items[1],
     ];
-    signals.publish('platform:entity:component:default/checkout-service', {
-      resourceId: 'res-1',
-      phase: 'Ready',
-      generation: 2,
-      observedGeneration: 2,
-      updatedAt: '2024-05-01T10:05:00Z',
-    });
+    signals.publish('platform:entity:component:default/checkout-service');
     await waitFor(() =>
       expect(
         within(

@@ -129,13 +129,7 @@ describe('FleetPage', () => {
         currentWave: 2,
       }),
     ];
-    signals.publish('platform:resource:r3', {
-      resourceId: 'r3',
-      phase: 'Ready',
-      generation: 1,
-      observedGeneration: 1,
-      updatedAt: '2024-05-02T10:06:00Z',
-    });
+    signals.publish('platform:resource:r3');
     expect(
       await screen.findByText('4 / 4', {}, { timeout: 5000 }),
     ).toBeInTheDocument();

@@ -125,13 +125,7 @@ describe('ResourcePage', () => {
       readyAt: '2024-05-01T10:02:00Z',
       updatedAt: '2024-05-01T10:02:00Z',
     });
-    signals.publish('platform:resource:res-1', {
-      resourceId: 'res-1',
-      phase: 'Ready',
-      generation: 2,
-      observedGeneration: 2,
-      updatedAt: '2024-05-01T10:02:00Z',
-    });
+    signals.publish('platform:resource:res-1');
 
     await waitFor(() =>
       expect(screen.getByLabelText('Phase')).toHaveTextContent('Ready'),

@@ -52,9 +52,10 @@ const Section = (props: { title: string; children: ReactNode }) => (
 
 /**
  * One resource with its live status: the platform pushes a signal on every
- * change and the page fetches the resource again (the signal carries only
- * the phase). Also its conditions, history, outputs, spec, pipeline logs,
- * and the update and delete actions the viewer is allowed.
+ * change and the page fetches the resource again (the signal says only that
+ * something changed; what the viewer may see comes from the API). Also its
+ * conditions, history, outputs, spec, pipeline logs, and the update and
+ * delete actions the viewer is allowed.
  */
 export const ResourcePage = () => {
   const { id = '' } = useParams();
