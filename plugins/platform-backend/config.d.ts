@@ -33,5 +33,13 @@ export interface Config {
       /** How often running rollouts advance, in seconds. Default 5. */
       intervalSeconds?: number;
     };
+    eventsFeed?: {
+      /**
+       * How long `GET /events` holds back the newest events, in seconds, so
+       * that a transaction that took a lower event id commits before a reader
+       * moves its cursor past it. Default 5.
+       */
+      settleSeconds?: number;
+    };
   };
 }

@@ -22,6 +22,7 @@ import { Dispatcher } from './dispatch/Dispatcher';
 import { EngineRegistry } from './engines/EngineRegistry';
 import { Observer } from './observation/Observer';
 import { RolloutRunner } from './rollouts/RolloutRunner';
+import { EventFeed } from './service/EventFeed';
 import { PlatformServiceImpl } from './service/PlatformServiceImpl';
 import { createRouter } from './service/router';
 
@@ -172,6 +173,12 @@ export const platformPlugin = createBackendPlugin({
           await createRouter({
             engines,
             service,
+            eventFeed: new EventFeed({
+              store,
+              permissions: deps.permissions,
+              permissionsRegistry,
+              settleSeconds: seconds('platform.eventsFeed.settleSeconds', 5),
+            }),
             httpAuth: deps.httpAuth,
             tokens,
           }),

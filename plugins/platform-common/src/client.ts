@@ -12,6 +12,7 @@ import {
   Rollout,
   UpdateResourceRequest,
 } from './types';
+import { ListResourceEventsQuery, ResourceFeedPage } from './feed';
 
 /** Where the platform backend is, and how to call it. @public */
 export interface PlatformClientOptions {
@@ -95,6 +96,14 @@ export interface PlatformApi {
     id: string,
     options?: PlatformRequestOptions,
   ): Promise<PipelineLog[]>;
+  /**
+   * A page of the history of every resource the caller may read, in event id
+   * order; store `nextCursor` and pass it as `after` to read on.
+   */
+  listResourceEvents(
+    query?: ListResourceEventsQuery,
+    options?: PlatformRequestOptions,
+  ): Promise<ResourceFeedPage>;
   getFleetSummary(options?: PlatformRequestOptions): Promise<FleetSummary>;
   /** Asks the engine to run the workflows of every instance of a capability again. */
   reconcileCapability(
@@ -247,6 +256,17 @@ export class PlatformClient implements PlatformApi {
         options,
       )
     ).items;
+  }
+
+  async listResourceEvents(
+    query: ListResourceEventsQuery = {},
+    options?: PlatformRequestOptions,
+  ) {
+    return this.call<ResourceFeedPage>(
+      'GET',
+      `/events${toSearchParams({ after: query.after, limit: query.limit })}`,
+      options,
+    );
   }
 
   async getFleetSummary(options?: PlatformRequestOptions) {

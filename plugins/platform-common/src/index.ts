@@ -7,6 +7,7 @@
 
 export * from './phases';
 export * from './types';
+export * from './feed';
 export * from './permissions';
 export * from './refs';
 export * from './entities';

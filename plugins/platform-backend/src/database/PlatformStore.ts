@@ -18,6 +18,7 @@ import {
   PlatformResource,
   ResourceEvent,
   ResourceEventType,
+  ResourceFeedEvent,
   ResourcePage,
   ResourcePhase,
   Rollout,
@@ -894,6 +895,68 @@ export class PlatformStore {
       })
       .orderBy('id');
     return rows.map(eventFromRow);
+  }
+
+  /**
+   * The history of every resource that passes `permissionFilter`, in id
+   * order after `afterId`, with the resource each event belongs to. Reads
+   * `limit` events at most, and stops before the first one younger than
+   * `settledBefore`: a transaction that took a lower id may not have
+   * committed yet, and a cursor past it would skip it for good.
+   */
+  async listEventFeed(options: {
+    afterId: number;
+    limit: number;
+    settledBefore: string;
+    permissionFilter?: PermissionCriteria<PlatformResourceFilter>;
+  }): Promise<ResourceFeedEvent[]> {
+    const rows: Array<
+      EventRow & {
+        r_name: string;
+        r_capability_ref: string;
+        r_engine_id: string;
+        r_environment: string;
+        r_owner: string;
+        r_requested_by: string;
+        r_component_ref: string | null;
+        r_created_at: string;
+      }
+    > = await this.db('platform_resource_events as e')
+      .join('platform_resources as r', 'r.id', 'e.resource_id')
+      .where('e.id', '>', options.afterId)
+      .modify(b => {
+        if (options.permissionFilter) {
+          b.where(f => applyPermissionFilter(f, options.permissionFilter!));
+        }
+      })
+      .orderBy('e.id')
+      .limit(options.limit)
+      .select(
+        'e.*',
+        'r.name as r_name',
+        'r.capability_ref as r_capability_ref',
+        'r.engine_id as r_engine_id',
+        'r.environment as r_environment',
+        'r.owner as r_owner',
+        'r.requested_by as r_requested_by',
+        'r.component_ref as r_component_ref',
+        'r.created_at as r_created_at',
+      );
+    const settled = rows.findIndex(row => row.at >= options.settledBefore);
+    return (settled === -1 ? rows : rows.slice(0, settled)).map(row => ({
+      event: eventFromRow(row),
+      resource: {
+        id: row.resource_id,
+        name: row.r_name,
+        capabilityRef: row.r_capability_ref,
+        engineId: row.r_engine_id,
+        environment: row.r_environment,
+        owner: row.r_owner,
+        requestedBy: row.r_requested_by,
+        ...(row.r_component_ref ? { component: row.r_component_ref } : {}),
+        createdAt: row.r_created_at,
+      },
+    }));
   }
 
   // ---- fleet

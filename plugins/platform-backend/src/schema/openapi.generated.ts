@@ -551,6 +551,84 @@ export const spec = {
           }
         }
       },
+      "ResourceFeedEvent": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "event",
+          "resource"
+        ],
+        "description": "One history event with the resource it belongs to.",
+        "properties": {
+          "event": {
+            "$ref": "#/components/schemas/ResourceEvent"
+          },
+          "resource": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "id",
+              "name",
+              "capabilityRef",
+              "engineId",
+              "environment",
+              "owner",
+              "requestedBy",
+              "createdAt"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "name": {
+                "type": "string"
+              },
+              "capabilityRef": {
+                "type": "string"
+              },
+              "engineId": {
+                "type": "string"
+              },
+              "environment": {
+                "type": "string"
+              },
+              "owner": {
+                "type": "string"
+              },
+              "requestedBy": {
+                "type": "string"
+              },
+              "component": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          }
+        }
+      },
+      "ResourceFeedPage": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "items",
+          "nextCursor"
+        ],
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ResourceFeedEvent"
+            }
+          },
+          "nextCursor": {
+            "type": "string",
+            "description": "Pass as `after` to read on. Always present: when `items` is empty it is the `after` that was sent, so a reader can store it as is."
+          }
+        }
+      },
       "PipelineLog": {
         "type": "object",
         "additionalProperties": false,
@@ -1307,6 +1385,48 @@ export const spec = {
                       }
                     }
                   }
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/events": {
+      "get": {
+        "operationId": "ListResourceEvents",
+        "description": "The history of every resource the caller may read, oldest first, in the order of event ids: a durable feed for readers such as the DevEx metrics. A cursor never skips or repeats an event. The newest events (younger than `platform.eventsFeed.settleSeconds`, default 5) are held back until transactions that took lower ids have committed.",
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "description": "The `nextCursor` of the previous page; left out, the feed starts at the first event.",
+            "schema": {
+              "type": "string",
+              "maxLength": 40
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "description": "Events per page (default 100).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 500
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ResourceFeedPage"
                 }
               }
             }

@@ -13,6 +13,7 @@ import { UserTokenVault } from '../credentials/UserTokenVault';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { spec } from '../schema/openapi.generated';
 import { jsonRequestBody } from '../validation/requestBody';
+import { EventFeed } from './EventFeed';
 import { PlatformServiceImpl } from './PlatformServiceImpl';
 
 /** Query parameters that may repeat arrive as a string or a string array. */
@@ -30,8 +31,9 @@ export async function createRouter(options: {
   service: PlatformServiceImpl;
   httpAuth: HttpAuthService;
   tokens: UserTokenVault;
+  eventFeed: EventFeed;
 }): Promise<express.Router> {
-  const { engines, service, httpAuth, tokens } = options;
+  const { engines, service, httpAuth, tokens, eventFeed } = options;
   const router = createValidatedOpenApiRouter<typeof spec>(spec, {
     // The body is parsed in front of this router (below), so that its errors
     // keep their status and wording; nothing is left to parse here.
@@ -165,6 +167,19 @@ export async function createRouter(options: {
       credentials: await credentials(req),
     });
     res.json({ items });
+  });
+
+  router.get('/events', async (req, res) => {
+    res.json(
+      await eventFeed.list(
+        {
+          after: req.query.after,
+          limit:
+            req.query.limit === undefined ? undefined : Number(req.query.limit),
+        },
+        { credentials: await credentials(req) },
+      ),
+    );
   });
 
   router.get('/fleet', async (req, res) => {
