@@ -1,0 +1,343 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  PlatformClient,
+  ResourceEvent,
+  ResourceFeedEvent,
+  Rollout,
+} from '@trellis/backstage-plugin-platform-common';
+import express from 'express';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { MemoryCursors, MemorySink } from '../__testUtils__/memory';
+import { PlatformHistorySource } from './PlatformHistorySource';
+
+/**
+ * The platform API's feed contract over HTTP (GET /events in id order with
+ * `after` and `limit`, nextCursor always set; GET /rollouts), as the
+ * platform backend's own tests check it.
+ */
+class FakePlatform {
+  readonly feed: ResourceFeedEvent[] = [];
+  rollouts: Rollout[] = [];
+  tokens: string[] = [];
+  private server?: Server;
+  nextId = 1;
+
+  async listen(port: number) {
+    const app = express();
+    app.use((req, _res, next) => {
+      this.tokens.push(String(req.headers.authorization));
+      next();
+    });
+    app.get('/api/platform/events', (req, res) => {
+      const after = Number(req.query.after ?? 0);
+      const limit = Number(req.query.limit ?? 100);
+      const items = this.feed
+        .filter(e => Number(e.event.id) > after)
+        .slice(0, limit);
+      res.json({
+        items,
+        nextCursor: items.length
+          ? items[items.length - 1].event.id
+          : String(req.query.after ?? '0'),
+      });
+    });
+    app.get('/api/platform/rollouts', (_req, res) => {
+      res.json({ items: this.rollouts });
+    });
+    this.server = await new Promise<Server>(resolve => {
+      const s = app.listen(port, '127.0.0.1', () => resolve(s));
+    });
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close() {
+    return new Promise(resolve => this.server?.close(resolve));
+  }
+
+  add(resourceId: string, event: Omit<ResourceEvent, 'id' | 'resourceId'>) {
+    this.feed.push({
+      event: { id: String(this.nextId++), resourceId, ...event },
+      resource: {
+        id: resourceId,
+        name: `${resourceId}-db`,
+        capabilityRef: 'local:postgres',
+        engineId: 'local',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        requestedBy: 'user:default/alice',
+        component: `component:default/${resourceId}`,
+        createdAt: '2026-11-02T09:00:00.000Z',
+      },
+    });
+  }
+}
+
+const at = (seconds: number) =>
+  new Date(
+    Date.parse('2026-11-02T09:00:00.000Z') + seconds * 1000,
+  ).toISOString();
+
+/** One resource's life: requested, picked up, Ready, updated, Ready, failed, deleted. */
+function lifeOf(platform: FakePlatform, id: string) {
+  platform.add(id, {
+    type: 'requested',
+    at: at(0),
+    actor: 'user:default/alice',
+  });
+  platform.add(id, {
+    type: 'phase-changed',
+    at: at(4),
+    fromPhase: 'Pending',
+    toPhase: 'Provisioning',
+  });
+  platform.add(id, {
+    type: 'phase-changed',
+    at: at(64),
+    fromPhase: 'Provisioning',
+    toPhase: 'Ready',
+  });
+  platform.add(id, { type: 'spec-updated', at: at(100), generation: 2 });
+  platform.add(id, {
+    type: 'phase-changed',
+    at: at(101),
+    fromPhase: 'Ready',
+    toPhase: 'Updating',
+  });
+  platform.add(id, {
+    type: 'phase-changed',
+    at: at(130),
+    fromPhase: 'Updating',
+    toPhase: 'Ready',
+  });
+  platform.add(id, {
+    type: 'phase-changed',
+    at: at(200),
+    fromPhase: 'Ready',
+    toPhase: 'Failed',
+    reason: 'ReconcileError',
+    message: 'disk quota exceeded',
+  });
+  platform.add(id, {
+    type: 'delete-requested',
+    at: at(300),
+    actor: 'user:default/alice',
+  });
+  platform.add(id, {
+    type: 'phase-changed',
+    at: at(310),
+    fromPhase: 'Failed',
+    toPhase: 'Deleted',
+  });
+  platform.add(id, { type: 'deleted', at: at(310) });
+}
+
+describe('PlatformHistorySource', () => {
+  const platform = new FakePlatform();
+  let baseUrl: string;
+  beforeAll(async () => {
+    baseUrl = await platform.listen(7156);
+  });
+  afterAll(() => platform.close());
+  beforeEach(() => {
+    platform.feed.length = 0;
+    platform.rollouts = [];
+    platform.tokens = [];
+    platform.nextId = 1;
+  });
+
+  function source(
+    sink = new MemorySink(),
+    cursors = new MemoryCursors(),
+    pageSize = 3,
+  ) {
+    const client = new PlatformClient({
+      discoveryApi: { getBaseUrl: async id => `${baseUrl}/api/${id}` },
+    });
+    return {
+      sink,
+      cursors,
+      source: new PlatformHistorySource({
+        platform: client,
+        token: async () => 'devex-service-token',
+        sink,
+        cursors,
+        logger: mockServices.logger.mock(),
+        pageSize,
+      }),
+    };
+  }
+
+  it("turns a resource's history into requested, picked-up, first-ready, failed and deleted facts", async () => {
+    lifeOf(platform, 'orders');
+    const { source: s, sink } = source();
+    expect(await s.poll()).toEqual({ events: 10, facts: 6 });
+    expect(platform.tokens.every(t => t === 'Bearer devex-service-token')).toBe(
+      true,
+    );
+
+    const common = {
+      capabilityRef: 'local:postgres',
+      entityRef: 'component:default/orders',
+    };
+    const attributes = {
+      resourceId: 'orders',
+      environment: 'dev',
+      engine: 'local',
+      owner: 'group:default/team-a',
+    };
+    expect(sink.facts).toEqual([
+      {
+        ...common,
+        sourceId: 'platform:resource/orders/requested',
+        kind: 'platform.requested',
+        time: at(0),
+        actor: 'user:default/alice',
+        attributes,
+      },
+      {
+        ...common,
+        sourceId: 'platform:resource/orders/picked-up',
+        kind: 'platform.picked-up',
+        time: at(4),
+        value: 4,
+        attributes: { ...attributes, phase: 'Provisioning' },
+      },
+      {
+        ...common,
+        sourceId: 'platform:resource/orders/ready',
+        kind: 'platform.ready',
+        time: at(64),
+        value: 64,
+        attributes,
+      },
+      {
+        ...common,
+        sourceId: 'platform:event/7',
+        kind: 'platform.failed',
+        time: at(200),
+        attributes: {
+          ...attributes,
+          phaseBefore: 'Ready',
+          message: 'disk quota exceeded',
+          reason: 'ReconcileError',
+        },
+      },
+      {
+        ...common,
+        sourceId: 'platform:resource/orders/deleted',
+        kind: 'platform.deleted',
+        time: at(310),
+        value: 310,
+        attributes,
+      },
+    ]);
+  });
+
+  it('continues after its durable cursor across a restart, without repeating', async () => {
+    lifeOf(platform, 'orders');
+    const cursors = new MemoryCursors();
+    const sink = new MemorySink();
+    await source(sink, cursors).source.poll();
+    const writes = sink.writes;
+
+    lifeOf(platform, 'billing');
+    // A new process: only the cursor store survives.
+    expect(await source(sink, cursors).source.poll()).toEqual({
+      events: 10,
+      // The second Ready is offered too; the sink keeps the first only.
+      facts: 6,
+    });
+    expect(
+      sink.facts.filter(f => f.attributes?.resourceId === 'billing'),
+    ).toHaveLength(5);
+    expect(sink.writes - writes).toBeGreaterThan(0);
+    expect(await cursors.get('feed/after')).toBe('20');
+    expect(await source(sink, cursors).source.poll()).toEqual({
+      events: 0,
+      facts: 0,
+    });
+  });
+
+  it('reads a page again after a failed write instead of skipping it', async () => {
+    lifeOf(platform, 'orders');
+    const cursors = new MemoryCursors();
+    const sink = new MemorySink();
+    const failing = new MemorySink();
+    let calls = 0;
+    failing.write = async facts => {
+      calls++;
+      if (calls === 2) throw new Error('database is gone');
+      return sink.write(facts);
+    };
+    await expect(source(failing, cursors).source.poll()).rejects.toThrow(
+      'database is gone',
+    );
+    const stoppedAt = await cursors.get('feed/after');
+    expect(stoppedAt).toBe('3');
+    await source(sink, cursors).source.poll();
+    expect(sink.facts.map(f => f.kind)).toEqual([
+      'platform.requested',
+      'platform.picked-up',
+      'platform.ready',
+      'platform.failed',
+      'platform.deleted',
+    ]);
+  });
+
+  it('records finished rollouts once, and not those still running or paused', async () => {
+    const rollout = (id: string, status: Rollout['status']): Rollout => ({
+      id,
+      capabilityRef: 'local:postgres',
+      targetVersion: '16.4',
+      waveSize: 1,
+      pauseSeconds: 0,
+      status,
+      currentWave: 2,
+      waveCount: 2,
+      createdBy: 'user:default/admin',
+      createdAt: at(0),
+      updatedAt: at(90),
+      items: [
+        { resourceId: 'a', wave: 0, status: 'Succeeded' },
+        {
+          resourceId: 'b',
+          wave: 1,
+          status: status === 'Failed' ? 'Failed' : 'Succeeded',
+        },
+      ] as Rollout['items'],
+    });
+    platform.rollouts = [
+      rollout('r1', 'Completed'),
+      rollout('r2', 'Failed'),
+      rollout('r3', 'Running'),
+      rollout('r4', 'Paused'),
+    ];
+    const { source: s, sink } = source();
+    await s.pollRollouts();
+    await s.pollRollouts();
+    expect(sink.facts).toEqual([
+      expect.objectContaining({
+        sourceId: 'platform:rollout/r1/finished',
+        kind: 'platform.rollout.finished',
+        time: at(90),
+        value: 90,
+        actor: 'user:default/admin',
+        attributes: expect.objectContaining({
+          rolloutId: 'r1',
+          status: 'completed',
+          targetVersion: '16.4',
+          instances: 2,
+          failedInstances: 0,
+        }),
+      }),
+      expect.objectContaining({
+        sourceId: 'platform:rollout/r2/finished',
+        attributes: expect.objectContaining({
+          status: 'failed',
+          failedInstances: 1,
+        }),
+      }),
+    ]);
+  });
+});
