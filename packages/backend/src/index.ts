@@ -74,4 +74,7 @@ backend.add(
   import('@trellis/backstage-plugin-catalog-backend-module-platform'),
 );
 
+// Trellis: DevEx metrics (fact store, sources, metrics API)
+backend.add(import('@trellis/backstage-plugin-devex-backend'));
+
 backend.start();

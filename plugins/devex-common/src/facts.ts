@@ -7,8 +7,10 @@ import { JsonObject } from '@backstage/types';
  *
  * Sources that observe something whose outcome can change later (a scaffolder
  * task that fails and is then retried to success) give every fact about it the
- * same `subject`: metrics count only the newest fact of a subject (by `time`,
- * then by arrival), so the latest status wins without rewriting history.
+ * same `subject`: metrics count only the newest fact of a subject and kind
+ * (by `time`, then by arrival), so the latest status wins without rewriting
+ * history. Facts of different kinds never supersede each other, so a
+ * resource's `platform.requested` and `platform.ready` may share a subject.
  *
  * @public
  */
