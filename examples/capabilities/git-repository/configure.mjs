@@ -18,6 +18,19 @@ const branch = spec.defaultBranch ?? 'main';
 const template = spec.template ?? 'readme';
 const protect = process.env.PROTECT_DEFAULT_BRANCH === 'true';
 
+// Annotations for the starter's component, e.g. the golden path that made it.
+const componentAnnotations = Object.entries(spec.componentAnnotations ?? {});
+// The catalog's rule for annotation keys: an optional DNS prefix, a name.
+const annotationKey =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+for (const [key] of componentAnnotations) {
+  if (!annotationKey.test(key)) {
+    fail(
+      `componentAnnotations: ${JSON.stringify(key)} is not an annotation key`,
+    );
+  }
+}
+
 // Every git call gets an argument array: user input is never parsed by a shell.
 const git = (...args) =>
   execFileSync('git', args, {
@@ -93,6 +106,9 @@ if (
           name: componentName,
           ...(spec.description ? { description: spec.description } : {}),
           tags: ['nodejs'],
+          ...(componentAnnotations.length
+            ? { annotations: Object.fromEntries(componentAnnotations) }
+            : {}),
         },
         spec: {
           type: 'service',

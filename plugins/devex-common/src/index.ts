@@ -7,3 +7,4 @@ export * from './facts';
 export * from './metrics';
 export * from './analytics';
 export * from './permissions';
+export * from './annotations';
