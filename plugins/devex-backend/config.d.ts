@@ -27,6 +27,27 @@ export interface Config {
       /** How often users, groups and memberships are copied from the catalog, in minutes. Default 10. */
       intervalMinutes?: number;
     };
+    /** Settings of the built-in sources (src/sources). */
+    sources?: {
+      /** Scaffolder task outcomes. */
+      scaffolder?: {
+        /** Days of task history read on the very first backfill. Default 90. */
+        initialBackfillDays?: number;
+        /** Days each later backfill reads again, to catch missed events. Default 7. */
+        lookbackDays?: number;
+        /** Tasks per page of `GET /api/scaffolder/v2/tasks`. Default 100. */
+        pageSize?: number;
+        /** How often the backfill runs, in minutes. Default 15. */
+        backfillIntervalMinutes?: number;
+      };
+      /** Platform resource history. */
+      platform?: {
+        /** How often the platform's history feed is read, in seconds. Default 30. */
+        pollIntervalSeconds?: number;
+        /** Events per page of the feed. Default 200. */
+        pageSize?: number;
+      };
+    };
     demo?: {
       /**
        * Fill a realistic 90-day history for the catalog's users through the
