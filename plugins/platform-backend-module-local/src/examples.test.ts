@@ -217,4 +217,56 @@ describe('example capabilities', () => {
     await deleted(desired.resourceId);
     expect(existsSync(String(ready.outputs.path))).toBe(false);
   });
+
+  it('bucket replicates its objects into another bucket when asked to', async () => {
+    await start();
+    const target = desiredResource({ capability: 'bucket', name: 'backups' });
+    await engine.apply(target);
+    const targetReady = await started.waitForPhase(target.resourceId, 'Ready');
+    const source = desiredResource({ capability: 'bucket', name: 'reports' });
+    await engine.apply(source);
+    const sourceReady = await started.waitForPhase(source.resourceId, 'Ready');
+    expect(sourceReady.outputs).not.toHaveProperty('replicatedTo');
+    await writeFile(join(String(sourceReady.outputs.path), 'q1.csv'), 'a,b');
+
+    await engine.apply({
+      ...source,
+      generation: 2,
+      spec: {
+        replication: { destination: { bucket: 'backups', prefix: 'reports' } },
+      },
+    });
+    await waitFor('the replication', async () => {
+      const state = await engine.observe(source);
+      return state?.observedGeneration === 2 && state.phase === 'Ready'
+        ? state
+        : undefined;
+    });
+
+    await expect(
+      readFile(
+        join(String(targetReady.outputs.path), 'reports', 'q1.csv'),
+        'utf8',
+      ),
+    ).resolves.toBe('a,b');
+    expect((await engine.observe(source))?.outputs).toMatchObject({
+      replicatedTo: 'backups',
+      replicatedObjects: 1,
+    });
+  });
+
+  it('bucket refuses to replicate into a bucket that does not exist', async () => {
+    await start();
+    const desired = desiredResource({
+      capability: 'bucket',
+      name: 'orphan',
+      spec: { replication: { destination: { bucket: 'nowhere' } } },
+    });
+    await engine.apply(desired);
+
+    const failed = await started.waitForPhase(desired.resourceId, 'Failed');
+    expect(failed.message).toBe(
+      'Replication destination bucket nowhere does not exist in dev; create it first',
+    );
+  });
 });
