@@ -27,7 +27,8 @@ export interface SchemaFormProps {
 /**
  * A form generated from a JSON Schema: text, number, switch and select fields
  * for strings, numbers, booleans and enums, a group per nested object, and a
- * JSON text field for anything else (arrays, free-form values).
+ * JSON text field for anything else (arrays, free-form values). An optional
+ * nested object has a "Set …" switch and is left out while it is off.
  */
 export function SchemaForm(props: SchemaFormProps) {
   return (
@@ -222,6 +223,11 @@ function Field(props: FieldProps) {
   }
 
   if (type === 'object' && schema.properties) {
+    const present =
+      typeof value === 'object' && value !== null && !Array.isArray(value);
+    // An optional object is left out unless the user switches it on: its
+    // fields (and their required ones) only count once it is there.
+    const optIn = !required;
     return (
       <Box
         component="fieldset"
@@ -236,20 +242,38 @@ function Field(props: FieldProps) {
             {schema.description}
           </Typography>
         )}
-        <ObjectFields
-          schema={schema}
-          value={
-            typeof value === 'object' && value !== null && !Array.isArray(value)
-              ? value
-              : {}
-          }
-          onChange={next =>
-            onChange(Object.keys(next).length ? next : undefined)
-          }
-          problems={problems}
-          disabled={disabled}
-          path={path}
-        />
+        {problem && (
+          <FormHelperText error sx={{ mb: 1 }}>
+            {problem}
+          </FormHelperText>
+        )}
+        {optIn && (
+          <FormControlLabel
+            sx={{ mb: present ? 2 : 0 }}
+            control={
+              <Switch
+                id={`${id}-enabled`}
+                checked={present}
+                disabled={disabled}
+                onChange={e => onChange(e.target.checked ? {} : undefined)}
+              />
+            }
+            label={`Set ${label}`}
+          />
+        )}
+        {(present || !optIn) && (
+          <ObjectFields
+            schema={schema}
+            value={present ? (value as JsonObject) : {}}
+            onChange={next =>
+              // Switched on, it stays (empty) until switched off.
+              onChange(optIn || Object.keys(next).length ? next : undefined)
+            }
+            problems={problems}
+            disabled={disabled}
+            path={path}
+          />
+        )}
       </Box>
     );
   }
