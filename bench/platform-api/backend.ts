@@ -25,6 +25,7 @@ import { WinstonLogger } from '@backstage/backend-defaults/rootLogger';
 import {
   coreServices,
   createBackendModule,
+  createBackendPlugin,
   createServiceFactory,
   DatabaseService,
 } from '@backstage/backend-plugin-api';
@@ -43,6 +44,7 @@ import {
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import platformPlugin from '@trellis/backstage-plugin-platform-backend';
+import { platformCapabilityReadPermission } from '@trellis/backstage-plugin-platform-common';
 import { platformEnginesExtensionPoint } from '@trellis/backstage-plugin-platform-node';
 import {
   InMemoryEngine,
@@ -55,6 +57,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Session } from 'node:inspector/promises';
+import Router from 'express-promise-router';
 import * as winston from 'winston';
 import { permissionModuleTrellisPolicy } from '../../packages/backend/src/permissions/module';
 import { SeedOptions, SeedResult, seedResources } from './seed';
@@ -397,6 +401,47 @@ function benchEngineModule(
   });
 }
 
+/**
+ * The floor to compare the platform API against: a bench-only plugin
+ * (`/api/bench`, never part of Trellis) whose routes do nothing but what every
+ * authenticated Backstage route does. `GET /noop` authenticates the caller
+ * (`httpAuth.credentials`, user or service) and answers `{}`; `GET /authorize`
+ * does the same plus one permission check (`platform.capability.read`, a basic
+ * permission), the round trip every platform call makes at least once. Both
+ * go through the same HTTP stack as the platform plugin (router, auth
+ * middleware, access log) in the same process.
+ */
+const benchNoopPlugin = createBackendPlugin({
+  pluginId: 'bench',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+      },
+      async init({ httpRouter, httpAuth, permissions }) {
+        const router = Router();
+        router.get('/noop', async (req, res) => {
+          await httpAuth.credentials(req, { allow: ['user', 'service'] });
+          res.json({});
+        });
+        router.get('/authorize', async (req, res) => {
+          const credentials = await httpAuth.credentials(req, {
+            allow: ['user', 'service'],
+          });
+          const [decision] = await permissions.authorize(
+            [{ permission: platformCapabilityReadPermission }],
+            { credentials },
+          );
+          res.json({ result: decision.result });
+        });
+        httpRouter.use(router);
+      },
+    });
+  },
+});
+
 async function signInToken(baseUrl: string): Promise<string> {
   const response = await fetch(`${baseUrl}/api/auth/guest/refresh`, {
     headers: { 'x-requested-with': 'XMLHttpRequest' },
@@ -444,7 +489,10 @@ export async function startBenchBackend(
     process.prependListener('SIGTERM', onSignal);
   }
 
-  const port = await freePort();
+  // BENCH_PORT pins the port (e.g. to a range assigned on a shared machine).
+  const port = process.env.BENCH_PORT
+    ? Number(process.env.BENCH_PORT)
+    : await freePort();
   const serviceToken = randomBytes(24).toString('hex');
   const engine = new InMemoryEngine({
     id: BENCH_ENGINE_ID,
@@ -476,6 +524,7 @@ export async function startBenchBackend(
   backend.add(permissionModuleTrellisPolicy);
   backend.add(signalsPlugin);
   backend.add(platformPlugin);
+  backend.add(benchNoopPlugin);
   backend.add(
     benchEngineModule(engine, db => {
       database = db;
@@ -539,6 +588,10 @@ export async function startBenchBackend(
 type ChildCommand =
   | { type: 'call'; id: number; command: 'seed'; args: SeedOptions }
   | { type: 'call'; id: number; command: 'exec'; args: string[] }
+  | { type: 'call'; id: number; command: 'cpu'; args: null }
+  | { type: 'call'; id: number; command: 'sql-stats'; args: null }
+  | { type: 'call'; id: number; command: 'profile-start'; args: null }
+  | { type: 'call'; id: number; command: 'profile-stop'; args: string }
   | { type: 'stop' };
 
 type ChildMessage =
@@ -552,6 +605,17 @@ export interface BenchBackendProcess extends BenchBackendInfo {
   seed(options: SeedOptions): Promise<SeedResult>;
   /** Runs SQL statements on the platform's database (experiments only). */
   exec(statements: string[]): Promise<void>;
+  /** CPU time the backend process has used so far (process.cpuUsage), µs. */
+  cpuMicros(): Promise<number>;
+  /**
+   * The platform's SQL statements since the last call (by statement text:
+   * count and total ms between knex's `query` and `query-response` events).
+   */
+  sqlStats(): Promise<SqlStats>;
+  /** Starts V8's CPU profiler in the backend process. */
+  startProfile(): Promise<void>;
+  /** Stops it and writes the profile (.cpuprofile, as `node --cpu-prof`). */
+  stopProfile(file: string): Promise<void>;
   stop(): Promise<void>;
   /** Synchronous last-resort cleanup, for time limits. */
   abort(): void;
@@ -631,6 +695,12 @@ export async function spawnBenchBackend(): Promise<BenchBackendProcess> {
     ...info,
     seed: args => call({ type: 'call', command: 'seed', args }),
     exec: args => call({ type: 'call', command: 'exec', args }),
+    cpuMicros: () => call({ type: 'call', command: 'cpu', args: null }),
+    sqlStats: () => call({ type: 'call', command: 'sql-stats', args: null }),
+    startProfile: () =>
+      call({ type: 'call', command: 'profile-start', args: null }),
+    stopProfile: file =>
+      call({ type: 'call', command: 'profile-stop', args: file }),
     stop,
     abort,
   };
@@ -664,6 +734,8 @@ async function childMain() {
     abort: _abort,
     ...info
   } = backend;
+  let profiler: Session | undefined;
+  const sql = watchSql(await knex());
   process.on('message', async (message: ChildCommand) => {
     if (message.type === 'stop') {
       await exit(0);
@@ -674,6 +746,25 @@ async function childMain() {
       let result: unknown;
       if (message.command === 'seed') {
         result = await seedResources(db, message.args);
+      } else if (message.command === 'cpu') {
+        const usage = process.cpuUsage();
+        result = usage.user + usage.system;
+      } else if (message.command === 'sql-stats') {
+        result = sql.take();
+      } else if (message.command === 'profile-start') {
+        // The same profiler as `node --cpu-prof`, limited to the measured
+        // window instead of the whole process (startup included).
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+        await profiler.post('Profiler.start');
+      } else if (message.command === 'profile-stop') {
+        if (!profiler) throw new Error('No profile was started');
+        const { profile } = await profiler.post('Profiler.stop');
+        fs.writeFileSync(message.args, JSON.stringify(profile));
+        profiler.disconnect();
+        profiler = undefined;
       } else {
         for (const statement of message.args) await db.raw(statement);
       }
@@ -691,6 +782,37 @@ async function childMain() {
     }
   });
   process.send?.({ type: 'ready', info } satisfies ChildMessage);
+}
+
+/** Statement text → how often it ran and how long it took in all (ms). */
+export type SqlStats = Record<string, { count: number; ms: number }>;
+
+/** Counts the statements a knex client runs (knex's query events). */
+function watchSql(db: Knex) {
+  let stats: SqlStats = {};
+  const started = new Map<string, number>();
+  db.on('query', (query: { __knexQueryUid: string }) => {
+    started.set(query.__knexQueryUid, performance.now());
+  });
+  const done = (
+    _response: unknown,
+    query: { __knexQueryUid: string; sql: string },
+  ) => {
+    const at = started.get(query.__knexQueryUid);
+    started.delete(query.__knexQueryUid);
+    const entry = (stats[query.sql] ??= { count: 0, ms: 0 });
+    entry.count += 1;
+    if (at !== undefined) entry.ms += performance.now() - at;
+  };
+  db.on('query-response', done);
+  db.on('query-error', (_error: unknown, query: any) => done(undefined, query));
+  return {
+    take() {
+      const taken = stats;
+      stats = {};
+      return taken;
+    },
+  };
 }
 
 if (require.main === module) {

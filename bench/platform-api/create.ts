@@ -9,9 +9,18 @@
  *
  * Settings (environment): BENCH_DATABASE=sqlite|postgres, BENCH_AUTH=user|service,
  * BENCH_DURATION (s, default 15, max 120), BENCH_WARMUP (s, default 3),
- * BENCH_CONNECTIONS (default 10, max 100).
+ * BENCH_CONNECTIONS (default 10, max 100), BENCH_NOOP (1, default: also load
+ * the bench plugin's no-op routes for the same time, to compare against),
+ * BENCH_CPU_PROF (a directory: write a V8 CPU profile of the backend during
+ * the measured create window there; summarize it with profile.ts).
+ *
+ * CPU per create is the backend process's own CPU time (process.cpuUsage,
+ * user + system) over the measured window divided by the creates in it: on a
+ * machine shared with other work it varies far less than throughput.
  */
 import autocannon from 'autocannon';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   BENCH_CAPABILITIES,
   BENCH_ENGINE_ID,
@@ -26,6 +35,8 @@ import { intSetting, ms, printTable, sleep, summarize } from './stats';
 const DURATION = intSetting('BENCH_DURATION', 15, 1, 120);
 const WARMUP = intSetting('BENCH_WARMUP', 3, 0, 30);
 const CONNECTIONS = intSetting('BENCH_CONNECTIONS', 10, 1, 100);
+const NOOP = intSetting('BENCH_NOOP', 1, 0, 1) === 1;
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /** How long to wait for every created resource to become Ready. */
 const SETTLE_SECONDS = 120;
 
@@ -48,22 +59,29 @@ function nextBody(): string {
   });
 }
 
-async function load(backend: BenchBackendProcess, seconds: number) {
+function createRequest(backend: BenchBackendProcess) {
+  return {
+    method: 'POST' as const,
+    path: '/api/platform/resources',
+    headers: { ...backend.headers, 'content-type': 'application/json' },
+    setupRequest: (request: any) => ({ ...request, body: nextBody() }),
+  };
+}
+
+async function load(
+  backend: BenchBackendProcess,
+  seconds: number,
+  request: object = createRequest(backend),
+) {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
+  const cpuBefore = await backend.cpuMicros();
   const instance = autocannon({
     url: backend.baseUrl,
     connections: CONNECTIONS,
     duration: seconds,
     timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/platform/resources',
-        headers: { ...backend.headers, 'content-type': 'application/json' },
-        setupRequest: request => ({ ...request, body: nextBody() }),
-      },
-    ],
+    requests: [request],
   });
   instance.on(
     'response',
@@ -73,7 +91,30 @@ async function load(backend: BenchBackendProcess, seconds: number) {
     },
   );
   const result = await instance;
-  return { result, latencies, statuses };
+  const cpuMs = ((await backend.cpuMicros()) - cpuBefore) / 1000;
+  return { result, latencies, statuses, cpuMs };
+}
+
+/** Loads a bench no-op route (see benchNoopPlugin in backend.ts). */
+async function loadRoute(
+  backend: BenchBackendProcess,
+  route: string,
+  seconds: number,
+) {
+  const request = {
+    method: 'GET',
+    path: `/api/bench/${route}`,
+    headers: backend.headers,
+  };
+  if (WARMUP > 0) await load(backend, Math.min(WARMUP, 2), request);
+  const { latencies, statuses, cpuMs, result } = await load(
+    backend,
+    seconds,
+    request,
+  );
+  const ok = statuses.get(200) ?? 0;
+  const failed = latencies.length - ok + result.errors + result.timeouts;
+  return { summary: summarize(latencies), ok, failed, cpuMs };
 }
 
 async function unsettled(backend: BenchBackendProcess): Promise<number> {
@@ -99,10 +140,24 @@ async function main() {
     );
     if (WARMUP > 0) await load(backend, WARMUP);
     const before = counter;
-    const { result, latencies, statuses } = await load(backend, DURATION);
+    if (PROFILE_DIR) await backend.startProfile();
+    await backend.sqlStats();
+    const cpuAtStart = await backend.cpuMicros();
+    const { result, latencies, statuses, cpuMs } = await load(
+      backend,
+      DURATION,
+    );
+    if (PROFILE_DIR) {
+      fs.mkdirSync(PROFILE_DIR, { recursive: true });
+      const file = path.resolve(PROFILE_DIR, `create-${runId}.cpuprofile`);
+      await backend.stopProfile(file);
+      console.log(`CPU profile of the measured window: ${file}`);
+    }
+    const sql = await backend.sqlStats();
     const summary = summarize(latencies);
     const created = statuses.get(201) ?? 0;
     const failed = latencies.length - created + result.errors + result.timeouts;
+    const cpuPerCreate = created ? cpuMs / created : NaN;
     printTable(
       [
         'requests',
@@ -112,6 +167,7 @@ async function main() {
         'p99 ms',
         'max ms',
         'errors',
+        'CPU ms/create',
       ],
       [
         [
@@ -122,6 +178,7 @@ async function main() {
           ms(summary.p99),
           ms(summary.max),
           String(failed),
+          ms(cpuPerCreate),
         ],
       ],
     );
@@ -153,6 +210,80 @@ async function main() {
           ).toFixed(1)} s after the load stopped.`
         : `\n${left} resources were still not Ready ${SETTLE_SECONDS} s after the load stopped.`,
     );
+    // The engine work a create starts runs partly after the window: CPU
+    // from the window's start until every resource settled (the polling
+    // lists included, a few ms).
+    const settledCpuMs = ((await backend.cpuMicros()) - cpuAtStart) / 1000;
+    console.log(
+      `Backend CPU per create: ${ms(cpuPerCreate)} ms during the load, ${ms(
+        created ? settledCpuMs / created : NaN,
+      )} ms until every resource was Ready.`,
+    );
+
+    // What the database did per create (the dispatch and observation that
+    // ran in the window included).
+    const statements = Object.entries(sql).sort((a, b) => b[1].ms - a[1].ms);
+    const perCreate = (n: number) => (created ? n / created : NaN);
+    console.log(
+      `\nSQL per create: ${perCreate(
+        statements.reduce((n, [, s]) => n + s.count, 0),
+      ).toFixed(1)} statements, ${ms(
+        perCreate(statements.reduce((n, [, s]) => n + s.ms, 0)),
+      )} ms from knex's query to its response (waiting for the connection included). Top statements:\n`,
+    );
+    printTable(
+      ['statement', 'per create', 'ms per create'],
+      statements
+        .slice(0, 12)
+        .map(([text, s]) => [
+          text.length > 90 ? `${text.slice(0, 87)}...` : text,
+          perCreate(s.count).toFixed(2),
+          ms(perCreate(s.ms)),
+        ]),
+    );
+
+    if (NOOP) {
+      // The floor on the same backend in the same run: routes that only
+      // authenticate (and check one permission), same connections and time.
+      console.log(
+        `\nThe same load on the bench plugin's no-op routes (authenticated; see backend.ts):\n`,
+      );
+      const rows: string[][] = [
+        [
+          'POST /api/platform/resources',
+          (created / DURATION).toFixed(0),
+          ms(summary.p50),
+          ms(summary.p95),
+          ms(cpuPerCreate),
+          '1.0',
+        ],
+      ];
+      for (const route of ['noop', 'authorize']) {
+        const noop = await loadRoute(backend, route, DURATION);
+        const cpu = noop.ok ? noop.cpuMs / noop.ok : NaN;
+        rows.push([
+          `GET /api/bench/${route}${
+            noop.failed ? ` (${noop.failed} errors)` : ''
+          }`,
+          (noop.ok / DURATION).toFixed(0),
+          ms(noop.summary.p50),
+          ms(noop.summary.p95),
+          ms(cpu),
+          (cpuPerCreate / cpu).toFixed(1),
+        ]);
+      }
+      printTable(
+        [
+          'route',
+          'requests/s',
+          'p50 ms',
+          'p95 ms',
+          'CPU ms/request',
+          'create CPU ÷ this',
+        ],
+        rows,
+      );
+    }
   } finally {
     await backend.stop();
   }

@@ -10,7 +10,8 @@
  * Settings (environment): BENCH_DATABASE=sqlite|postgres, BENCH_AUTH=user|service,
  * BENCH_RESOURCES (default 100000, max 1000000), BENCH_REQUESTS (default 200),
  * BENCH_WARMUP_REQUESTS (default 20), BENCH_CANDIDATES=1 to add the indexes
- * proposed in docs/benchmarks.md (candidates.ts) after seeding.
+ * proposed in docs/benchmarks.md (candidates.ts) after seeding, BENCH_ONLY
+ * (measure only the queries whose label contains it, e.g. `text`).
  */
 import {
   BENCH_CAPABILITIES,
@@ -110,8 +111,10 @@ async function main() {
       },
     ];
 
+    const only = process.env.BENCH_ONLY;
     const rows: string[][] = [];
     for (const { label, query } of queries) {
+      if (only && !label.includes(only)) continue;
       const first = await getPage(backend, query);
       for (let i = 0; i < WARMUP; i++) await getPage(backend, query);
       const samples: number[] = [];

@@ -1,6 +1,15 @@
 export interface Config {
   /** Configuration of the Trellis platform plugin. */
   platform?: {
+    permissions?: {
+      /**
+       * How long the platform keeps a signed-in user's permission decisions
+       * (per token, for permissions that name no resource), in seconds. A
+       * policy change that does not come with a new token takes this long to
+       * apply. Default 10; 0 asks the permission backend every time.
+       */
+      decisionCacheSeconds?: number;
+    };
     dispatch?: {
       /** How often pending requests are (re)sent to engines, in seconds. Default 5. */
       intervalSeconds?: number;

@@ -23,6 +23,7 @@ import { EngineRegistry } from './engines/EngineRegistry';
 import { Observer } from './observation/Observer';
 import { RolloutRunner } from './rollouts/RolloutRunner';
 import { EventFeed } from './service/EventFeed';
+import { PermissionDecisionCache } from './service/PermissionDecisionCache';
 import { PlatformServiceImpl } from './service/PlatformServiceImpl';
 import { createRouter } from './service/router';
 
@@ -112,7 +113,14 @@ export const platformPlugin = createBackendPlugin({
           dispatcher,
           observer,
           rollouts,
-          permissions: deps.permissions,
+          // A user's decisions are kept briefly: one round trip to the
+          // permission backend cost more than the rest of a create.
+          permissions: new PermissionDecisionCache(
+            deps.permissions,
+            (config.getOptionalNumber(
+              'platform.permissions.decisionCacheSeconds',
+            ) ?? 10) * 1000,
+          ),
           permissionsRegistry,
           auditor: deps.auditor,
           logger,

@@ -1,6 +1,33 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import knexFactory, { Knex } from 'knex';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { testDatabaseIds } from '../__testUtils__/harness';
 import { PlatformStore } from './PlatformStore';
+
+const MIGRATIONS_DIR_FOR_TEST = path.resolve(__dirname, '../../migrations');
+
+/** SQLite's plan for the first statement `run` sends to platform_resources. */
+async function sqlitePlanOf(knex: Knex, run: () => Promise<unknown>) {
+  let first: { sql: string; bindings: unknown[] } | undefined;
+  const listener = (query: { sql: string; bindings: unknown[] }) => {
+    if (!first && query.sql.includes('from `platform_resources`')) {
+      first = query;
+    }
+  };
+  knex.on('query', listener);
+  try {
+    await run();
+  } finally {
+    knex.off('query', listener);
+  }
+  const rows: Array<{ detail: string }> = await knex.raw(
+    `EXPLAIN QUERY PLAN ${first!.sql}`,
+    first!.bindings as Knex.RawBinding[],
+  );
+  return rows.map(r => r.detail).join('\n');
+}
 
 const databases = TestDatabases.create({
   ids: testDatabaseIds(),
@@ -38,7 +65,7 @@ describe.each(databases.eachSupportedId())(
       expect(few.totalCount).toBe(2);
       expect(few.totalCountCapped).toBeUndefined();
     });
-    it('finds resources by any part of their text, through a trigram index on PostgreSQL', async () => {
+    it('finds resources by any part of their text, through a trigram index on PostgreSQL and FTS5 on SQLite', async () => {
       const knex = await databases.init(databaseId);
       const store = await PlatformStore.create({ getClient: async () => knex });
       for (const [i, name] of [
@@ -65,19 +92,218 @@ describe.each(databases.eachSupportedId())(
       expect(await names('%')).toEqual([]);
       expect(await names('no-such')).toEqual([]);
 
-      // PostgreSQL serves LIKE '%…%' from a trigram index; SQLite scans.
-      const index = databaseId.startsWith('POSTGRES')
+      // PostgreSQL serves LIKE '%…%' from a trigram index, SQLite from an
+      // FTS5 trigram table.
+      const plan = databaseId.startsWith('POSTGRES')
         ? (
             await knex.raw(
               "SELECT indexdef FROM pg_indexes WHERE indexname = 'platform_resources_search_trgm_idx'",
             )
           ).rows[0]?.indexdef
-        : 'none on SQLite';
-      expect(index).toMatch(
+        : await sqlitePlanOf(knex, () =>
+            store.listResources({ text: 'orders' }),
+          );
+      expect(plan).toMatch(
         databaseId.startsWith('POSTGRES')
           ? /USING gin \(search_text gin_trgm_ops\) WHERE \(deleted_at IS NULL\)/
-          : /none/,
+          : /VIRTUAL TABLE INDEX/,
       );
+    });
+
+    it('finds the same resources by text as a substring test would, on every database', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await PlatformStore.create({ getClient: async () => knex });
+      const names = [
+        'orders-db',
+        'orders-queue',
+        'ledger-cache',
+        'a',
+        'ab',
+        'x100-percent',
+        'under-score',
+        'quote-q',
+      ];
+      for (const [i, name] of names.entries()) {
+        await store.insertResource({
+          id: `s${i}`,
+          capabilityRef: i % 2 ? 'memory:database' : 'memory:cache',
+          engineId: 'memory',
+          name,
+          environment: i % 3 ? 'dev' : 'production',
+          owner: 'group:default/team-a',
+          requestedBy: 'user:default/alice',
+          component: i === 2 ? 'component:default/Ledger' : undefined,
+          spec: {},
+          version: '1.0.0',
+        });
+      }
+      // A deleted resource is found only with includeDeleted.
+      await store.requestDelete('s0', 'user:default/alice');
+      const searchTexts = new Map(
+        (await knex('platform_resources').select('id', 'search_text')).map(
+          r => [r.id as string, r.search_text as string],
+        ),
+      );
+      const deleted = new Set(['s0']);
+      const texts = [
+        'orders',
+        'ORDERS-Q',
+        'o',
+        'ab',
+        'abc',
+        'db',
+        '-db',
+        'cache ',
+        ' dev',
+        'memory:',
+        'memory:database ',
+        'component:default/ledger',
+        '%',
+        '_',
+        'x100%',
+        'under_score',
+        '"q',
+        'quote-q"',
+        'ü',
+        'prod',
+        'no-such-thing',
+      ];
+      // A cap of 2 makes every text of 2+ matches "common": SQLite then
+      // walks the name index instead of asking its text index.
+      const capped = await PlatformStore.create(
+        { getClient: async () => knex },
+        { countCap: 2 },
+      );
+      for (const text of texts) {
+        for (const [includeDeleted, lister] of [
+          [false, store],
+          [true, store],
+          [false, capped],
+        ] as const) {
+          const found = (
+            await lister.listResources({ text, includeDeleted, limit: 500 })
+          ).items
+            .map(r => r.id)
+            .sort();
+          const needle = text.toLocaleLowerCase('en-US');
+          const expected = [...searchTexts]
+            .filter(
+              ([id, searchText]) =>
+                (includeDeleted || !deleted.has(id)) &&
+                searchText.includes(needle),
+            )
+            .map(([id]) => id)
+            .sort();
+          expect({ text, includeDeleted, found }).toEqual({
+            text,
+            includeDeleted,
+            found: expected,
+          });
+        }
+      }
+      if (!databaseId.startsWith('POSTGRES')) {
+        // Few matches: the text index; many (for the cap): the name index.
+        expect(
+          await sqlitePlanOf(knex, () =>
+            store.listResources({ text: 'orders' }),
+          ),
+        ).toMatch(/VIRTUAL TABLE INDEX/);
+        expect(
+          await sqlitePlanOf(knex, () =>
+            capped.listResources({ text: 'orders' }),
+          ),
+        ).not.toMatch(/VIRTUAL TABLE/);
+      }
+    });
+
+    it('searches rows that existed before the text index, and after it is removed', async () => {
+      const knex = await databases.init(databaseId);
+      const config = {
+        directory: MIGRATIONS_DIR_FOR_TEST,
+        tableName: 'platform_knex_migrations',
+      };
+      await PlatformStore.create({ getClient: async () => knex });
+      // Back to before the text index (this and any later migration).
+      while ((await knex.migrate.currentVersion(config)) >= '20261201230000') {
+        await knex.migrate.down(config);
+      }
+      const before = await PlatformStore.create({
+        getClient: async () => knex,
+        migrations: { skip: true },
+      });
+      await before.insertResource({
+        id: 'old',
+        capabilityRef: 'memory:database',
+        engineId: 'memory',
+        name: 'legacy-orders',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        requestedBy: 'user:default/alice',
+        spec: {},
+        version: '1.0.0',
+      });
+      expect(
+        (await before.listResources({ text: 'orders' })).items.map(r => r.id),
+      ).toEqual(['old']);
+
+      const after = await PlatformStore.create({ getClient: async () => knex });
+      expect(
+        (await after.listResources({ text: 'orders' })).items.map(r => r.id),
+      ).toEqual(['old']);
+      if (!databaseId.startsWith('POSTGRES')) {
+        expect(
+          await knex('platform_resources_search_keys').pluck('resource_id'),
+        ).toEqual(['old']);
+      }
     });
   },
 );
+
+describe('PlatformStore on a SQLite file', () => {
+  it('commits through a write-ahead log, without an fsync per commit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-store-'));
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(dir, 'platform.sqlite') },
+      useNullAsDefault: true,
+    });
+    try {
+      const store = await PlatformStore.create({ getClient: async () => knex });
+      expect(await knex.raw('PRAGMA journal_mode')).toEqual([
+        { journal_mode: 'wal' },
+      ]);
+      // NORMAL (1): commits append to the log; checkpoints sync.
+      expect(await knex.raw('PRAGMA synchronous')).toEqual([
+        { synchronous: 1 },
+      ]);
+
+      await store.insertResource({
+        id: 'w1',
+        capabilityRef: 'memory:database',
+        engineId: 'memory',
+        name: 'orders-db',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+        requestedBy: 'user:default/alice',
+        spec: {},
+        version: '1.0.0',
+      });
+      await knex.destroy();
+
+      // What was committed is there for the next process.
+      const again = knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: path.join(dir, 'platform.sqlite') },
+        useNullAsDefault: true,
+      });
+      const reopened = await PlatformStore.create({
+        getClient: async () => again,
+      });
+      expect((await reopened.getResource('w1'))?.name).toBe('orders-db');
+      await again.destroy();
+    } finally {
+      await knex.destroy().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
