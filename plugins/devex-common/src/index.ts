@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './analytics';
 export * from './permissions';
 export * from './annotations';
+export * from './client';

@@ -5,4 +5,16 @@
  *
  * @packageDocumentation
  */
-export { devexPlugin } from './plugin';
+export { devexPlugin, DevexPage, EntityDevexTeamCard } from './plugin';
+export { devexApiRef, devexApiFactory } from './api';
+export { DevexAnalytics, devexAnalyticsApiFactory } from './analytics';
+export type {
+  DevexAnalyticsOptions,
+  AnalyticsBatcherOptions,
+} from './analytics';
+export {
+  rootRouteRef,
+  adoptionRouteRef,
+  goldenPathsRouteRef,
+  serviceLevelsRouteRef,
+} from './routes';

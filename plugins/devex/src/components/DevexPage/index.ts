@@ -1,0 +1,1 @@
+export { DevexPage, devexTabs } from './DevexPage';

@@ -1,0 +1,1 @@
+export { EntityDevexTeamCard } from './EntityDevexTeamCard';

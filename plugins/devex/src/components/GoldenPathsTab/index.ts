@@ -1,0 +1,1 @@
+export { GoldenPathsTab } from './GoldenPathsTab';
