@@ -94,6 +94,12 @@ export class LocalEngine implements PlatformEngine {
   private readonly queue: WorkQueue;
   private readonly records = new Map<string, InstanceRecord>();
   private readonly running = new Map<string, AbortController>();
+  /** Records whose latest state could not be written yet. */
+  private readonly unsaved = new Set<string>();
+  /** The state last published per record (see `observedState`). */
+  private readonly published = new Map<string, ObservedState>();
+  /** Consecutive unexpected reconcile errors per record, for backoff. */
+  private readonly errors = new Map<string, number>();
   private readonly listeners = new Set<(change: EngineChange) => void>();
   private readonly maxSpecBytes: number;
   private readonly retryLimit: number;
@@ -101,6 +107,7 @@ export class LocalEngine implements PlatformEngine {
   private readonly maxBackoffMs: number;
   private readonly watchCapabilities: boolean;
   private unwatch?: () => void;
+  private instance = '';
   private started = false;
   private stopped = false;
 
@@ -139,19 +146,41 @@ export class LocalEngine implements PlatformEngine {
     this.watchCapabilities = options.watchCapabilities ?? true;
     this.queue = new WorkQueue({
       concurrency: Math.max(1, options.concurrency ?? 4),
-      process: key => this.reconcile(key),
+      process: async key => {
+        await this.reconcile(key);
+        this.errors.delete(key);
+      },
+      // Any error requeues, with exponential backoff (a controller's
+      // rate-limited requeue): a state folder that comes back is noticed.
       onError: (key, error) => {
+        const count = (this.errors.get(key) ?? 0) + 1;
+        this.errors.set(key, count);
+        const delayMs = Math.min(
+          this.initialBackoffMs * 2 ** Math.min(count - 1, 20),
+          this.maxBackoffMs,
+        );
         this.logger.error(
-          `Reconciling ${key} failed unexpectedly`,
+          `Reconciling ${key} failed unexpectedly; retrying in ${Math.ceil(
+            delayMs / 1000,
+          )} s`,
           error as Error,
         );
-        this.queue.addAfter(key, this.maxBackoffMs);
+        this.queue.addAfter(key, delayMs);
       },
     });
   }
 
+  /**
+   * The id of this engine's state folder. Every replica has its own folder,
+   * so the platform binds resources to the instance that holds them.
+   */
+  get instanceId(): string {
+    return this.instance;
+  }
+
   private async init() {
     await this.store.init();
+    this.instance = await this.store.instanceId();
     await this.git.init();
     for (const record of await this.store.loadInstances(this.logger)) {
       this.records.set(record.resourceId, record);
@@ -276,8 +305,17 @@ export class LocalEngine implements PlatformEngine {
       createdAt: now,
       updatedAt: now,
     };
+    // Durable before known: a request the engine could not write is not
+    // accepted, so the platform keeps owing it and applies it again.
+    await this.save(record);
+    const raced = this.records.get(record.resourceId);
+    if (raced) {
+      // A concurrent apply of the same resource was accepted first.
+      this.queue.add(raced.resourceId);
+      return { engineRef: engineRefOf(raced) };
+    }
     this.records.set(record.resourceId, record);
-    await this.commit(record);
+    this.emitObserved(record);
     this.queue.add(record.resourceId);
     return { engineRef: engineRefOf(record) };
   }
@@ -298,21 +336,20 @@ export class LocalEngine implements PlatformEngine {
       );
       return;
     }
-    if (record.deletionRequestedAt) {
+    await this.changeDurably(record, () => {
       // Asking again retries a delete that gave up.
       record.failures = undefined;
-    } else {
-      record.deletionRequestedAt = new Date().toISOString();
-      record.failures = undefined;
-      this.setStatus(record, {
-        phase: 'Deleting',
-        message:
-          record.activeRun?.action === 'configure'
-            ? 'Cancelling the configure workflow to run the delete workflow'
-            : 'Waiting for a pipeline slot to run the delete workflow',
-      });
-    }
-    await this.commit(record);
+      if (!record.deletionRequestedAt) {
+        record.deletionRequestedAt = new Date().toISOString();
+        this.setStatus(record, {
+          phase: 'Deleting',
+          message:
+            record.activeRun?.action === 'configure'
+              ? 'Cancelling the configure workflow to run the delete workflow'
+              : 'Waiting for a pipeline slot to run the delete workflow',
+        });
+      }
+    });
     // A configure in progress is pointless now; the delete follows it.
     if (record.activeRun?.action === 'configure') {
       this.running
@@ -343,11 +380,12 @@ export class LocalEngine implements PlatformEngine {
     if (record.desired.version === toVersion) {
       // Already the target: asking again retries a failed upgrade now.
       if (record.failures?.work === configureWork(record)) {
-        record.failures = undefined;
-        await this.persist(record);
+        await this.changeDurably(record, () => {
+          record.failures = undefined;
+        });
         this.queue.add(record.resourceId);
       } else {
-        this.emitObserved(record);
+        this.publish(this.observedState(record));
       }
       return;
     }
@@ -355,15 +393,16 @@ export class LocalEngine implements PlatformEngine {
     const spec = validateDesired(this.toDesired(record), version, {
       maxSpecBytes: this.maxSpecBytes,
     });
-    record.desired = { ...record.desired, spec, version: toVersion };
-    if (!record.activeRun) {
-      this.setStatus(record, {
-        phase: 'Updating',
-        message: `Upgrade to ${toVersion} is waiting for a pipeline slot`,
-        conditions: [Conditions.reconcilePending()],
-      });
-    }
-    await this.commit(record);
+    await this.changeDurably(record, () => {
+      record.desired = { ...record.desired, spec, version: toVersion };
+      if (!record.activeRun) {
+        this.setStatus(record, {
+          phase: 'Updating',
+          message: `Upgrade to ${toVersion} is waiting for a pipeline slot`,
+          conditions: [Conditions.reconcilePending()],
+        });
+      }
+    });
     this.queue.add(record.resourceId);
   }
 
@@ -372,12 +411,12 @@ export class LocalEngine implements PlatformEngine {
   ): Promise<ObservedState | undefined> {
     this.ensureRunning();
     const record = this.records.get(resource.resourceId);
-    return record && toObservedState(record);
+    return record && this.observedState(record);
   }
 
   async observeAll(): Promise<ObservedState[]> {
     this.ensureRunning();
-    return [...this.records.values()].map(toObservedState);
+    return [...this.records.values()].map(r => this.observedState(r));
   }
 
   async getLogs(resource: EngineResourceRef): Promise<PipelineLog[]> {
@@ -428,24 +467,29 @@ export class LocalEngine implements PlatformEngine {
           `Generation ${desired.generation} of ${record.name} was already applied with a different spec`,
         );
       }
+      // Applying again is level-triggered: the record is written (again) and
+      // queued, so an instance the engine holds but does not run is healed.
+      await this.save(record);
+      this.queue.add(record.resourceId);
       return { engineRef: engineRefOf(record) };
     }
-    record.desired = {
-      ...record.desired,
-      owner: desired.owner,
-      requestedBy: desired.requestedBy,
-      component: desired.component,
-      spec,
-      generation: desired.generation,
-    };
-    if (!record.activeRun) {
-      this.setStatus(record, {
-        phase: record.reconciled ? 'Updating' : 'Pending',
-        message: `Generation ${desired.generation} is waiting for a pipeline slot`,
-        conditions: [Conditions.reconcilePending()],
-      });
-    }
-    await this.commit(record);
+    await this.changeDurably(record, () => {
+      record.desired = {
+        ...record.desired,
+        owner: desired.owner,
+        requestedBy: desired.requestedBy,
+        component: desired.component,
+        spec,
+        generation: desired.generation,
+      };
+      if (!record.activeRun) {
+        this.setStatus(record, {
+          phase: record.reconciled ? 'Updating' : 'Pending',
+          message: `Generation ${desired.generation} is waiting for a pipeline slot`,
+          conditions: [Conditions.reconcilePending()],
+        });
+      }
+    });
     this.queue.add(record.resourceId);
     return { engineRef: engineRefOf(record) };
   }
@@ -453,6 +497,10 @@ export class LocalEngine implements PlatformEngine {
   private async reconcile(resourceId: string): Promise<void> {
     const record = this.records.get(resourceId);
     if (!record || this.stopped) return;
+    if (this.unsaved.has(resourceId)) {
+      // What the engine did is only done once it is on disk.
+      await this.commit(record);
+    }
     const action = nextAction(record, Date.now(), this.retryLimit);
     switch (action.type) {
       case 'wait':
@@ -634,6 +682,7 @@ export class LocalEngine implements PlatformEngine {
       if (this.stopped) return;
       await this.store.removeInstance(record.resourceId);
       this.records.delete(record.resourceId);
+      this.published.delete(record.resourceId);
       this.emit({
         type: 'deleted',
         resource: {
@@ -672,7 +721,12 @@ export class LocalEngine implements PlatformEngine {
       startedAt: new Date().toISOString(),
     };
     this.setStatus(record, starting);
-    await this.commit(record);
+    try {
+      await this.commit(record);
+    } catch (error) {
+      record.activeRun = undefined;
+      throw error;
+    }
 
     const controller = new AbortController();
     this.running.set(resourceId, controller);
@@ -815,24 +869,91 @@ export class LocalEngine implements PlatformEngine {
   }
 
   /**
-   * Publishes the record's state, then makes it durable. Watchers hear of a
-   * change in the order the changes happened; a crash before the write
-   * completes only repeats work (the interrupted run runs again).
+   * Makes the record's state durable, then publishes it: the platform never
+   * hears of a state the engine could lose. The state is taken before the
+   * write, so watchers hear of changes in the order they happened. When the
+   * write fails the record is requeued (see `reconcile`) until it succeeds.
    */
-  private commit(record: InstanceRecord): Promise<void> {
-    this.emitObserved(record);
-    return this.persist(record);
+  private async commit(record: InstanceRecord): Promise<void> {
+    const state = toObservedState(record);
+    await this.persist(record);
+    this.publish(state);
   }
 
-  private persist(record: InstanceRecord): Promise<void> {
-    if (this.stopped || !this.records.has(record.resourceId)) {
-      return Promise.resolve();
+  /**
+   * Changes the record and makes the change durable; when the write fails
+   * the change is undone (fields someone else changed meanwhile are kept)
+   * and the error thrown, so nothing counts as accepted that is not on disk.
+   * `change` must replace the fields it changes, not mutate them.
+   */
+  private async changeDurably(record: InstanceRecord, change: () => void) {
+    const fields = [
+      'desired',
+      'status',
+      'deletionRequestedAt',
+      'failures',
+      'updatedAt',
+    ] as const;
+    const before = fields.map(field => record[field]);
+    change();
+    const after = fields.map(field => record[field]);
+    const state = toObservedState(record);
+    try {
+      await this.save(record);
+    } catch (error) {
+      fields.forEach((field, i) => {
+        if (record[field] === after[i]) {
+          (record as any)[field] = before[i];
+        }
+      });
+      throw error;
     }
-    return this.store.saveInstance(record);
+    this.publish(state);
+  }
+
+  /** Writes the record, saying that the state folder failed when it did. */
+  private async save(record: InstanceRecord): Promise<void> {
+    try {
+      await this.store.saveInstance(record);
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `The local engine could not write its state to ${this.store.root}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  private async persist(record: InstanceRecord): Promise<void> {
+    if (this.stopped || !this.records.has(record.resourceId)) {
+      return;
+    }
+    try {
+      await this.save(record);
+      this.unsaved.delete(record.resourceId);
+    } catch (error) {
+      this.unsaved.add(record.resourceId);
+      throw error;
+    }
   }
 
   private emitObserved(record: InstanceRecord) {
-    this.emit({ type: 'observed', state: toObservedState(record) });
+    this.publish(toObservedState(record));
+  }
+
+  /** Tells watchers a state, which `observe` reports from then on. */
+  private publish(state: ObservedState) {
+    this.published.set(state.resourceId!, state);
+    this.emit({ type: 'observed', state });
+  }
+
+  /**
+   * What `observe` reports: the state last published, which is on disk,
+   * never one still being written (it could be lost, and would arrive
+   * before the older states still being written).
+   */
+  private observedState(record: InstanceRecord): ObservedState {
+    return this.published.get(record.resourceId) ?? toObservedState(record);
   }
 
   private emit(change: EngineChange) {

@@ -8,6 +8,7 @@ import {
   rm,
   writeFile,
 } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { isResourceId, resolveInside } from './paths';
 import { InstanceRecord } from './types';
@@ -16,6 +17,7 @@ import { InstanceRecord } from './types';
  * The engine's durable state, in its own folder (never the platform's
  * database):
  *
+ *     instance-id                            the engine instance's id
  *     instances/<resourceId>/instance.json   desired and observed state
  *     instances/<resourceId>/logs.json       logs of the latest steps
  *     runs/<resourceId>/<runId>/             working folders of running pipelines
@@ -39,6 +41,23 @@ export class StateStore {
     for (const dir of ['instances', 'runs', 'capability-data']) {
       await mkdir(join(this.root, dir), { recursive: true, mode: 0o700 });
     }
+  }
+
+  /**
+   * The id of this state folder, made on first use: the engine instance
+   * that the platform binds the folder's resources to.
+   */
+  async instanceId(): Promise<string> {
+    const file = join(this.root, 'instance-id');
+    try {
+      const id = (await readFile(file, 'utf8')).trim();
+      if (id) return id;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const id = `local-${randomUUID()}`;
+    await this.writeAtomically(file, `${id}\n`);
+    return id;
   }
 
   get gitDir(): string {
@@ -132,7 +151,10 @@ export class StateStore {
     if (alreadyPending) {
       return this.writes.get(file)!;
     }
-    const previous = this.writes.get(file) ?? Promise.resolve();
+    // A failed write must not fail (and skip) the writes queued after it.
+    const previous = (this.writes.get(file) ?? Promise.resolve()).catch(
+      () => undefined,
+    );
     const next = previous.then(async () => {
       const latest = this.pending.get(file)!;
       this.pending.delete(file);
