@@ -22,6 +22,11 @@ export interface Config {
       leaseSeconds?: number;
       /** Longest retry delay, in seconds. Default 300. */
       retryMaxSeconds?: number;
+      /**
+       * How long one engine call may take before it is retried, in seconds.
+       * Default 30, and never more than half the lease.
+       */
+      callTimeoutSeconds?: number;
     };
     /**
      * Users' tokens for engines that act with the user's own identity

@@ -154,6 +154,18 @@ export interface PlatformEngine {
    */
   readonly userAuth?: UserAuthRequirement;
 
+  /**
+   * Declared by engines whose state lives with one backend process, such as
+   * the embedded local engine: a stable id of that state (the same after a
+   * restart of the process, different on every replica). With several
+   * replicas each has its own instance of such an engine, so the platform
+   * binds every resource to the instance that applies it first: only that
+   * instance applies, deletes, upgrades, observes and re-applies it, and a
+   * resource is never provisioned by two instances. Engines without it are
+   * one shared system every replica reaches (a Kubernetes cluster).
+   */
+  readonly instanceId?: string;
+
   /** The capabilities the engine offers now. */
   listCapabilities(): Promise<EngineCapability[]>;
 
@@ -266,6 +278,17 @@ export function assertValidEngine(
   ) {
     throw new TypeError(
       `Platform engine '${id}' declares userAuth without a provider`,
+    );
+  }
+  const { instanceId } = engine as Partial<PlatformEngine>;
+  if (
+    instanceId !== undefined &&
+    (typeof instanceId !== 'string' || !/^[\w.:-]{1,128}$/.test(instanceId))
+  ) {
+    throw new TypeError(
+      `Platform engine '${id}' declares an invalid instanceId ${JSON.stringify(
+        instanceId,
+      )}: use 1-128 letters, digits, '.', ':', '_' or '-'`,
     );
   }
   for (const method of ENGINE_METHODS) {

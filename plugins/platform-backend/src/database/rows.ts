@@ -46,6 +46,8 @@ export interface ResourceRow {
   dispatch_error: string | null;
   dispatch_claimed_by: string | null;
   dispatch_claimed_until: string | null;
+  /** The instance of a process-local engine that holds it (see PlatformEngine.instanceId). */
+  engine_instance?: string | null;
   search_text: string;
 }
 

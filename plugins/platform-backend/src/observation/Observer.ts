@@ -47,7 +47,8 @@ export class Observer {
     }
   }
 
-  private enqueue(engine: PlatformEngine, change: EngineChange) {
+  /** Records the change after the earlier ones of the same resource. */
+  private enqueue(engine: PlatformEngine, change: EngineChange): Promise<void> {
     let key = `capabilities:${engine.id}`;
     if (change.type === 'observed') key = change.state.resourceId;
     if (change.type === 'deleted') key = change.resource.resourceId;
@@ -63,6 +64,7 @@ export class Observer {
         if (this.queues.get(key) === next) this.queues.delete(key);
       });
     this.queues.set(key, next);
+    return next;
   }
 
   stop() {
@@ -82,10 +84,14 @@ export class Observer {
         await this.capabilities.refresh(engine.id);
         return;
       case 'observed':
-        await this.observed(change.state);
+        await this.observed(change.state, engine.instanceId);
         return;
       case 'deleted': {
-        const result = await this.store.markDeleted(change.resource.resourceId);
+        const result = await this.store.markDeleted(
+          change.resource.resourceId,
+          undefined,
+          engine.instanceId,
+        );
         if (result) await this.publish(result);
         return;
       }
@@ -94,19 +100,34 @@ export class Observer {
     }
   }
 
-  async observed(state: ObservedState): Promise<void> {
+  /**
+   * Records an observation. `instance` is the process-local engine instance
+   * that made it: observations of resources bound to another are ignored.
+   */
+  async observed(state: ObservedState, instance?: string): Promise<void> {
     if (!state.resourceId) return;
-    const result = await this.store.recordObservation(state.resourceId, state);
+    const result = await this.store.recordObservation(
+      state.resourceId,
+      state,
+      instance,
+    );
     if (result) await this.publish(result);
   }
 
   /**
-   * The periodic full resync: heals changes a watch missed. Resources the
-   * engine no longer knows are marked deleted when a delete was requested,
-   * and applied again otherwise.
+   * The periodic full resync compares desired and observed state, the way a
+   * controller's resync does: it records what a watch missed, applies again
+   * a resource the engine holds but is not working on (Pending below the
+   * desired generation, with nothing owed), marks deleted what the engine no
+   * longer knows when a delete was requested, and applies again what it lost
+   * otherwise. A process-local engine (`instanceId`) is compared with the
+   * resources bound to it only: the other replicas' resources are theirs.
+   * `which` picks the engines (process-local ones resync on every replica).
    */
-  async resync(): Promise<void> {
-    for (const engine of this.engines.list()) {
+  async resync(
+    which: (engine: PlatformEngine) => boolean = () => true,
+  ): Promise<void> {
+    for (const engine of this.engines.list().filter(which)) {
       try {
         await this.resyncEngine(engine);
       } catch (error) {
@@ -116,7 +137,8 @@ export class Observer {
   }
 
   private async resyncEngine(engine: PlatformEngine) {
-    const known = await this.store.listAppliedResources(engine.id);
+    const instance = engine.instanceId;
+    const known = await this.store.listAppliedResources(engine.id, instance);
     let observed: ObservedState[];
     if (engine.observeAll) {
       observed = await engine.observeAll();
@@ -130,11 +152,30 @@ export class Observer {
         if (state) observed.push(state);
       }
     }
-    const seen = new Set<string>();
-    for (const state of observed) {
-      if (!state.resourceId) continue;
-      seen.add(state.resourceId);
-      await this.observed(state);
+    // Recorded in line with the watch, all queued at once: a change pushed
+    // after this read is newer, and must be recorded after it, not before.
+    const states = observed.filter(state => state.resourceId);
+    await Promise.all(
+      states.map(state => this.enqueue(engine, { type: 'observed', state })),
+    );
+    const seen = new Set(states.map(state => state.resourceId!));
+    const rows = new Map(known.map(row => [row.id, row]));
+    for (const state of states) {
+      const row = rows.get(state.resourceId!);
+      if (
+        row &&
+        !row.dispatch_action &&
+        state.phase === 'Pending' &&
+        (state.observedGeneration ?? 0) < Number(row.generation)
+      ) {
+        this.logger.warn(
+          `Engine ${engine.id} holds resource ${row.id} but is not working on it; applying it again`,
+        );
+        await this.store.scheduleReapply(
+          row.id,
+          'Resync: the engine held the resource without working on it',
+        );
+      }
     }
     for (const row of known) {
       if (seen.has(row.id) || row.dispatch_action === 'apply') continue;

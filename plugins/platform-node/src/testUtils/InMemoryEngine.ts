@@ -38,6 +38,11 @@ export interface InMemoryEngineOptions {
    * target system that trusts the portal's identity provider.
    */
   userAuth?: UserAuthRequirement;
+  /**
+   * Behave as an engine that lives inside one backend process (see
+   * `PlatformEngine.instanceId`): give each replica's engine its own id.
+   */
+  instanceId?: string;
 }
 
 /** One change call and the context it came with. @public */
@@ -59,6 +64,7 @@ export class InMemoryEngine implements PlatformEngine {
   readonly id: string;
   readonly title: string;
   readonly userAuth?: UserAuthRequirement;
+  readonly instanceId?: string;
   /** With `userAuth`: the tokens the target accepts; others get AuthenticationError. */
   readonly trustedTokens = new Set<string>();
   /** Every change call that got past the availability and token checks, in order. */
@@ -98,6 +104,7 @@ export class InMemoryEngine implements PlatformEngine {
     this.autoReconcile = options.autoReconcile ?? false;
     this.applyDelayMs = options.applyDelayMs ?? 0;
     this.userAuth = options.userAuth;
+    this.instanceId = options.instanceId;
     if (options.supportsUpgrade ?? true) {
       this.upgrade = async (resource, toVersion, context) => {
         this.ensureAvailable();
