@@ -106,8 +106,13 @@ export interface BenchBackendInfo {
   headers: Record<string, string>;
   /** `user` (signed-in user token, the default) or `service` (static token). */
   auth: 'user' | 'service';
-  /** BENCH_SQLITE_WAL=1: the platform's SQLite file uses a write-ahead log. */
-  sqliteWal: boolean;
+  /**
+   * SQLite: the platform file's journal mode during the run (`wal`, as
+   * Trellis sets it; `delete` with BENCH_SQLITE_JOURNAL=delete).
+   */
+  sqliteJournal?: string;
+  /** The platform's permission decision cache, seconds (0: off). */
+  decisionCacheSeconds: number;
   logFile: string;
 }
 
@@ -133,6 +138,15 @@ export function benchDatabase(): BenchDatabase {
   throw new Error(
     `BENCH_DATABASE must be 'sqlite' or 'postgres', got '${value}'`,
   );
+}
+
+/** BENCH_DECISION_CACHE: the platform's decision cache in seconds (10). */
+function decisionCacheSeconds(): number {
+  const value = Number(process.env.BENCH_DECISION_CACHE ?? 10);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error('BENCH_DECISION_CACHE must be a number of seconds');
+  }
+  return value;
 }
 
 function benchAuth(): 'user' | 'service' {
@@ -319,6 +333,9 @@ function benchConfig(
       },
     },
     permission: { enabled: true },
+    platform: {
+      permissions: { decisionCacheSeconds: decisionCacheSeconds() },
+    },
   };
 }
 
@@ -549,12 +566,18 @@ export async function startBenchBackend(
 
   try {
     await backend.start();
-    // An experiment, not a default: what PRAGMA journal_mode = WAL would
-    // change for the embedded database (see docs/benchmarks.md).
-    const sqliteWal =
-      resources.database === 'sqlite' && process.env.BENCH_SQLITE_WAL === '1';
-    if (sqliteWal) {
-      await (await database!.getClient()).raw('PRAGMA journal_mode = WAL');
+    // BENCH_SQLITE_JOURNAL=delete: SQLite's default rollback journal with
+    // synchronous FULL, as Trellis ran before it switched to a write-ahead
+    // log, to compare both on the same machine in the same hour.
+    let sqliteJournal: string | undefined;
+    if (resources.database === 'sqlite') {
+      const db = await database!.getClient();
+      if (process.env.BENCH_SQLITE_JOURNAL === 'delete') {
+        await db.raw('PRAGMA journal_mode = DELETE');
+        await db.raw('PRAGMA synchronous = FULL');
+      }
+      const [row] = await db.raw('PRAGMA journal_mode');
+      sqliteJournal = String(row.journal_mode);
     }
     const baseUrl = `http://127.0.0.1:${port}`;
     const auth = benchAuth();
@@ -565,7 +588,8 @@ export async function startBenchBackend(
       apiUrl: `${baseUrl}/api/platform`,
       headers: { authorization: `Bearer ${token}` },
       auth,
-      sqliteWal,
+      sqliteJournal,
+      decisionCacheSeconds: decisionCacheSeconds(),
       logFile: resources.logFile,
       engine,
       knex: async () => {
@@ -757,7 +781,6 @@ async function childMain() {
         profiler = new Session();
         profiler.connect();
         await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
         await profiler.post('Profiler.start');
       } else if (message.command === 'profile-stop') {
         if (!profiler) throw new Error('No profile was started');
@@ -841,13 +864,15 @@ export function describeRun(info: BenchBackendInfo): string {
       info.database === 'postgres'
         ? 'PostgreSQL'
         : `SQLite (better-sqlite3, file${
-            info.sqliteWal ? ', WAL journal: experiment' : ''
+            info.sqliteJournal ? `, journal ${info.sqliteJournal}` : ''
           })`
     }`,
     `auth: ${
       info.auth === 'user'
         ? 'user token (permission checks go to the permission backend)'
         : 'static service token (permission checks decided in-process)'
+    }, platform decision cache ${
+      info.decisionCacheSeconds ? `${info.decisionCacheSeconds} s` : 'off'
     }`,
     `Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
       .loadavg()[0]
