@@ -23,10 +23,11 @@ export interface Config {
       /** Longest retry delay, in seconds. Default 300. */
       retryMaxSeconds?: number;
       /**
-       * How long one engine call may take before it is retried, in seconds.
-       * Default 30, and never more than half the lease.
+       * On shutdown, how long engine calls in flight may take to finish
+       * before their claims are handed back to the other replicas, in
+       * seconds. Default 10.
        */
-      callTimeoutSeconds?: number;
+      shutdownGraceSeconds?: number;
     };
     /**
      * Users' tokens for engines that act with the user's own identity

@@ -6,7 +6,6 @@ import {
   isError,
   NotAllowedError,
   NotFoundError,
-  ServiceUnavailableError,
 } from '@backstage/errors';
 import {
   JsonObject,
@@ -35,12 +34,6 @@ export interface DispatcherOptions {
   maxDelayMs?: number;
   /** Resources dispatched per pass. */
   batchSize?: number;
-  /**
-   * How long an engine call may take before it counts as failed and is
-   * retried. Kept below the lease, so that work is never claimed again
-   * while a call for it is still running. Default: half the lease, at most 30 s.
-   */
-  callTimeoutMs?: number;
 }
 
 /**
@@ -55,9 +48,11 @@ export class Dispatcher {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly batchSize: number;
-  private readonly callTimeoutMs: number;
   private running?: Promise<void>;
   private rerun = false;
+  private stopping = false;
+  /** Claims this replica holds now, by resource id. */
+  private readonly held = new Map<string, HeldClaim>();
 
   constructor(
     private readonly store: PlatformStore,
@@ -71,20 +66,15 @@ export class Dispatcher {
     this.baseDelayMs = options.baseDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.batchSize = options.batchSize ?? 50;
-    this.callTimeoutMs = Math.min(
-      options.callTimeoutMs ?? 30_000,
-      this.leaseMs / 2,
-    );
   }
 
   /**
    * Dispatches everything that is due. Concurrent calls in this process are
-   * coalesced into one more pass. A pass ends: every engine call is bounded
-   * by `callTimeoutMs`, and `signal` (the scheduler's timeout) stops it from
-   * claiming more. Work a lost pass held is the outbox's: its lease expires
-   * and the next pass, of any replica allowed to, takes it.
+   * coalesced into one more pass.
    */
-  async dispatchDue(signal?: AbortSignal): Promise<void> {
+  async dispatchDue(): Promise<void> {
+    // Shutting down: the other replicas take the work.
+    if (this.stopping) return undefined;
     if (this.running) {
       this.rerun = true;
       return this.running;
@@ -95,12 +85,11 @@ export class Dispatcher {
           this.rerun = false;
           let claimed: DispatchClaim[];
           do {
-            if (signal?.aborted) return;
+            if (this.stopping) return;
             claimed = await this.store.claimDispatch({
               claimant: this.claimant,
               limit: this.batchSize,
               leaseMs: this.leaseMs,
-              instances: this.instances(),
             });
             await Promise.all(claimed.map(claim => this.dispatch(claim)));
           } while (claimed.length === this.batchSize);
@@ -112,16 +101,62 @@ export class Dispatcher {
     return this.running;
   }
 
-  /** This replica's instances of process-local engines, by engine id. */
-  private instances(): Record<string, string> {
-    return Object.fromEntries(
-      this.engines
-        .list()
-        .flatMap(e => (e.instanceId ? [[e.id, e.instanceId]] : [])),
-    );
+  /**
+   * Graceful shutdown: claims nothing more, lets the engine calls in flight
+   * finish for up to `graceMs`, then hands back the claims it still holds,
+   * due at once, so another replica takes that work now instead of after
+   * the lease. Results of calls that end later are not recorded: the work
+   * is someone else's by then (engines apply idempotently).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const running = this.running;
+    if (running) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        running.catch(() => undefined),
+        new Promise(resolve => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const left = [...this.held.values()];
+    this.held.clear();
+    let handedBack = 0;
+    for (const entry of left) {
+      entry.released = true;
+      try {
+        if (await this.store.releaseDispatch(entry.claim, this.claimant)) {
+          handedBack += 1;
+        }
+      } catch (error) {
+        this.logger.warn(
+          `Could not hand back the ${entry.claim.action} of resource ${entry.claim.row.id}; it is taken over when its lease ends: ${error}`,
+        );
+      }
+    }
+    if (handedBack) {
+      this.logger.info(
+        `Shutting down: handed back ${handedBack} dispatch claim(s) whose engine call did not finish within ${
+          graceMs / 1000
+        } s`,
+      );
+    }
   }
 
   private async dispatch(claim: DispatchClaim) {
+    const entry: HeldClaim = { claim, released: false };
+    this.held.set(claim.row.id, entry);
+    try {
+      await this.dispatchHeld(entry);
+    } finally {
+      if (this.held.get(claim.row.id) === entry) this.held.delete(claim.row.id);
+    }
+  }
+
+  private async dispatchHeld(entry: HeldClaim) {
+    const { claim } = entry;
     const { row } = claim;
     let held: HeldToken | undefined;
     try {
@@ -137,48 +172,39 @@ export class Dispatcher {
         context.actor = held.actor;
         context.userToken = held.token;
       }
-      const call = <T>(what: Promise<T>) =>
-        withTimeout(
-          what,
-          this.callTimeoutMs,
-          `${engine.title} did not answer the ${claim.action} within ${
-            this.callTimeoutMs / 1000
-          } s`,
-        );
       if (claim.action === 'apply') {
-        const { engineRef } = await call(
-          engine.apply(
-            {
-              resourceId: row.id,
-              engineRef: resource.engineRef,
-              capability:
-                parseCapabilityRef(row.capability_ref)?.name ??
-                row.capability_ref,
-              name: row.name,
-              environment: row.environment,
-              owner: row.owner,
-              requestedBy: row.requested_by,
-              component: resource.component,
-              spec: resource.spec as JsonObject,
-              generation: claim.generation,
-              version: row.applied_version ?? row.desired_version,
-            },
-            context,
-          ),
+        const { engineRef } = await engine.apply(
+          {
+            resourceId: row.id,
+            engineRef: resource.engineRef,
+            capability:
+              parseCapabilityRef(row.capability_ref)?.name ??
+              row.capability_ref,
+            name: row.name,
+            environment: row.environment,
+            owner: row.owner,
+            requestedBy: row.requested_by,
+            component: resource.component,
+            spec: resource.spec as JsonObject,
+            generation: claim.generation,
+            version: row.applied_version ?? row.desired_version,
+          },
+          context,
         );
+        if (entry.released) return;
         await this.store.completeDispatch(claim, this.claimant, engineRef);
       } else {
-        await call(
-          engine.delete(
-            { resourceId: row.id, engineRef: resource.engineRef },
-            context,
-          ),
+        await engine.delete(
+          { resourceId: row.id, engineRef: resource.engineRef },
+          context,
         );
+        if (entry.released) return;
         await this.store.completeDispatch(claim, this.claimant);
       }
       // Used: the token has no business staying around.
       if (held) this.tokens.release(row.id, held);
     } catch (error) {
+      if (entry.released) return; // handed back at shutdown: not ours
       if (held && error instanceof AuthenticationError) {
         this.tokens.release(row.id, held);
         await this.park(
@@ -252,13 +278,10 @@ export class Dispatcher {
   }
 }
 
-/** The call's result, or a ServiceUnavailableError after `ms`. */
-function withTimeout<T>(what: Promise<T>, ms: number, message: string) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceUnavailableError(message)), ms);
-  });
-  return Promise.race([what, timeout]).finally(() => clearTimeout(timer));
+interface HeldClaim {
+  claim: DispatchClaim;
+  /** Handed back at shutdown while its engine call still ran. */
+  released: boolean;
 }
 
 function awaitingMessage(engine: PlatformEngine, claim: DispatchClaim) {
