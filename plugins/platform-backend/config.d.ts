@@ -28,6 +28,11 @@ export interface Config {
        * seconds. Default 10.
        */
       shutdownGraceSeconds?: number;
+      /**
+       * How long one engine call may take before it is retried, in seconds.
+       * Default 30, and never more than half the lease.
+       */
+      callTimeoutSeconds?: number;
     };
     /**
      * Users' tokens for engines that act with the user's own identity

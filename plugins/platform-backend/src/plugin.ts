@@ -91,6 +91,10 @@ export const platformPlugin = createBackendPlugin({
             maxDelayMs:
               (config.getOptionalNumber('platform.dispatch.retryMaxSeconds') ??
                 300) * 1000,
+            callTimeoutMs:
+              (config.getOptionalNumber(
+                'platform.dispatch.callTimeoutSeconds',
+              ) ?? 30) * 1000,
           },
         );
         const rollouts = new RolloutRunner(store, engines, logger, tokens);
@@ -155,14 +159,18 @@ export const platformPlugin = createBackendPlugin({
 
         const seconds = (key: string, fallback: number) =>
           config.getOptionalNumber(key) ?? fallback;
+        // Every replica dispatches (claims are leases, so no work is done
+        // twice): a process-local engine's resources are dispatched by the
+        // replica that holds them, and a run lost with its process holds up
+        // nothing, where a global task stays claimed until it times out.
         await scheduler.scheduleTask({
           id: 'platform-dispatch',
           frequency: {
             seconds: seconds('platform.dispatch.intervalSeconds', 5),
           },
-          timeout: { minutes: 5 },
-          scope: 'global',
-          fn: () => dispatcher.dispatchDue(),
+          timeout: { minutes: 1 },
+          scope: 'local',
+          fn: signal => dispatcher.dispatchDue(signal),
         });
         await scheduler.scheduleTask({
           id: 'platform-resync',
@@ -174,9 +182,22 @@ export const platformPlugin = createBackendPlugin({
           scope: 'global',
           fn: async () => {
             await capabilities.refresh();
-            await observer.resync();
+            await observer.resync(engine => !engine.instanceId);
           },
         });
+        // A process-local engine can only be compared with its own replica.
+        if (engines.list().some(engine => engine.instanceId)) {
+          await scheduler.scheduleTask({
+            id: 'platform-resync-local',
+            frequency: {
+              seconds: seconds('platform.resync.intervalSeconds', 60),
+            },
+            timeout: { minutes: 10 },
+            initialDelay: { seconds: 10 },
+            scope: 'local',
+            fn: () => observer.resync(engine => !!engine.instanceId),
+          });
+        }
         await scheduler.scheduleTask({
           id: 'platform-rollouts',
           frequency: {

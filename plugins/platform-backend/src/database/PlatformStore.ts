@@ -556,13 +556,30 @@ export class PlatformStore {
    * Claims up to `limit` resources whose desired state the engine still has
    * to hear about. A claim is a lease: a conditional update that only one
    * caller can win, so two replicas never dispatch the same work.
+   *
+   * `instances` names this replica's instances of process-local engines
+   * (engine id to instance id). Their resources are claimed only by the
+   * instance they are bound to, and an unbound one is bound by its claim,
+   * before the engine hears of it: no two instances ever apply it.
    */
   async claimDispatch(options: {
     claimant: string;
     limit: number;
     leaseMs: number;
     onlyIds?: string[];
+    instances?: Record<string, string>;
   }): Promise<DispatchClaim[]> {
+    const instances = Object.entries(options.instances ?? {});
+    const notOthers = (b: Knex.QueryBuilder) => {
+      for (const [engineId, instance] of instances) {
+        b.whereNot(q =>
+          q
+            .where('engine_id', engineId)
+            .whereNotNull('engine_instance')
+            .whereNot('engine_instance', instance),
+        );
+      }
+    };
     const now = nowIso();
     const until = new Date(Date.now() + options.leaseMs).toISOString();
     const candidates: ResourceRow[] = await this.db('platform_resources')
@@ -575,6 +592,7 @@ export class PlatformStore {
       )
       .modify(b => {
         if (options.onlyIds) b.whereIn('id', options.onlyIds);
+        notOthers(b);
       })
       .orderBy('dispatch_next_at')
       .limit(options.limit);
@@ -592,9 +610,13 @@ export class PlatformStore {
             .whereNull('dispatch_claimed_until')
             .orWhere('dispatch_claimed_until', '<', now),
         )
+        .modify(notOthers)
         .update({
           dispatch_claimed_by: options.claimant,
           dispatch_claimed_until: until,
+          ...(options.instances?.[candidate.engine_id]
+            ? { engine_instance: options.instances[candidate.engine_id] }
+            : {}),
         });
       if (won === 1) {
         claims.push({
@@ -807,11 +829,21 @@ export class PlatformStore {
   async recordObservation(
     id: string,
     observed: ObservedState,
+    /** The process-local engine instance that observed it, if any. */
+    instance?: string,
   ): Promise<ObservationResult | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await this.db.transaction(async tx => {
         const row = await this.getResourceRow(id, tx);
         if (!row || row.deleted_at) return { done: true, value: undefined };
+        // Another instance's copy (never the resource itself): ignored.
+        if (
+          instance &&
+          row.engine_instance &&
+          row.engine_instance !== instance
+        ) {
+          return { done: true, value: undefined };
+        }
         const phase = normalizePhase(row, observed);
         const now = nowIso();
         const next = {
@@ -823,6 +855,8 @@ export class PlatformStore {
           applied_version: observed.appliedVersion ?? row.applied_version,
           engine_ref: JSON.stringify(observed.engineRef),
           ready_at: row.ready_at ?? (phase === 'Ready' ? now : null),
+          // Rows applied before instances were recorded: adopted by theirs.
+          engine_instance: row.engine_instance ?? instance ?? null,
         };
         const unchanged =
           next.phase === row.phase &&
@@ -831,7 +865,8 @@ export class PlatformStore {
           next.outputs === row.outputs &&
           next.observed_generation === Number(row.observed_generation) &&
           next.applied_version === row.applied_version &&
-          next.engine_ref === row.engine_ref;
+          next.engine_ref === row.engine_ref &&
+          next.engine_instance === (row.engine_instance ?? null);
         if (unchanged) return { done: true, value: undefined };
         const updated = await tx('platform_resources')
           .where({ id, phase: row.phase, updated_at: row.updated_at })
@@ -865,10 +900,15 @@ export class PlatformStore {
   async markDeleted(
     id: string,
     message?: string,
+    /** The process-local engine instance that reports it gone, if any. */
+    instance?: string,
   ): Promise<ObservationResult | undefined> {
     return this.db.transaction(async tx => {
       const row = await this.getResourceRow(id, tx);
       if (!row || row.deleted_at) return undefined;
+      if (instance && row.engine_instance && row.engine_instance !== instance) {
+        return undefined; // another instance's copy is gone, not the resource
+      }
       const now = nowIso();
       await tx('platform_resources')
         .where({ id })
@@ -897,17 +937,29 @@ export class PlatformStore {
     });
   }
 
-  /** Live resources of an engine that the engine has been told about. */
+  /**
+   * Live resources of an engine that the engine has been told about; of a
+   * process-local engine, those bound to `instance` only.
+   */
   async listAppliedResources(
     engineId: string,
+    instance?: string,
   ): Promise<
-    Array<Pick<ResourceRow, 'id' | 'engine_ref' | 'phase' | 'dispatch_action'>>
+    Array<
+      Pick<
+        ResourceRow,
+        'id' | 'engine_ref' | 'phase' | 'dispatch_action' | 'generation'
+      >
+    >
   > {
     return this.db('platform_resources')
       .where({ engine_id: engineId })
+      .modify(b => {
+        if (instance) b.where({ engine_instance: instance });
+      })
       .whereNull('deleted_at')
       .whereNotNull('engine_ref')
-      .select('id', 'engine_ref', 'phase', 'dispatch_action');
+      .select('id', 'engine_ref', 'phase', 'dispatch_action', 'generation');
   }
 
   // ---- history

@@ -6,6 +6,7 @@ import {
   isError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
 import {
   JsonObject,
@@ -34,6 +35,12 @@ export interface DispatcherOptions {
   maxDelayMs?: number;
   /** Resources dispatched per pass. */
   batchSize?: number;
+  /**
+   * How long an engine call may take before it counts as failed and is
+   * retried. Kept below the lease, so that work is never claimed again
+   * while a call for it is still running. Default: half the lease, at most 30 s.
+   */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -48,6 +55,7 @@ export class Dispatcher {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly batchSize: number;
+  private readonly callTimeoutMs: number;
   private running?: Promise<void>;
   private rerun = false;
   private stopping = false;
@@ -66,13 +74,20 @@ export class Dispatcher {
     this.baseDelayMs = options.baseDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.batchSize = options.batchSize ?? 50;
+    this.callTimeoutMs = Math.min(
+      options.callTimeoutMs ?? 30_000,
+      this.leaseMs / 2,
+    );
   }
 
   /**
    * Dispatches everything that is due. Concurrent calls in this process are
-   * coalesced into one more pass.
+   * coalesced into one more pass. A pass ends: every engine call is bounded
+   * by `callTimeoutMs`, and `signal` (the scheduler's timeout) stops it from
+   * claiming more. Work a lost pass held is the outbox's: its lease expires
+   * and the next pass, of any replica allowed to, takes it.
    */
-  async dispatchDue(): Promise<void> {
+  async dispatchDue(signal?: AbortSignal): Promise<void> {
     // Shutting down: the other replicas take the work.
     if (this.stopping) return undefined;
     if (this.running) {
@@ -85,11 +100,12 @@ export class Dispatcher {
           this.rerun = false;
           let claimed: DispatchClaim[];
           do {
-            if (this.stopping) return;
+            if (signal?.aborted || this.stopping) return;
             claimed = await this.store.claimDispatch({
               claimant: this.claimant,
               limit: this.batchSize,
               leaseMs: this.leaseMs,
+              instances: this.instances(),
             });
             await Promise.all(claimed.map(claim => this.dispatch(claim)));
           } while (claimed.length === this.batchSize);
@@ -145,6 +161,15 @@ export class Dispatcher {
     }
   }
 
+  /** This replica's instances of process-local engines, by engine id. */
+  private instances(): Record<string, string> {
+    return Object.fromEntries(
+      this.engines
+        .list()
+        .flatMap(e => (e.instanceId ? [[e.id, e.instanceId]] : [])),
+    );
+  }
+
   private async dispatch(claim: DispatchClaim) {
     const entry: HeldClaim = { claim, released: false };
     this.held.set(claim.row.id, entry);
@@ -172,31 +197,43 @@ export class Dispatcher {
         context.actor = held.actor;
         context.userToken = held.token;
       }
+      const call = <T>(what: Promise<T>) =>
+        withTimeout(
+          what,
+          this.callTimeoutMs,
+          `${engine.title} did not answer the ${claim.action} within ${
+            this.callTimeoutMs / 1000
+          } s`,
+        );
       if (claim.action === 'apply') {
-        const { engineRef } = await engine.apply(
-          {
-            resourceId: row.id,
-            engineRef: resource.engineRef,
-            capability:
-              parseCapabilityRef(row.capability_ref)?.name ??
-              row.capability_ref,
-            name: row.name,
-            environment: row.environment,
-            owner: row.owner,
-            requestedBy: row.requested_by,
-            component: resource.component,
-            spec: resource.spec as JsonObject,
-            generation: claim.generation,
-            version: row.applied_version ?? row.desired_version,
-          },
-          context,
+        const { engineRef } = await call(
+          engine.apply(
+            {
+              resourceId: row.id,
+              engineRef: resource.engineRef,
+              capability:
+                parseCapabilityRef(row.capability_ref)?.name ??
+                row.capability_ref,
+              name: row.name,
+              environment: row.environment,
+              owner: row.owner,
+              requestedBy: row.requested_by,
+              component: resource.component,
+              spec: resource.spec as JsonObject,
+              generation: claim.generation,
+              version: row.applied_version ?? row.desired_version,
+            },
+            context,
+          ),
         );
         if (entry.released) return;
         await this.store.completeDispatch(claim, this.claimant, engineRef);
       } else {
-        await engine.delete(
-          { resourceId: row.id, engineRef: resource.engineRef },
-          context,
+        await call(
+          engine.delete(
+            { resourceId: row.id, engineRef: resource.engineRef },
+            context,
+          ),
         );
         if (entry.released) return;
         await this.store.completeDispatch(claim, this.claimant);
@@ -282,6 +319,15 @@ interface HeldClaim {
   claim: DispatchClaim;
   /** Handed back at shutdown while its engine call still ran. */
   released: boolean;
+}
+
+/** The call's result, or a ServiceUnavailableError after `ms`. */
+function withTimeout<T>(what: Promise<T>, ms: number, message: string) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceUnavailableError(message)), ms);
+  });
+  return Promise.race([what, timeout]).finally(() => clearTimeout(timer));
 }
 
 function awaitingMessage(engine: PlatformEngine, claim: DispatchClaim) {
