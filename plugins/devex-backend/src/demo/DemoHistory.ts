@@ -151,7 +151,7 @@ export class DemoHistory {
             },
           });
         }
-        if (rnd() < (weekend ? 0.02 : 0.12)) {
+        if (rnd() < (weekend ? 0.05 : 0.3)) {
           this.run(user.ref, date, rnd, at, runs, platform);
         }
       });

@@ -31,19 +31,19 @@ export async function adoptionReport(
   const scope = reader.scope(query);
   const firstWeek = weekOf(query.from);
   const lastWeek = weekOf(query.to);
-  const [daily, weekly, monthly, activity, byPlugin] = await Promise.all([
+  const [daily, monthly, activity, byPlugin] = await Promise.all([
     reader.activeUsersBy('day', scope, query),
-    reader.activeUsersBy('week', scope, query),
     reader.activeUsersBy('month', scope, query),
     // Whole weeks, so that a cohort's week is complete even when the range
-    // starts mid-week.
+    // starts mid-week; a (week, actor) counts for the range when its last
+    // active day that week is in it.
     reader.weeklyActivity(scope, { from: firstWeek, to: query.to }),
     reader.activityByPlugin(scope, query),
   ]);
-
-  // Active in the range: the actors of the (week, actor) pairs on days ≥ from.
-  const inRange = await reader.weeklyActivity(scope, query);
-  const activeActors = new Set(inRange.weeks.map(w => w.actor));
+  const inRange = activity.weeks.filter(w => w.last >= query.from);
+  const weekly = new Map<string, number>();
+  for (const { week } of inRange) weekly.set(week, (weekly.get(week) ?? 0) + 1);
+  const activeActors = new Set(inRange.map(w => w.actor));
   const firstSeen = activity.firstSeen;
   let newUsers = 0;
   for (const actor of activeActors) {
@@ -53,7 +53,7 @@ export async function adoptionReport(
   const newVsReturning = new Map<string, { new: number; returning: number }>();
   for (const week of weeksFrom(firstWeek, lastWeek))
     newVsReturning.set(week, { new: 0, returning: 0 });
-  for (const { week, actor } of inRange.weeks) {
+  for (const { week, actor } of inRange) {
     const entry = newVsReturning.get(week);
     if (!entry) continue;
     const first = firstSeen.get(actor);

@@ -231,14 +231,15 @@ export class RollupReader {
   }
 
   /**
-   * Pairs (week, actor) of activity in the scope between two days, and the
-   * first day each of those actors was ever active (in any team).
+   * Per (week, actor) of activity in the scope between two days: the last
+   * active day that week; and the first day each of those actors was ever
+   * active (in any team). Two queries for the whole adoption tab.
    */
   async weeklyActivity(
     teams: string[],
     range: { from: string; to: string },
   ): Promise<{
-    weeks: { week: string; actor: string }[];
+    weeks: { week: string; actor: string; last: string }[];
     firstSeen: Map<string, string>;
   }> {
     const inScope = () =>
@@ -246,18 +247,20 @@ export class RollupReader {
         .whereIn('team', teams)
         .where('plugin', ALL)
         .whereBetween('day', [range.from, range.to]);
-    const weeks: { week: string; actor: string }[] = await inScope().distinct(
-      'week',
-      'actor',
-    );
-    const first: { actor: string; first: string }[] = await this.db(
-      'devex_rollup_active',
-    )
-      .where({ team: ALL, plugin: ALL })
-      .whereIn('actor', inScope().distinct('actor'))
-      .groupBy('actor')
-      .select('actor')
-      .min({ first: 'day' });
+    const [weeks, first] = await Promise.all([
+      inScope()
+        .groupBy('week', 'actor')
+        .select('week', 'actor')
+        .max({ last: 'day' }) as Promise<
+        { week: string; actor: string; last: string }[]
+      >,
+      this.db('devex_rollup_active')
+        .where({ team: ALL, plugin: ALL })
+        .whereIn('actor', inScope().distinct('actor'))
+        .groupBy('actor')
+        .select('actor')
+        .min({ first: 'day' }) as Promise<{ actor: string; first: string }[]>,
+    ]);
     return { weeks, firstSeen: new Map(first.map(r => [r.actor, r.first])) };
   }
 
