@@ -33,7 +33,12 @@ export interface Config {
       scaffolder?: {
         /** Days of task history read on the very first backfill. Default 90. */
         initialBackfillDays?: number;
-        /** Days each later backfill reads again, to catch missed events. Default 7. */
+        /**
+         * Each backfill reads back to the oldest task that was still open or
+         * processing at the last run; a task stuck longer than this many days
+         * no longer holds it back (its outcome still comes through the events).
+         * Default 7.
+         */
         lookbackDays?: number;
         /** Tasks per page of `GET /api/scaffolder/v2/tasks`. Default 100. */
         pageSize?: number;
