@@ -50,6 +50,23 @@ function upstream() {
 describe('PermissionDecisionCache', () => {
   const alice = mockCredentials.user(ALICE);
 
+  it('keeps working for credentials that travelled as JSON (scaffolder tasks)', async () => {
+    // The scaffolder stores a task's initiator credentials as JSON and hands
+    // them back parsed: expiresAt is then an ISO string, not a Date.
+    const permissions = upstream();
+    const cache = new PermissionDecisionCache(permissions, 10_000, () => 1_000);
+    const travelled = JSON.parse(
+      JSON.stringify({ ...alice, expiresAt: new Date(2_000_000_000_000) }),
+    );
+    const ask = () =>
+      cache.authorize([{ permission: readPermission }], {
+        credentials: travelled,
+      });
+    await expect(ask()).resolves.toEqual([{ result: AuthorizeResult.ALLOW }]);
+    await expect(ask()).resolves.toEqual([{ result: AuthorizeResult.ALLOW }]);
+    expect(permissions.authorize).toHaveBeenCalledTimes(1);
+  });
+
   it('asks once per user and permission while the decision is fresh', async () => {
     let now = 1_000;
     const permissions = upstream();

@@ -109,7 +109,9 @@ export class PermissionDecisionCache implements PermissionsService {
     return JSON.stringify([
       kind,
       principal,
-      credentials.expiresAt?.getTime() ?? null,
+      // A Date in-process; an ISO string in credentials that travelled as
+      // JSON (a scaffolder task's initiator credentials).
+      credentials.expiresAt ? new Date(credentials.expiresAt).getTime() : null,
       requests.map(r => r.permission.name),
     ]);
   }
