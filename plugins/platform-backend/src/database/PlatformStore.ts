@@ -64,6 +64,20 @@ const DEFAULT_PAGE_SIZE = 50;
 export const COUNT_CAP = 10_000;
 const MAX_PAGE_SIZE = 500;
 
+/** The FTS5 table and its key table (migration 20261201230000, SQLite). */
+const SEARCH_TABLE = 'platform_resources_search';
+const SEARCH_KEYS = 'platform_resources_search_keys';
+const SEARCH_TRIGGERS = [
+  'platform_resources_search_insert',
+  'platform_resources_search_update',
+  'platform_resources_search_delete',
+];
+
+/** `text` as one FTS5 phrase: every character literal. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
 /** A new event, before it has an id. */
 export type NewEvent = Omit<ResourceEvent, 'id' | 'resourceId' | 'at'> & {
   at?: string;
@@ -1224,20 +1238,6 @@ export class PlatformStore {
       })
       .orderBy([{ column: 'name' }, { column: 'id' }]);
   }
-}
-
-/** The FTS5 table and its key table (migration 20261201230000, SQLite). */
-const SEARCH_TABLE = 'platform_resources_search';
-const SEARCH_KEYS = 'platform_resources_search_keys';
-const SEARCH_TRIGGERS = [
-  'platform_resources_search_insert',
-  'platform_resources_search_update',
-  'platform_resources_search_delete',
-];
-
-/** `text` as one FTS5 phrase: every character literal. */
-function ftsPhrase(text: string): string {
-  return `"${text.replace(/"/g, '""')}"`;
 }
 
 /**
