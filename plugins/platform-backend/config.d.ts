@@ -29,8 +29,9 @@ export interface Config {
        */
       shutdownGraceSeconds?: number;
       /**
-       * How long one engine call may take before it is retried, in seconds.
-       * Default 30, and never more than half the lease.
+       * How long a dispatch pass waits for one engine call before it goes on
+       * without it, in seconds; the call keeps its claim until it answers or
+       * the lease ends. Default 30, and never more than half the lease.
        */
       callTimeoutSeconds?: number;
     };

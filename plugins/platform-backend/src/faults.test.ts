@@ -129,7 +129,7 @@ describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
     }
 
     // Both end Ready: the second is not stuck behind the first, and the
-    // first is retried once its call timed out.
+    // first is applied again once the lease of its unanswered call ends.
     await eventually(async () => {
       await platform.runTask('platform-dispatch');
       const phases = await Promise.all(
@@ -138,17 +138,6 @@ describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
       return phases.every(phase => phase === 'Ready');
     }, 'both Ready');
     expect(hanging.applyCount(ids[1])).toBe(1);
-    const history = await request(platform.server)
-      .get(`/api/platform/resources/${ids[0]}/history`)
-      .set(as(ALICE));
-    expect(history.body.items).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          type: 'dispatch-failed',
-          message: expect.stringContaining('did not answer the apply'),
-        }),
-      ]),
-    );
     await platform.backend.stop();
   });
 });

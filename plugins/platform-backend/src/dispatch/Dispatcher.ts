@@ -6,7 +6,6 @@ import {
   isError,
   NotAllowedError,
   NotFoundError,
-  ServiceUnavailableError,
 } from '@backstage/errors';
 import {
   JsonObject,
@@ -36,9 +35,11 @@ export interface DispatcherOptions {
   /** Resources dispatched per pass. */
   batchSize?: number;
   /**
-   * How long an engine call may take before it counts as failed and is
-   * retried. Kept below the lease, so that work is never claimed again
-   * while a call for it is still running. Default: half the lease, at most 30 s.
+   * How long a pass waits for one engine call before it goes on without it.
+   * The call keeps its claim until it answers (a call that never answers
+   * loses it when the lease ends, and the work is retried then), so a slow
+   * call is never applied again while it runs. Default: half the lease, at
+   * most 30 s.
    */
   callTimeoutMs?: number;
 }
@@ -82,9 +83,9 @@ export class Dispatcher {
 
   /**
    * Dispatches everything that is due. Concurrent calls in this process are
-   * coalesced into one more pass. A pass ends: every engine call is bounded
-   * by `callTimeoutMs`, and `signal` (the scheduler's timeout) stops it from
-   * claiming more. Work a lost pass held is the outbox's: its lease expires
+   * coalesced into one more pass. A pass ends: it waits for an engine call
+   * `callTimeoutMs` at most, and `signal` (the scheduler's timeout) stops it
+   * from claiming more. Work a lost pass held is the outbox's: its lease expires
    * and the next pass, of any replica allowed to, takes it.
    */
   async dispatchDue(signal?: AbortSignal): Promise<void> {
@@ -107,7 +108,11 @@ export class Dispatcher {
               leaseMs: this.leaseMs,
               instances: this.instances(),
             });
-            await Promise.all(claimed.map(claim => this.dispatch(claim)));
+            await Promise.all(
+              claimed.map(claim =>
+                this.waitAtMost(claim, this.dispatch(claim)),
+              ),
+            );
           } while (claimed.length === this.batchSize);
         } while (this.rerun);
       } finally {
@@ -161,6 +166,38 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Waits for a dispatch `callTimeoutMs` at most; one that takes longer goes
+   * on without the pass, holding its claim, and records its outcome when
+   * its engine call answers.
+   */
+  private async waitAtMost(claim: DispatchClaim, dispatch: Promise<void>) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>(resolve => {
+      timer = setTimeout(() => resolve(true), this.callTimeoutMs);
+    });
+    const done = dispatch.then(
+      () => false,
+      error => {
+        this.logger.error(
+          `Dispatch of resource ${claim.row.id} failed: ${error}`,
+        );
+        return false;
+      },
+    );
+    const tooLong = await Promise.race([done, late]);
+    clearTimeout(timer);
+    if (tooLong) {
+      this.logger.warn(
+        `The engine has not answered the ${claim.action} of resource ${
+          claim.row.id
+        } within ${
+          this.callTimeoutMs / 1000
+        } s; dispatching goes on, the call keeps its claim until it answers or the lease ends`,
+      );
+    }
+  }
+
   /** This replica's instances of process-local engines, by engine id. */
   private instances(): Record<string, string> {
     return Object.fromEntries(
@@ -197,43 +234,31 @@ export class Dispatcher {
         context.actor = held.actor;
         context.userToken = held.token;
       }
-      const call = <T>(what: Promise<T>) =>
-        withTimeout(
-          what,
-          this.callTimeoutMs,
-          `${engine.title} did not answer the ${claim.action} within ${
-            this.callTimeoutMs / 1000
-          } s`,
-        );
       if (claim.action === 'apply') {
-        const { engineRef } = await call(
-          engine.apply(
-            {
-              resourceId: row.id,
-              engineRef: resource.engineRef,
-              capability:
-                parseCapabilityRef(row.capability_ref)?.name ??
-                row.capability_ref,
-              name: row.name,
-              environment: row.environment,
-              owner: row.owner,
-              requestedBy: row.requested_by,
-              component: resource.component,
-              spec: resource.spec as JsonObject,
-              generation: claim.generation,
-              version: row.applied_version ?? row.desired_version,
-            },
-            context,
-          ),
+        const { engineRef } = await engine.apply(
+          {
+            resourceId: row.id,
+            engineRef: resource.engineRef,
+            capability:
+              parseCapabilityRef(row.capability_ref)?.name ??
+              row.capability_ref,
+            name: row.name,
+            environment: row.environment,
+            owner: row.owner,
+            requestedBy: row.requested_by,
+            component: resource.component,
+            spec: resource.spec as JsonObject,
+            generation: claim.generation,
+            version: row.applied_version ?? row.desired_version,
+          },
+          context,
         );
         if (entry.released) return;
         await this.store.completeDispatch(claim, this.claimant, engineRef);
       } else {
-        await call(
-          engine.delete(
-            { resourceId: row.id, engineRef: resource.engineRef },
-            context,
-          ),
+        await engine.delete(
+          { resourceId: row.id, engineRef: resource.engineRef },
+          context,
         );
         if (entry.released) return;
         await this.store.completeDispatch(claim, this.claimant);
@@ -319,15 +344,6 @@ interface HeldClaim {
   claim: DispatchClaim;
   /** Handed back at shutdown while its engine call still ran. */
   released: boolean;
-}
-
-/** The call's result, or a ServiceUnavailableError after `ms`. */
-function withTimeout<T>(what: Promise<T>, ms: number, message: string) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceUnavailableError(message)), ms);
-  });
-  return Promise.race([what, timeout]).finally(() => clearTimeout(timer));
 }
 
 function awaitingMessage(engine: PlatformEngine, claim: DispatchClaim) {
