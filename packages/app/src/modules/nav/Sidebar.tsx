@@ -14,11 +14,23 @@ import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 
+/**
+ * Nav labels that do not fit the open sidebar's width, by extension id; the
+ * page keeps its full title in its header.
+ */
+const shortTitles: Record<string, string> = {
+  'page:catalog-import': 'Register',
+};
+
 export const SidebarContent = NavContentBlueprint.make({
   params: {
     component: ({ navItems }) => {
       const nav = navItems.withComponent(item => (
-        <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
+        <SidebarItem
+          icon={() => item.icon}
+          to={item.href}
+          text={shortTitles[item.node.spec.id] ?? item.title}
+        />
       ));
 
       // Skipped items

@@ -32,8 +32,9 @@ import { AvailabilityChip, RequestButton } from '../CatalogPage';
 import { SchemaDocs } from '../schema/SchemaDocs';
 import { EntityLink } from '../shared/EntityLink';
 import { ResourceTable } from '../shared/ResourceTable';
+import { TableScroll } from '../shared/TableScroll';
 import { statusOf } from '../shared/errors';
-import { formatCount, formatTotal } from '../shared/format';
+import { formatInstances, formatTotal } from '../shared/format';
 import { useInventoryLink } from '../shared/links';
 import { providerTitle } from '../shared/providers';
 
@@ -80,9 +81,7 @@ const Versions = (props: {
               </>
             }
             secondary={
-              counts
-                ? `${formatCount(counts.get(version) ?? 0)} instances`
-                : undefined
+              counts ? formatInstances(counts.get(version) ?? 0) : undefined
             }
           />
         </ListItem>
@@ -91,7 +90,7 @@ const Versions = (props: {
         <ListItem disableGutters>
           <ListItemText
             primary="Version not reported"
-            secondary={`${formatCount(counts.get('unknown')!)} instances`}
+            secondary={formatInstances(counts.get('unknown')!)}
           />
         </ListItem>
       )}
@@ -242,12 +241,14 @@ export const CapabilityPage = () => {
         </Alert>
       )}
       <Grid container spacing={3}>
-        <Grid item xs={12} md={8}>
+        <Grid item xs={12} lg={8}>
           <Section title="Inputs">
-            <SchemaDocs schema={value.inputSchema} />
+            <TableScroll label="Inputs">
+              <SchemaDocs schema={value.inputSchema} />
+            </TableScroll>
           </Section>
         </Grid>
-        <Grid item xs={12} md={4}>
+        <Grid item xs={12} lg={4}>
           <Box sx={{ display: 'flex', flexDirection: 'column', gap: 3 }}>
             <Section title="About">
               <List dense disablePadding>

@@ -16,7 +16,7 @@ import {
   useRequestLink,
 } from '../shared/links';
 import { WithReason } from '../shared/WithReason';
-import { formatCount } from '../shared/format';
+import { formatInstances } from '../shared/format';
 
 /** Whether a capability can be requested, with colour, icon and text. */
 export const AvailabilityChip = (props: { capability: Capability }) =>
@@ -86,12 +86,18 @@ export const CapabilityCard = (props: {
         <Box
           sx={{
             display: 'flex',
+            flexWrap: 'wrap',
             alignItems: 'flex-start',
             justifyContent: 'space-between',
             gap: 1,
           }}
         >
-          <Typography variant="h6" component="h2" id={titleId}>
+          <Typography
+            variant="h6"
+            component="h2"
+            id={titleId}
+            sx={{ flex: '1 1 auto', minWidth: 0 }}
+          >
             <Link component={RouterLink} to={capabilityLink(capability.ref)}>
               {capability.title}
             </Link>
@@ -118,8 +124,7 @@ export const CapabilityCard = (props: {
               component={RouterLink}
               to={inventoryLink({ capability: capability.ref })}
             >
-              {formatCount(instances)}{' '}
-              {instances === 1 ? 'instance' : 'instances'}
+              {formatInstances(instances)}
             </Link>
           )}
         </Typography>

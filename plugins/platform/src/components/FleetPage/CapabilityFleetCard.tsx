@@ -16,8 +16,9 @@ import Typography from '@mui/material/Typography';
 import UpgradeIcon from '@mui/icons-material/Upgrade';
 import { ResourcePhase } from '@trellis/backstage-plugin-platform-common';
 import { phaseColor } from '../shared/PhaseChip';
+import { TableScroll } from '../shared/TableScroll';
 import { WithReason } from '../shared/WithReason';
-import { formatCount } from '../shared/format';
+import { formatCount, formatInstances } from '../shared/format';
 import { useCapabilityLink, useInventoryLink } from '../shared/links';
 import { CapabilityFleet, UNKNOWN_VERSION, versionTotal } from './fleet';
 
@@ -100,7 +101,7 @@ export const CapabilityFleetCard = (props: {
             />
           )}
           <Typography variant="body2" color="text.secondary">
-            {formatCount(fleet.total)} instances
+            {formatInstances(fleet.total)}
             {fleet.behind > 0 && ` · ${formatCount(fleet.behind)} behind`}
             {fleet.unknown > 0 &&
               ` · ${formatCount(fleet.unknown)} unknown version`}
@@ -133,66 +134,72 @@ export const CapabilityFleetCard = (props: {
             />
           </Box>
         )}
-        <Table size="small" aria-label={`${title} by version and phase`}>
-          <TableHead>
-            <TableRow>
-              <TableCell>Version</TableCell>
-              {fleet.phases.map(phase => (
-                <TableCell key={phase} align="right">
-                  {phase}
-                </TableCell>
-              ))}
-              <TableCell align="right">Total</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {fleet.versions.map(version => {
-              const isCurrent = version === capability?.version;
-              const isBehind =
-                !isCurrent &&
-                version !== UNKNOWN_VERSION &&
-                Boolean(capability);
-              return (
-                <TableRow key={version}>
-                  <TableCell component="th" scope="row">
-                    {version === UNKNOWN_VERSION ? 'Not reported' : version}{' '}
-                    {isCurrent && (
-                      <Chip
-                        size="small"
-                        color="success"
-                        variant="outlined"
-                        label="current"
-                      />
-                    )}
-                    {isBehind && (
-                      <Chip
-                        size="small"
-                        color="warning"
-                        variant="outlined"
-                        label="behind"
-                      />
-                    )}
+        <TableScroll label={`${title} by version and phase`}>
+          <Table size="small" aria-label={`${title} by version and phase`}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Version</TableCell>
+                {fleet.phases.map(phase => (
+                  <TableCell key={phase} align="right">
+                    {phase}
                   </TableCell>
-                  {fleet.phases.map(phase => (
-                    <HeatCell
-                      key={phase}
-                      phase={phase}
-                      count={fleet.counts.get(version)?.get(phase) ?? 0}
-                      max={max}
-                      href={inventoryLink({
-                        capability: fleet.capabilityRef,
-                        phase,
-                      })}
-                    />
-                  ))}
-                  <TableCell align="right">
-                    {formatCount(versionTotal(fleet, version))}
-                  </TableCell>
-                </TableRow>
-              );
-            })}
-          </TableBody>
-        </Table>
+                ))}
+                <TableCell align="right">Total</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {fleet.versions.map(version => {
+                const isCurrent = version === capability?.version;
+                const isBehind =
+                  !isCurrent &&
+                  version !== UNKNOWN_VERSION &&
+                  Boolean(capability);
+                return (
+                  <TableRow key={version}>
+                    <TableCell
+                      component="th"
+                      scope="row"
+                      sx={{ whiteSpace: 'nowrap' }}
+                    >
+                      {version === UNKNOWN_VERSION ? 'Not reported' : version}{' '}
+                      {isCurrent && (
+                        <Chip
+                          size="small"
+                          color="success"
+                          variant="outlined"
+                          label="current"
+                        />
+                      )}
+                      {isBehind && (
+                        <Chip
+                          size="small"
+                          color="warning"
+                          variant="outlined"
+                          label="behind"
+                        />
+                      )}
+                    </TableCell>
+                    {fleet.phases.map(phase => (
+                      <HeatCell
+                        key={phase}
+                        phase={phase}
+                        count={fleet.counts.get(version)?.get(phase) ?? 0}
+                        max={max}
+                        href={inventoryLink({
+                          capability: fleet.capabilityRef,
+                          phase,
+                        })}
+                      />
+                    ))}
+                    <TableCell align="right">
+                      {formatCount(versionTotal(fleet, version))}
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        </TableScroll>
       </CardContent>
     </Card>
   );

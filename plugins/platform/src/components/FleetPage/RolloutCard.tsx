@@ -32,6 +32,7 @@ import {
   EngineCredentialsError,
   useEngineToken,
 } from '../../hooks/useEngineToken';
+import { TableScroll, Truncate } from '../shared/TableScroll';
 import { WithReason } from '../shared/WithReason';
 import { messageOf, statusOf } from '../shared/errors';
 import { formatRelative } from '../shared/format';
@@ -219,41 +220,48 @@ export const RolloutCard = (props: {
                 </Typography>
               </AccordionSummary>
               <AccordionDetails>
-                <Table size="small" aria-label={`Wave ${wave + 1}`}>
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>Resource</TableCell>
-                      <TableCell>Environment</TableCell>
-                      <TableCell>From</TableCell>
-                      <TableCell>Status</TableCell>
-                      <TableCell>Message</TableCell>
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {items.map(item => (
-                      <TableRow key={item.resourceId}>
-                        <TableCell>
-                          <Link
-                            component={RouterLink}
-                            to={resourceLink(item.resourceId)}
-                          >
-                            {item.resourceName}
-                          </Link>
-                        </TableCell>
-                        <TableCell>{item.environment}</TableCell>
-                        <TableCell>{item.fromVersion ?? '—'}</TableCell>
-                        <TableCell>
-                          <Chip
-                            size="small"
-                            color={itemColor[item.status]}
-                            label={item.status}
-                          />
-                        </TableCell>
-                        <TableCell>{item.message ?? ''}</TableCell>
+                <TableScroll label={`Wave ${wave + 1}`}>
+                  <Table size="small" aria-label={`Wave ${wave + 1}`}>
+                    <TableHead>
+                      <TableRow>
+                        <TableCell>Resource</TableCell>
+                        <TableCell>Environment</TableCell>
+                        <TableCell>From</TableCell>
+                        <TableCell>Status</TableCell>
+                        <TableCell>Message</TableCell>
                       </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
+                    </TableHead>
+                    <TableBody>
+                      {items.map(item => (
+                        <TableRow key={item.resourceId}>
+                          <TableCell>
+                            <Truncate
+                              text={item.resourceName}
+                              maxWidth={{ xs: 160, md: 280 }}
+                            >
+                              <Link
+                                component={RouterLink}
+                                to={resourceLink(item.resourceId)}
+                              >
+                                {item.resourceName}
+                              </Link>
+                            </Truncate>
+                          </TableCell>
+                          <TableCell>{item.environment}</TableCell>
+                          <TableCell>{item.fromVersion ?? '—'}</TableCell>
+                          <TableCell>
+                            <Chip
+                              size="small"
+                              color={itemColor[item.status]}
+                              label={item.status}
+                            />
+                          </TableCell>
+                          <TableCell>{item.message ?? ''}</TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </TableScroll>
               </AccordionDetails>
             </Accordion>
           );

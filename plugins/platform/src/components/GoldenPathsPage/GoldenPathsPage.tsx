@@ -25,7 +25,10 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
+import useMediaQuery from '@mui/material/useMediaQuery';
+import { Theme } from '@mui/material/styles';
 import { requestTemplateRouteRef } from '../../routes';
+import { TableScroll } from '../shared/TableScroll';
 import { formatCount, formatDuration, formatPercent } from '../shared/format';
 import {
   computeGoldenPathStats,
@@ -90,6 +93,8 @@ export const GoldenPathsPage = () => {
   const catalogApi = useApi(catalogApiRef);
   const scaffolderApi = useApiHolder().get(scaffolderApiRef);
   const templateLink = useTemplateLink();
+  // On narrow screens the actions move under the template's name.
+  const narrow = useMediaQuery((theme: Theme) => theme.breakpoints.down('md'));
 
   const templates = useAsync(async () => {
     const response = await catalogApi.getEntities({
@@ -179,67 +184,76 @@ export const GoldenPathsPage = () => {
         </Grid>
       </Grid>
       {tasks.loading && <Progress />}
-      <Table size="small" aria-label="Golden paths">
-        <TableHead>
-          <TableRow>
-            <TableCell>Template</TableCell>
-            <TableCell>Platform actions</TableCell>
-            <TableCell align="right">Runs</TableCell>
-            <TableCell align="right">Success rate</TableCell>
-            <TableCell align="right">Median duration</TableCell>
-            <TableCell align="right">Time saved</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {stats.map(s => (
-            <TableRow key={s.entityRef} hover>
-              <TableCell>
-                <Link component={RouterLink} to={templateLink(s)}>
-                  {s.template.metadata.title ?? s.template.metadata.name}
-                </Link>
-                {s.template.metadata.description && (
-                  <Typography variant="body2" color="text.secondary">
-                    {s.template.metadata.description}
-                  </Typography>
-                )}
-              </TableCell>
-              <TableCell>
-                <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
-                  {s.actions.map(action => (
-                    <Chip
-                      key={action}
-                      size="small"
-                      variant="outlined"
-                      label={action}
-                    />
-                  ))}
-                </Box>
-              </TableCell>
-              <TableCell align="right">
-                {statText(formatCount(s.runs))}
-              </TableCell>
-              <TableCell align="right">
-                {statText(formatPercent(s.successRate))}
-              </TableCell>
-              <TableCell align="right">
-                {statText(formatDuration(s.medianDurationMs))}
-              </TableCell>
-              <TableCell
-                align="right"
-                title={
-                  s.timeSavedPerRunMs === undefined
-                    ? 'The template has no backstage.io/time-saved annotation'
-                    : `${formatDuration(
-                        s.timeSavedPerRunMs,
-                      )} per successful run`
-                }
-              >
-                {statText(formatDuration(s.timeSavedMs))}
-              </TableCell>
+      <TableScroll label="Golden paths">
+        <Table size="small" aria-label="Golden paths">
+          <TableHead>
+            <TableRow>
+              <TableCell>Template</TableCell>
+              {!narrow && <TableCell>Platform actions</TableCell>}
+              <TableCell align="right">Runs</TableCell>
+              <TableCell align="right">Success rate</TableCell>
+              <TableCell align="right">Median duration</TableCell>
+              <TableCell align="right">Time saved</TableCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {stats.map(s => (
+              <TableRow key={s.entityRef} hover>
+                <TableCell sx={{ minWidth: 200 }}>
+                  <Link component={RouterLink} to={templateLink(s)}>
+                    {s.template.metadata.title ?? s.template.metadata.name}
+                  </Link>
+                  {s.template.metadata.description && (
+                    <Typography variant="body2" color="text.secondary">
+                      {s.template.metadata.description}
+                    </Typography>
+                  )}
+                  {narrow && (
+                    <Typography variant="caption" color="text.secondary">
+                      Uses {s.actions.join(', ')}
+                    </Typography>
+                  )}
+                </TableCell>
+                {!narrow && (
+                  <TableCell>
+                    <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+                      {s.actions.map(action => (
+                        <Chip
+                          key={action}
+                          size="small"
+                          variant="outlined"
+                          label={action}
+                        />
+                      ))}
+                    </Box>
+                  </TableCell>
+                )}
+                <TableCell align="right">
+                  {statText(formatCount(s.runs))}
+                </TableCell>
+                <TableCell align="right">
+                  {statText(formatPercent(s.successRate))}
+                </TableCell>
+                <TableCell align="right">
+                  {statText(formatDuration(s.medianDurationMs))}
+                </TableCell>
+                <TableCell
+                  align="right"
+                  title={
+                    s.timeSavedPerRunMs === undefined
+                      ? 'The template has no backstage.io/time-saved annotation'
+                      : `${formatDuration(
+                          s.timeSavedPerRunMs,
+                        )} per successful run`
+                  }
+                >
+                  {statText(formatDuration(s.timeSavedMs))}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableScroll>
     </Box>
   );
 };

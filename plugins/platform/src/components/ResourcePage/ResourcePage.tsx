@@ -160,7 +160,13 @@ export const ResourcePage = () => {
           mb: 1,
         }}
       >
-        <Typography variant="h4" component="h2">
+        <Typography
+          variant="h4"
+          component="h2"
+          noWrap
+          title={value.name}
+          sx={{ minWidth: 0, maxWidth: '100%' }}
+        >
           {value.name}
         </Typography>
         <Box role="status" aria-label="Phase">

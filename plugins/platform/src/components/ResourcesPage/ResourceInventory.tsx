@@ -219,8 +219,11 @@ export const ResourceInventory = () => {
           gap: 2,
           gridTemplateColumns: {
             xs: '1fr',
-            md: '2fr 1fr 1fr 1fr 1fr',
+            sm: '1fr 1fr',
+            lg: '2fr 1fr 1fr 1fr 1fr',
           },
+          // The search gets a row of its own until all five fit in one.
+          '& > :first-of-type': { gridColumn: { sm: '1 / -1', lg: 'auto' } },
         }}
         role="search"
         aria-label="Filter resources"

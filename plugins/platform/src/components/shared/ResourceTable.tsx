@@ -1,4 +1,6 @@
+import { Fragment, ReactNode } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
+import Box from '@mui/material/Box';
 import Link from '@mui/material/Link';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -6,6 +8,9 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TableSortLabel from '@mui/material/TableSortLabel';
+import Typography from '@mui/material/Typography';
+import useMediaQuery from '@mui/material/useMediaQuery';
+import { Theme } from '@mui/material/styles';
 import {
   PlatformResource,
   ResourceSortField,
@@ -14,6 +19,7 @@ import { PhaseChip } from './PhaseChip';
 import { EntityLink } from './EntityLink';
 import { formatDateTime, formatRelative } from './format';
 import { useCapabilityLink, useResourceLink } from './links';
+import { TableScroll, Truncate } from './TableScroll';
 
 /** The columns a resource table can show. */
 export type ResourceColumn =
@@ -46,6 +52,18 @@ const sortable: Partial<Record<ResourceColumn, ResourceSortField>> = {
   createdAt: 'createdAt',
 };
 
+/**
+ * The columns that keep their own column on narrow screens, most important
+ * first; the others move into a line under the resource's name.
+ */
+const NARROW_COLUMNS: ResourceColumn[] = [
+  'name',
+  'phase',
+  'capability',
+  'environment',
+];
+const PHONE_COLUMNS: ResourceColumn[] = ['name', 'phase'];
+
 /** Server-side sorting, when the table offers it. */
 export interface ResourceTableSort {
   orderBy: ResourceSortField;
@@ -62,17 +80,55 @@ export const ResourceTable = (props: {
   sort?: ResourceTableSort;
   label: string;
 }) => {
-  const { resources, columns, capabilityTitles, sort, label } = props;
+  const { resources, capabilityTitles, sort, label } = props;
   const resourceLink = useResourceLink();
   const capabilityLink = useCapabilityLink();
+  const isPhone = useMediaQuery((theme: Theme) => theme.breakpoints.down('sm'));
+  const isNarrow = useMediaQuery((theme: Theme) =>
+    theme.breakpoints.down('lg'),
+  );
+  let kept = props.columns;
+  if (isPhone || isNarrow) {
+    const keep = isPhone ? PHONE_COLUMNS : NARROW_COLUMNS;
+    kept = props.columns.filter(column => keep.includes(column));
+  }
+  const columns = kept.includes('name') ? kept : props.columns;
+  const folded = props.columns.filter(column => !columns.includes(column));
 
-  const cell = (resource: PlatformResource, column: ResourceColumn) => {
+  const cell = (
+    resource: PlatformResource,
+    column: ResourceColumn,
+  ): ReactNode => {
     switch (column) {
       case 'name':
         return (
-          <Link component={RouterLink} to={resourceLink(resource.id)}>
-            {resource.name}
-          </Link>
+          <>
+            <Truncate
+              text={resource.name}
+              maxWidth={{ xs: 180, sm: 260, lg: 360 }}
+            >
+              <Link component={RouterLink} to={resourceLink(resource.id)}>
+                {resource.name}
+              </Link>
+            </Truncate>
+            {folded.length > 0 && (
+              <Typography
+                variant="caption"
+                color="text.secondary"
+                component="div"
+                sx={{ mt: 0.5, lineHeight: 1.5 }}
+              >
+                {folded.map((other, i) => (
+                  <Fragment key={other}>
+                    {i > 0 && ' · '}
+                    <Box component="span" sx={{ whiteSpace: 'nowrap' }}>
+                      {headers[other]} {cell(resource, other)}
+                    </Box>
+                  </Fragment>
+                ))}
+              </Typography>
+            )}
+          </>
         );
       case 'capability':
         return (
@@ -109,42 +165,51 @@ export const ResourceTable = (props: {
   };
 
   return (
-    <Table size="small" aria-label={label}>
-      <TableHead>
-        <TableRow>
-          {columns.map(column => {
-            const field = sortable[column];
-            const active = Boolean(sort && field && sort.orderBy === field);
-            return (
-              <TableCell
-                key={column}
-                sortDirection={active ? sort!.order : false}
-              >
-                {sort && field ? (
-                  <TableSortLabel
-                    active={active}
-                    direction={active ? sort.order : 'asc'}
-                    onClick={() => sort.onSort(field)}
-                  >
-                    {headers[column]}
-                  </TableSortLabel>
-                ) : (
-                  headers[column]
-                )}
-              </TableCell>
-            );
-          })}
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {resources.map(resource => (
-          <TableRow key={resource.id} hover>
-            {columns.map(column => (
-              <TableCell key={column}>{cell(resource, column)}</TableCell>
-            ))}
+    <TableScroll label={label}>
+      <Table size="small" aria-label={label}>
+        <TableHead>
+          <TableRow>
+            {columns.map(column => {
+              const field = sortable[column];
+              const active = Boolean(sort && field && sort.orderBy === field);
+              return (
+                <TableCell
+                  key={column}
+                  sortDirection={active ? sort!.order : false}
+                >
+                  {sort && field ? (
+                    <TableSortLabel
+                      active={active}
+                      direction={active ? sort.order : 'asc'}
+                      onClick={() => sort.onSort(field)}
+                    >
+                      {headers[column]}
+                    </TableSortLabel>
+                  ) : (
+                    headers[column]
+                  )}
+                </TableCell>
+              );
+            })}
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {resources.map(resource => (
+            <TableRow key={resource.id} hover>
+              {columns.map(column => (
+                <TableCell
+                  key={column}
+                  // Names are cut to fit (full text on hover); the other
+                  // values are short and keep to one line.
+                  sx={column === 'name' ? undefined : { whiteSpace: 'nowrap' }}
+                >
+                  {cell(resource, column)}
+                </TableCell>
+              ))}
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </TableScroll>
   );
 };

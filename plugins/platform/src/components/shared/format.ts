@@ -82,3 +82,13 @@ export function formatTotal(page: {
 }) {
   return `${formatCount(page.totalCount)}${page.totalCountCapped ? '+' : ''}`;
 }
+
+/** "1 capability", "12 capabilities": a count with its noun agreeing. */
+export function plural(count: number, one: string, many: string) {
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
+
+/** "1 instance", "12 instances". */
+export function formatInstances(count: number) {
+  return plural(count, 'instance', 'instances');
+}
