@@ -15,6 +15,20 @@ test('the portal loads and offers the Trellis sidebar items', async ({
   ).toBeVisible();
 });
 
+test('Enter on the sign-in page signs in, and the sidebar says Trellis', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Enter' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Trellis home' }),
+  ).toBeVisible();
+});
+
 test('the catalog lists the example entities', async ({ page }) => {
   await signInAsGuest(page);
   // All entities, not only the guest's team's.

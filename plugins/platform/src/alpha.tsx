@@ -99,6 +99,25 @@ export const platformEngineCredentialsFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * The scaffolder field `ui:field: PlatformComponentPicker`: a catalog
+ * component for the new resource, the user's own components first.
+ *
+ * @alpha
+ */
+export const platformComponentPickerFormField = FormFieldBlueprint.make({
+  name: 'component-picker',
+  params: {
+    field: () =>
+      import('./components/ComponentPicker').then(m =>
+        createFormField({
+          name: m.COMPONENT_PICKER_FIELD,
+          component: m.ComponentPicker,
+        }),
+      ),
+  },
+});
+
+/**
  * The portal page; its title and icon make the sidebar item, its sub-pages
  * the tabs.
  *
@@ -218,6 +237,17 @@ export const platformEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * Cards for an app's home page: the signed-in user's teams' resources with
+ * live phases (`YourResourcesCard`), their latest golden-path runs
+ * (`GoldenPathRunsCard`) and what the platform offers
+ * (`PlatformOffersCard`). Loaded on demand, for `HomePageWidgetBlueprint`'s
+ * `components` loader; they need this plugin installed (its API and routes).
+ *
+ * @alpha
+ */
+export const loadPlatformHomeCards = () => import('./components/Home');
+
+/**
  * The Trellis platform plugin for the new frontend system.
  *
  * @alpha
@@ -231,6 +261,7 @@ export default createFrontendPlugin({
     platformApi,
     platformEngineAuthApi,
     platformEngineCredentialsFormField,
+    platformComponentPickerFormField,
     platformPage,
     platformCatalogSubPage,
     platformResourcesSubPage,

@@ -1,34 +1,53 @@
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
-import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
-import { MarkdownContent } from '@backstage/core-components';
+import {
+  HomePageLayoutBlueprint,
+  HomePageWidgetBlueprint,
+} from '@backstage/plugin-home-react/alpha';
+import { loadPlatformHomeCards } from '@trellis/backstage-plugin-platform/alpha';
 
-const content = `
-## Welcome to Trellis
-
-Trellis is this portal's window onto the internal developer platform: the
-capabilities the platform team offers, the resources you requested and their
-live status.
-
-- **[Platform](/platform)**: what the platform offers and which engines run it
-- **[Catalog](/catalog)**: the software your organisation owns
-- **[Create](/create)**: golden-path templates
-
-This card lives in \`packages/app/src/modules/home/homeModule.tsx\`.
-`;
-
-const gettingStartedWidget = HomePageWidgetBlueprint.make({
-  name: 'getting-started',
+const yourResources = HomePageWidgetBlueprint.make({
+  name: 'platform-your-resources',
   params: {
-    name: 'GettingStarted',
-    title: 'Getting Started',
-    description: 'Where to start in the Trellis portal',
-    components: async () => ({
-      Content: () => <MarkdownContent content={content} />,
-    }),
+    name: 'PlatformYourResources',
+    title: 'Your resources',
+    description: "Your teams' platform resources and their live phases",
+    components: () =>
+      loadPlatformHomeCards().then(m => ({ Content: m.YourResourcesCard })),
+  },
+});
+
+const goldenPathRuns = HomePageWidgetBlueprint.make({
+  name: 'platform-golden-path-runs',
+  params: {
+    name: 'PlatformGoldenPathRuns',
+    title: 'Your recent golden-path runs',
+    description: 'Your latest scaffolder runs and how they went',
+    components: () =>
+      loadPlatformHomeCards().then(m => ({ Content: m.GoldenPathRunsCard })),
+  },
+});
+
+const platformOffers = HomePageWidgetBlueprint.make({
+  name: 'platform-offers',
+  params: {
+    name: 'PlatformOffers',
+    title: 'What the platform offers',
+    description: 'The capabilities you can request, with their golden paths',
+    components: () =>
+      loadPlatformHomeCards().then(m => ({ Content: m.PlatformOffersCard })),
   },
 });
 
 export const homeModule = createFrontendModule({
   pluginId: 'home',
-  extensions: [gettingStartedWidget],
+  extensions: [
+    yourResources,
+    goldenPathRuns,
+    platformOffers,
+    HomePageLayoutBlueprint.make({
+      params: {
+        loader: () => import('./HomeLayout').then(m => m.HomeLayout),
+      },
+    }),
+  ],
 });

@@ -147,6 +147,24 @@ describe('CatalogPage', () => {
     expect(screen.getByText('2 capabilities')).toBeInTheDocument();
   });
 
+  it('keeps the search in the URL, so a shared link opens filtered', async () => {
+    serve({ capabilities: [postgres, queue] });
+    renderPlatform(<CatalogPage />, { path: '/?q=messaging' });
+
+    const search = await screen.findByLabelText('Search capabilities');
+    expect(search).toHaveValue('messaging');
+    expect(screen.getByText('1 of 2 capabilities')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('heading', { name: 'PostgreSQL database' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('says "1 capability", not "1 capabilities"', async () => {
+    serve({ capabilities: [postgres] });
+    renderPlatform(<CatalogPage />);
+    expect(await screen.findByText('1 capability')).toBeInTheDocument();
+  });
+
   it('explains an empty catalog when no engine is registered', async () => {
     serve({ capabilities: [], engines: [] });
     renderPlatform(<CatalogPage />);

@@ -1,4 +1,5 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useApi } from '@backstage/core-plugin-api';
@@ -21,6 +22,7 @@ import {
 import { platformApiRef } from '../../api';
 import { CapabilityCard } from './CapabilityCard';
 import { EnginesPanel } from './EnginesPanel';
+import { plural } from '../shared/format';
 
 function matches(capability: Capability, query: string): boolean {
   const needle = query.trim().toLocaleLowerCase();
@@ -56,7 +58,16 @@ export const CatalogPage = () => {
   const capabilities = useAsyncRetry(() => api.listCapabilities(), [api]);
   const health = useAsync(() => api.getHealth(), [api]);
   const fleet = useAsync(() => api.getFleetSummary(), [api]);
-  const [query, setQuery] = useState('');
+  // The search lives in the URL (?q=), so a filtered view can be shared and
+  // survives a reload or the Back button.
+  const [params, setParams] = useSearchParams();
+  const query = params.get('q') ?? '';
+  const setQuery = (next: string) => {
+    const updated = new URLSearchParams(params);
+    if (next) updated.set('q', next);
+    else updated.delete('q');
+    setParams(updated, { replace: true });
+  };
 
   const counts = useMemo(() => instanceCounts(fleet.value), [fleet.value]);
   const visible = useMemo(
@@ -121,8 +132,12 @@ export const CatalogPage = () => {
           role="status"
         >
           {visible.length === capabilities.value.length
-            ? `${visible.length} capabilities`
-            : `${visible.length} of ${capabilities.value.length} capabilities`}
+            ? plural(visible.length, 'capability', 'capabilities')
+            : `${visible.length} of ${plural(
+                capabilities.value.length,
+                'capability',
+                'capabilities',
+              )}`}
         </Typography>
         {visible.length === 0 ? (
           <EmptyState

@@ -12,6 +12,7 @@ import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
 import { catalogRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
+import { PhaseAnnouncer } from '../shared/PhaseAnnouncer';
 import { PhaseChip } from '../shared/PhaseChip';
 import { formatTotal } from '../shared/format';
 import { useInventoryLink, useResourceLink } from '../shared/links';
@@ -94,7 +95,10 @@ export const EntityPlatformCard = () => {
         titleTypographyProps={{ variant: 'h6', component: 'h2' }}
         action={<LiveStatusNote live={live} onRefresh={page.retry} />}
       />
-      <CardContent sx={{ pt: 0 }}>{body}</CardContent>
+      <CardContent sx={{ pt: 0 }}>
+        {body}
+        <PhaseAnnouncer resources={page.value?.items} />
+      </CardContent>
     </Card>
   );
 };

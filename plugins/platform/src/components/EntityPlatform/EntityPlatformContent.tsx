@@ -13,6 +13,7 @@ import CardHeader from '@mui/material/CardHeader';
 import Link from '@mui/material/Link';
 import { catalogRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
+import { PhaseAnnouncer } from '../shared/PhaseAnnouncer';
 import { ResourceTable } from '../shared/ResourceTable';
 import { formatTotal } from '../shared/format';
 import { useInventoryLink } from '../shared/links';
@@ -89,13 +90,23 @@ export const EntityPlatformContent = () => {
         title="Platform resources"
         titleTypographyProps={{ variant: 'h6', component: 'h2' }}
         action={
-          <Box sx={{ display: 'flex', alignItems: 'center', gap: 2 }}>
+          <Box
+            sx={{
+              display: 'flex',
+              alignItems: 'center',
+              gap: 2,
+              flexWrap: 'wrap',
+            }}
+          >
             <LiveStatusNote live={live} onRefresh={page.retry} />
             {page.value && page.value.totalCount > 0 && request}
           </Box>
         }
       />
-      <CardContent>{body}</CardContent>
+      <CardContent>
+        {body}
+        <PhaseAnnouncer resources={page.value?.items} />
+      </CardContent>
     </Card>
   );
 };

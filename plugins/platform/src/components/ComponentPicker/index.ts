@@ -1,0 +1,6 @@
+export {
+  ComponentPicker,
+  COMPONENT_PICKER_FIELD,
+  componentOptions,
+} from './ComponentPicker';
+export type { ComponentOption } from './ComponentPicker';

@@ -1,0 +1,3 @@
+export { YourResourcesCard } from './YourResourcesCard';
+export { GoldenPathRunsCard } from './GoldenPathRunsCard';
+export { PlatformOffersCard } from './PlatformOffersCard';
