@@ -14,6 +14,8 @@ import { PlatformStore } from './PlatformStore';
  * migration must apply on top of such a database without losing a row, and
  * every migration must roll back.
  */
+jest.setTimeout(60_000);
+
 const databases = TestDatabases.create({
   ids: testDatabaseIds(),
   disableDocker: true,
