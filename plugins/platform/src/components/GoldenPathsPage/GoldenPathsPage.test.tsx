@@ -1,40 +1,70 @@
 import { screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { registerMswTestHooks } from '@backstage/frontend-test-utils';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
+import { GoldenPathsReport } from '@trellis/backstage-plugin-devex-common';
 import { renderPlatform } from '../../__testUtils__/render';
 import { GoldenPathsPage } from './GoldenPathsPage';
-import {
-  otherTemplate,
-  platformTemplate,
-  task,
-} from '../../__testUtils__/templates';
+import { otherTemplate, platformTemplate } from '../../__testUtils__/templates';
+
+const figures = {
+  runs: 5,
+  completed: 3,
+  failed: 1,
+  cancelled: 1,
+  successRate: 0.75,
+  medianDurationSeconds: 90,
+  p90DurationSeconds: 170,
+  timeSavedSeconds: 3 * 2 * 3600,
+};
+
+const report: GoldenPathsReport = {
+  query: { from: '2026-09-03', to: '2026-12-01' },
+  totals: figures,
+  series: [],
+  templates: [
+    {
+      templateRef: 'template:default/request-local-postgresql',
+      ...figures,
+      topFailures: [],
+    },
+  ],
+  byTeam: [],
+  topFailures: [],
+  sources: [],
+};
 
 describe('GoldenPathsPage', () => {
-  const tasks = [
-    task('completed', 60),
-    task('completed', 120),
-    task('completed', 180),
-    task('failed', 30),
-  ];
+  const server = setupServer();
+  registerMswTestHooks(server);
+  const asked: URL[] = [];
+  beforeEach(() => {
+    asked.length = 0;
+  });
+
+  function devex(respond: () => Response) {
+    server.use(
+      http.get('*/api/devex/metrics/golden-paths', ({ request }) => {
+        asked.push(new URL(request.url));
+        return respond();
+      }),
+    );
+  }
 
   it('shows progress while the catalog loads', async () => {
+    devex(() => HttpResponse.json(report));
     renderPlatform(<GoldenPathsPage />, {
-      apis: [
-        [catalogApiRef, { getEntities: () => new Promise(() => {}) }],
-        [scaffolderApiRef, { listTasks: async () => ({ tasks: [] }) }],
-      ],
+      apis: [[catalogApiRef, { getEntities: () => new Promise(() => {}) }]],
     });
     expect(await screen.findByTestId('progress')).toBeInTheDocument();
   });
 
-  it('lists the templates that use platform actions with their statistics', async () => {
-    const listTasks = jest.fn(async () => ({ tasks, totalTasks: 4 }));
+  it('lists the templates that use platform actions with their DevEx figures', async () => {
+    devex(() => HttpResponse.json(report));
     renderPlatform(<GoldenPathsPage />, {
-      apis: [
-        catalogApiMock({ entities: [platformTemplate, otherTemplate] }),
-        [scaffolderApiRef, { listTasks }],
-      ],
+      apis: [catalogApiMock({ entities: [platformTemplate, otherTemplate] })],
     });
 
     const table = within(
@@ -53,31 +83,53 @@ describe('GoldenPathsPage', () => {
     expect(await within(row).findByText('75%')).toBeInTheDocument();
     expect(within(row).getByText('1 min 30 s')).toBeInTheDocument();
     expect(within(row).getByText('6 h')).toBeInTheDocument();
-    expect(within(row).getByText('4')).toBeInTheDocument();
+    expect(within(row).getByText('5')).toBeInTheDocument();
     expect(table.queryByText('docs-site')).not.toBeInTheDocument();
-    expect(listTasks).toHaveBeenCalledWith({
-      filterByOwnership: 'all',
-      limit: 500,
-      offset: 0,
-    });
+    expect(
+      screen.getByText(/Runs of the last 90 days, as DevEx measured them/),
+    ).toBeInTheDocument();
+    // One question for a range of days, not the scaffolder's whole task list.
+    expect(asked).toHaveLength(1);
+    expect(asked[0].searchParams.get('from')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
-  it('still lists the templates when the scaffolder fails', async () => {
+  it('says DevEx is not installed instead of showing zeros', async () => {
+    devex(() =>
+      HttpResponse.json(
+        { error: { name: 'NotFoundError', message: 'Not found' } },
+        { status: 404 },
+      ),
+    );
     renderPlatform(<GoldenPathsPage />, {
-      apis: [
-        catalogApiMock({ entities: [platformTemplate] }),
-        [
-          scaffolderApiRef,
-          {
-            listTasks: async () => {
-              throw new Error('scaffolder is down');
-            },
-          },
-        ],
-      ],
+      apis: [catalogApiMock({ entities: [platformTemplate] })],
     });
     expect(
-      await screen.findByText('Run statistics unavailable: scaffolder is down'),
+      await screen.findByText(
+        /which this portal's backend\s+does not have, so there are none here/,
+      ),
+    ).toBeInTheDocument();
+    const row = screen
+      .getByRole('link', { name: 'Request PostgreSQL database' })
+      .closest('tr')!;
+    expect(within(row).queryByText('0')).not.toBeInTheDocument();
+    expect(within(row).getAllByText('—').length).toBeGreaterThan(0);
+  });
+
+  it('still lists the templates when DevEx fails', async () => {
+    devex(() =>
+      HttpResponse.json(
+        {
+          error: { name: 'Error', message: 'devex is down' },
+          response: { statusCode: 503 },
+        },
+        { status: 503 },
+      ),
+    );
+    renderPlatform(<GoldenPathsPage />, {
+      apis: [catalogApiMock({ entities: [platformTemplate] })],
+    });
+    expect(
+      await screen.findByText(/Run statistics unavailable: .*503/),
     ).toBeInTheDocument();
     expect(
       screen.getByRole('link', { name: 'Request PostgreSQL database' }),
@@ -85,11 +137,9 @@ describe('GoldenPathsPage', () => {
   });
 
   it('explains what belongs here when no template uses the platform', async () => {
+    devex(() => HttpResponse.json(report));
     renderPlatform(<GoldenPathsPage />, {
-      apis: [
-        catalogApiMock({ entities: [otherTemplate] }),
-        [scaffolderApiRef, { listTasks: async () => ({ tasks: [] }) }],
-      ],
+      apis: [catalogApiMock({ entities: [otherTemplate] })],
     });
     expect(
       await screen.findByText('No golden paths use the platform yet'),
@@ -97,6 +147,7 @@ describe('GoldenPathsPage', () => {
   });
 
   it('shows catalog errors', async () => {
+    devex(() => HttpResponse.json(report));
     renderPlatform(<GoldenPathsPage />, {
       apis: [
         [

@@ -1,17 +1,12 @@
 import { Link as RouterLink } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
-import { useApi, useApiHolder, useRouteRef } from '@backstage/core-plugin-api';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import {
   EmptyState,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
-import {
-  ScaffolderApi,
-  ScaffolderTask,
-} from '@backstage/plugin-scaffolder-common';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
@@ -31,34 +26,11 @@ import { requestTemplateRouteRef } from '../../routes';
 import { TableScroll } from '../shared/TableScroll';
 import { formatCount, formatDuration, formatPercent } from '../shared/format';
 import {
-  computeGoldenPathStats,
+  goldenPathStats,
   GoldenPathStats,
   platformActionsOf,
 } from './goldenPaths';
-
-const TASK_PAGE = 500;
-/** Enough history for the statistics without loading a busy scaffolder's whole past. */
-const MAX_TASKS = 5000;
-
-async function loadTasks(
-  scaffolderApi: ScaffolderApi,
-): Promise<{ tasks: ScaffolderTask[]; total?: number }> {
-  const tasks: ScaffolderTask[] = [];
-  let total: number | undefined;
-  for (let offset = 0; offset < MAX_TASKS; offset += TASK_PAGE) {
-    const page = await scaffolderApi.listTasks({
-      filterByOwnership: 'all',
-      limit: TASK_PAGE,
-      offset,
-    });
-    tasks.push(...page.tasks);
-    total = page.totalTasks ?? total;
-    // A server that ignores paging answers everything at once.
-    if (page.tasks.length !== TASK_PAGE) break;
-    if (total !== undefined && tasks.length >= total) break;
-  }
-  return { tasks, total };
-}
+import { GOLDEN_PATH_DAYS, useGoldenPathFigures } from './useGoldenPathFigures';
 
 const Tile = (props: { label: string; value: string }) => (
   <Card variant="outlined">
@@ -87,11 +59,12 @@ function useTemplateLink() {
 /**
  * The golden paths that use the platform: scaffolder templates with
  * `platform:*` steps, with how often each ran, how often it worked, how long
- * it took and the time it saved (from the scaffolder's task history).
+ * it took and the time it saved over the last 90 days, from the DevEx
+ * metrics (the devex backend measures the scaffolder's task outcomes).
  */
 export const GoldenPathsPage = () => {
   const catalogApi = useApi(catalogApiRef);
-  const scaffolderApi = useApiHolder().get(scaffolderApiRef);
+  const figures = useGoldenPathFigures();
   const templateLink = useTemplateLink();
   // On narrow screens the actions move under the template's name.
   const narrow = useMediaQuery((theme: Theme) => theme.breakpoints.down('md'));
@@ -102,10 +75,6 @@ export const GoldenPathsPage = () => {
     });
     return response.items.filter(t => platformActionsOf(t).length > 0);
   }, [catalogApi]);
-  const tasks = useAsync(
-    async () => (scaffolderApi ? loadTasks(scaffolderApi) : undefined),
-    [scaffolderApi],
-  );
 
   if (templates.loading) return <Progress />;
   if (templates.error) {
@@ -126,11 +95,8 @@ export const GoldenPathsPage = () => {
     );
   }
 
-  const stats = computeGoldenPathStats(
-    templates.value,
-    tasks.value?.tasks ?? [],
-  );
-  const haveStats = Boolean(tasks.value);
+  const stats = goldenPathStats(templates.value, figures.report);
+  const haveStats = Boolean(figures.report);
   stats.sort(
     (a, b) => b.runs - a.runs || a.entityRef.localeCompare(b.entityRef),
   );
@@ -142,24 +108,25 @@ export const GoldenPathsPage = () => {
 
   return (
     <Box component="section" aria-label="Golden paths">
-      {!scaffolderApi && (
+      {figures.notInstalled && (
         <Alert severity="info" sx={{ mb: 2 }}>
-          The scaffolder is not installed in this app, so there are no run
-          statistics.
+          Run statistics come from Trellis DevEx, which this portal's backend
+          does not have, so there are none here (rather than zeros). Install{' '}
+          <code>@trellis/backstage-plugin-devex-backend</code> in the backend
+          (see its README) to see runs, success rate and time saved.
         </Alert>
       )}
-      {tasks.error && (
+      {figures.error && (
         <Alert severity="warning" sx={{ mb: 2 }}>
-          Run statistics unavailable: {tasks.error.message}
+          Run statistics unavailable: {figures.error.message}
         </Alert>
       )}
-      {tasks.value?.total !== undefined &&
-        tasks.value.total > tasks.value.tasks.length && (
-          <Alert severity="info" sx={{ mb: 2 }}>
-            Based on the latest {formatCount(tasks.value.tasks.length)} of{' '}
-            {formatCount(tasks.value.total)} scaffolder runs.
-          </Alert>
-        )}
+      {figures.report && (
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+          Runs of the last {GOLDEN_PATH_DAYS} days, as DevEx measured them from
+          the scaffolder's task outcomes.
+        </Typography>
+      )}
       <Grid container spacing={2} sx={{ mb: 2 }}>
         <Grid item xs={6} md={3}>
           <Tile label="Golden paths" value={formatCount(stats.length)} />
@@ -183,7 +150,7 @@ export const GoldenPathsPage = () => {
           <Tile label="Time saved" value={statText(formatDuration(saved))} />
         </Grid>
       </Grid>
-      {tasks.loading && <Progress />}
+      {figures.loading && <Progress />}
       <TableScroll label="Golden paths">
         <Table size="small" aria-label="Golden paths">
           <TableHead>

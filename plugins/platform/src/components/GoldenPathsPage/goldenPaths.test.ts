@@ -1,14 +1,29 @@
+import { GoldenPathsReport } from '@trellis/backstage-plugin-devex-common';
 import {
-  computeGoldenPathStats,
-  median,
+  goldenPathStats,
   parseIsoDuration,
   platformActionsOf,
 } from './goldenPaths';
-import {
-  otherTemplate,
-  platformTemplate,
-  task,
-} from '../../__testUtils__/templates';
+import { otherTemplate, platformTemplate } from '../../__testUtils__/templates';
+
+const emptyReport: GoldenPathsReport = {
+  query: { from: '2026-09-03', to: '2026-12-01' },
+  totals: {
+    runs: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    successRate: null,
+    medianDurationSeconds: null,
+    p90DurationSeconds: null,
+    timeSavedSeconds: 0,
+  },
+  series: [],
+  templates: [],
+  byTeam: [],
+  topFailures: [],
+  sources: [],
+};
 
 describe('golden path statistics', () => {
   it('parses ISO 8601 durations', () => {
@@ -31,37 +46,38 @@ describe('golden path statistics', () => {
     expect(platformActionsOf(otherTemplate)).toEqual([]);
   });
 
-  it('takes the median', () => {
-    expect(median([])).toBeUndefined();
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 2, 3])).toBe(2.5);
-  });
-
-  it('computes runs, success rate, median duration and time saved', () => {
-    const [stats] = computeGoldenPathStats(
-      [platformTemplate],
-      [
-        task('completed', 60),
-        task('completed', 120),
-        task('completed', 180),
-        task('failed', 30),
-        task('processing', undefined),
-        task('completed', 10, 'template:default/docs-site'),
+  it('takes runs, success rate, median duration and time saved from the DevEx figures', () => {
+    const [stats, other] = goldenPathStats([platformTemplate, otherTemplate], {
+      ...emptyReport,
+      templates: [
+        {
+          templateRef: 'template:default/Request-Local-PostgreSQL',
+          runs: 5,
+          completed: 3,
+          failed: 1,
+          cancelled: 1,
+          successRate: 0.75,
+          medianDurationSeconds: 90,
+          p90DurationSeconds: 170,
+          timeSavedSeconds: 3 * 2 * 3600,
+          topFailures: [],
+        },
       ],
-    );
-    expect(stats.runs).toBe(5);
-    expect(stats.completed).toBe(3);
-    expect(stats.failed).toBe(1);
-    expect(stats.successRate).toBe(0.75);
-    expect(stats.medianDurationMs).toBe(90_000);
-    expect(stats.timeSavedMs).toBe(3 * 2 * 3600_000);
-  });
-
-  it('has no rates before anything finished', () => {
-    const [stats] = computeGoldenPathStats([otherTemplate], []);
-    expect(stats.runs).toBe(0);
-    expect(stats.successRate).toBeUndefined();
-    expect(stats.medianDurationMs).toBeUndefined();
-    expect(stats.timeSavedMs).toBeUndefined();
+    });
+    expect(stats).toMatchObject({
+      runs: 5,
+      completed: 3,
+      failed: 1,
+      cancelled: 1,
+      successRate: 0.75,
+      medianDurationMs: 90_000,
+      timeSavedPerRunMs: 2 * 3600_000,
+      timeSavedMs: 3 * 2 * 3600_000,
+    });
+    // No runs in the range: zero runs, no rates, and no time saved without the annotation.
+    expect(other).toMatchObject({ runs: 0, completed: 0 });
+    expect(other.successRate).toBeUndefined();
+    expect(other.medianDurationMs).toBeUndefined();
+    expect(other.timeSavedMs).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { ScaffolderTask } from '@backstage/plugin-scaffolder-common';
+import { GoldenPathsReport } from '@trellis/backstage-plugin-devex-common';
 
 /** The annotation a template declares the manual effort it replaces with. */
 export const TIME_SAVED_ANNOTATION = 'backstage.io/time-saved';
@@ -41,16 +41,7 @@ export function platformActionsOf(template: Entity): string[] {
   return [...new Set(actions)];
 }
 
-export function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** How one golden path is used. */
+/** How one golden path is used, from the DevEx figures of a range. */
 export interface GoldenPathStats {
   template: Entity;
   entityRef: string;
@@ -58,9 +49,10 @@ export interface GoldenPathStats {
   runs: number;
   completed: number;
   failed: number;
+  /** Counted apart: neither success nor failure. */
+  cancelled: number;
   /** completed / (completed + failed); undefined before any finished. */
   successRate?: number;
-  /** Of finished runs, last heartbeat minus creation. */
   medianDurationMs?: number;
   /** The annotation's duration, per successful run. */
   timeSavedPerRunMs?: number;
@@ -68,33 +60,27 @@ export interface GoldenPathStats {
   timeSavedMs?: number;
 }
 
-/** Runs, success rate, median duration and time saved per template. */
-export function computeGoldenPathStats(
-  templates: Entity[],
-  tasks: ScaffolderTask[],
-): GoldenPathStats[] {
-  const byTemplate = new Map<string, ScaffolderTask[]>();
-  for (const task of tasks) {
-    const ref = task.spec?.templateInfo?.entityRef?.toLocaleLowerCase('en-US');
-    if (!ref) continue;
-    const list = byTemplate.get(ref) ?? [];
-    list.push(task);
-    byTemplate.set(ref, list);
-  }
+const seconds = (value: number | null | undefined) =>
+  value === null || value === undefined ? undefined : value * 1000;
 
+/**
+ * Each template's runs, success rate, median duration and time saved, as the
+ * devex backend measured them from the scaffolder's task outcomes. Templates
+ * without runs in the range have zero runs and no rates.
+ */
+export function goldenPathStats(
+  templates: Entity[],
+  report: GoldenPathsReport | undefined,
+): GoldenPathStats[] {
+  const byTemplate = new Map(
+    (report?.templates ?? []).map(t => [
+      t.templateRef.toLocaleLowerCase('en-US'),
+      t,
+    ]),
+  );
   return templates.map(template => {
     const entityRef = stringifyEntityRef(template);
-    const runs = byTemplate.get(entityRef.toLocaleLowerCase('en-US')) ?? [];
-    const completed = runs.filter(t => t.status === 'completed').length;
-    const failed = runs.filter(t => t.status === 'failed').length;
-    const durations = runs
-      .filter(t => t.status === 'completed' || t.status === 'failed')
-      .map(t =>
-        t.lastHeartbeatAt
-          ? Date.parse(t.lastHeartbeatAt) - Date.parse(t.createdAt)
-          : NaN,
-      )
-      .filter(ms => Number.isFinite(ms) && ms >= 0);
+    const figures = byTemplate.get(entityRef.toLocaleLowerCase('en-US'));
     const perRun = parseIsoDuration(
       template.metadata.annotations?.[TIME_SAVED_ANNOTATION],
     );
@@ -102,14 +88,17 @@ export function computeGoldenPathStats(
       template,
       entityRef,
       actions: platformActionsOf(template),
-      runs: runs.length,
-      completed,
-      failed,
-      successRate:
-        completed + failed > 0 ? completed / (completed + failed) : undefined,
-      medianDurationMs: median(durations),
+      runs: figures?.runs ?? 0,
+      completed: figures?.completed ?? 0,
+      failed: figures?.failed ?? 0,
+      cancelled: figures?.cancelled ?? 0,
+      successRate: figures?.successRate ?? undefined,
+      medianDurationMs: seconds(figures?.medianDurationSeconds),
       timeSavedPerRunMs: perRun,
-      timeSavedMs: perRun === undefined ? undefined : perRun * completed,
+      timeSavedMs:
+        perRun === undefined && !figures?.timeSavedSeconds
+          ? undefined
+          : seconds(figures?.timeSavedSeconds ?? 0),
     };
   });
 }
