@@ -131,17 +131,22 @@ export class Dispatcher {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    const running = this.running;
-    if (running) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        running.catch(() => undefined),
-        new Promise(resolve => {
-          timer = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    // The pass ends (it claims nothing more), then the calls it left
+    // running: a slow call outlives its pass (see `waitAtMost`).
+    const finished = (async () => {
+      await this.running?.catch(() => undefined);
+      await Promise.all(
+        [...this.held.values()].map(entry => entry.done.catch(() => undefined)),
+      );
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      finished,
+      new Promise(resolve => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
     const left = [...this.held.values()];
     this.held.clear();
     let handedBack = 0;
@@ -208,13 +213,12 @@ export class Dispatcher {
   }
 
   private async dispatch(claim: DispatchClaim) {
-    const entry: HeldClaim = { claim, released: false };
+    const entry = { claim, released: false } as HeldClaim;
     this.held.set(claim.row.id, entry);
-    try {
-      await this.dispatchHeld(entry);
-    } finally {
+    entry.done = this.dispatchHeld(entry).finally(() => {
       if (this.held.get(claim.row.id) === entry) this.held.delete(claim.row.id);
-    }
+    });
+    await entry.done;
   }
 
   private async dispatchHeld(entry: HeldClaim) {
@@ -344,6 +348,8 @@ interface HeldClaim {
   claim: DispatchClaim;
   /** Handed back at shutdown while its engine call still ran. */
   released: boolean;
+  /** Settles when the dispatch of the claim ends. */
+  done: Promise<void>;
 }
 
 function awaitingMessage(engine: PlatformEngine, claim: DispatchClaim) {
