@@ -24,7 +24,6 @@ export const AvailabilityChip = (props: { capability: Capability }) =>
     <Chip
       size="small"
       color="success"
-      variant="outlined"
       icon={<CheckCircleOutlineIcon />}
       label="Available"
     />

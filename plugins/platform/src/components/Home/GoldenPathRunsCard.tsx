@@ -26,8 +26,8 @@ const looks: Record<
   ScaffolderTaskStatus,
   { label: string; color: ChipProps['color']; icon: ReactElement }
 > = {
-  open: { label: 'Queued', color: 'info', icon: <HourglassEmptyIcon /> },
-  processing: { label: 'Running', color: 'info', icon: <SyncIcon /> },
+  open: { label: 'Queued', color: 'primary', icon: <HourglassEmptyIcon /> },
+  processing: { label: 'Running', color: 'primary', icon: <SyncIcon /> },
   completed: {
     label: 'Completed',
     color: 'success',
@@ -77,7 +77,7 @@ export const GoldenPathRunsCard = () => {
     return (
       <Typography color="text.secondary">
         You have not run a golden path yet.{' '}
-        <Link component={RouterLink} to="/create">
+        <Link underline="always" component={RouterLink} to="/create">
           Start one
         </Link>{' '}
         to get a service with its database, repository and bucket in minutes.
@@ -109,6 +109,7 @@ export const GoldenPathRunsCard = () => {
               primary={
                 <Truncate text={title}>
                   <Link
+                    underline="always"
                     component={RouterLink}
                     to={`/create/tasks/${encodeURIComponent(task.id)}`}
                   >

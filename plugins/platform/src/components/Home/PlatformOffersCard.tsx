@@ -62,6 +62,7 @@ export const PlatformOffersCard = () => {
                   }}
                 >
                   <Link
+                    underline="always"
                     component={RouterLink}
                     to={capabilityLink(capability.ref)}
                   >
@@ -81,7 +82,7 @@ export const PlatformOffersCard = () => {
         ))}
       </List>
       <Box sx={{ mt: 1 }}>
-        <Link component={RouterLink} to={catalogLink()}>
+        <Link underline="always" component={RouterLink} to={catalogLink()}>
           The service catalog
         </Link>
       </Box>

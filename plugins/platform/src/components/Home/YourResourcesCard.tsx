@@ -94,7 +94,11 @@ export const YourResourcesCard = () => {
             <ListItemText
               primary={
                 <Truncate text={resource.name}>
-                  <Link component={RouterLink} to={resourceLink(resource.id)}>
+                  <Link
+                    underline="always"
+                    component={RouterLink}
+                    to={resourceLink(resource.id)}
+                  >
                     {resource.name}
                   </Link>
                 </Truncate>
@@ -134,7 +138,11 @@ export const YourResourcesCard = () => {
       <PhaseAnnouncer resources={page.value?.items} />
       {teams.length === 1 && (
         <Box sx={{ mt: 1 }}>
-          <Link component={RouterLink} to={inventoryLink({ owner: teams[0] })}>
+          <Link
+            underline="always"
+            component={RouterLink}
+            to={inventoryLink({ owner: teams[0] })}
+          >
             All of your team's resources
           </Link>
         </Box>

@@ -18,10 +18,10 @@ type PhaseLook = { color: ChipProps['color']; icon: ReactElement };
  * icon and its name: colour is never the only cue.
  */
 const looks: Record<ResourcePhase, PhaseLook> = {
-  Pending: { color: 'info', icon: <HourglassEmptyIcon /> },
-  Provisioning: { color: 'info', icon: <SyncIcon /> },
+  Pending: { color: 'primary', icon: <HourglassEmptyIcon /> },
+  Provisioning: { color: 'primary', icon: <SyncIcon /> },
   Ready: { color: 'success', icon: <CheckCircleIcon /> },
-  Updating: { color: 'info', icon: <SyncIcon /> },
+  Updating: { color: 'primary', icon: <SyncIcon /> },
   Degraded: { color: 'warning', icon: <WarningIcon /> },
   Failed: { color: 'error', icon: <ErrorIcon /> },
   Deleting: { color: 'default', icon: <DeleteSweepIcon /> },
