@@ -14,6 +14,13 @@ test.skip(!process.env.TRELLIS_SCREENSHOTS, 'set TRELLIS_SCREENSHOTS=1');
 async function shoot(page: Page, name: string, theme: string) {
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: `docs/screenshots/${name}-${theme}.png` });
+  // The same page on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.screenshot({
+    path: `docs/screenshots/${name}-${theme}-narrow.png`,
+  });
+  await page.setViewportSize({ width: 1440, height: 900 });
 }
 
 for (const theme of ['light', 'dark']) {
