@@ -7,6 +7,12 @@ export interface Config {
        */
       local?: {
         /**
+         * Set to false to install the module without starting the engine,
+         * e.g. in production configuration layered over a laptop one.
+         * Default true.
+         */
+        enabled?: boolean;
+        /**
          * Folder of capability definitions, one Kratix Promise per top-level
          * `*.yaml` file (subfolders are not read). Relative to the backend's
          * working directory. Default: `examples/capabilities` at the

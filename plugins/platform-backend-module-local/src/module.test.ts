@@ -53,4 +53,23 @@ describe('platformModuleLocal', () => {
     // Stopped with the backend: it takes no more work.
     await expect(engine.listCapabilities()).rejects.toThrow('shutting down');
   });
+
+  it('registers no engine when production configuration disables it', async () => {
+    const addEngine = jest.fn<void, [PlatformEngine]>();
+    const backend = await startTestBackend({
+      extensionPoints: [[platformEnginesExtensionPoint, { addEngine }]],
+      features: [
+        platformModuleLocal,
+        mockServices.rootConfig.factory({
+          data: {
+            platform: {
+              engines: { local: { enabled: false, capabilitiesDir, stateDir } },
+            },
+          },
+        }),
+      ],
+    });
+    expect(addEngine).not.toHaveBeenCalled();
+    await backend.stop();
+  });
 });

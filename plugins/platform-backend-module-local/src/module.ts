@@ -36,6 +36,14 @@ export const platformModuleLocal = createBackendModule({
         scheduler,
         httpRouter,
       }) {
+        if (
+          config.getOptionalBoolean('platform.engines.local.enabled') === false
+        ) {
+          logger.info(
+            'Local engine: disabled (platform.engines.local.enabled is false)',
+          );
+          return;
+        }
         const options = readLocalEngineConfig(config);
         const stepEnv: Record<string, string> = {};
         if (

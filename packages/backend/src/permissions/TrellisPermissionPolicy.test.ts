@@ -9,6 +9,10 @@ import {
   platformRolloutCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
 import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  devexAdminPermission,
+  devexMetricsReadPermission,
+} from '@trellis/backstage-plugin-devex-common';
 import { TrellisPermissionPolicy } from './TrellisPermissionPolicy';
 
 const memberships: Record<string, string[]> = {
@@ -80,6 +84,33 @@ describe('TrellisPermissionPolicy', () => {
       (
         await policy.handle(
           { permission: platformResourceDeletePermission },
+          as('user:default/ada'),
+        )
+      ).result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('shows DevEx figures to everyone and keeps raw facts and rebuilds for administrators', async () => {
+    expect(
+      (
+        await policy.handle(
+          { permission: devexMetricsReadPermission },
+          as('user:default/dev'),
+        )
+      ).result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (
+        await policy.handle(
+          { permission: devexAdminPermission },
+          as('user:default/dev'),
+        )
+      ).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (
+        await policy.handle(
+          { permission: devexAdminPermission },
           as('user:default/ada'),
         )
       ).result,

@@ -14,6 +14,7 @@ import {
   platformProductionChangePermission,
   platformRolloutCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
+import { devexAdminPermission } from '@trellis/backstage-plugin-devex-common';
 import {
   createPlatformResourceConditionalDecision,
   platformResourceConditions,
@@ -25,8 +26,10 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
 /**
  * Trellis's default policy: everyone reads the platform; developers manage the
  * resources their groups own; production changes and rollouts are for the
- * platform administrators' groups. Permissions of other plugins are allowed,
- * as Backstage's allow-all policy would.
+ * platform administrators' groups. DevEx figures are for everyone (they are
+ * by team, never per person); the DevEx raw facts, which are per person, and
+ * rebuilds are for the administrators. Permissions of other plugins are
+ * allowed, as Backstage's allow-all policy would.
  */
 export class TrellisPermissionPolicy implements PermissionPolicy {
   constructor(
@@ -42,7 +45,8 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const { permission } = request;
-    if (!permission.name.startsWith('platform.')) {
+    const isDevexAdmin = permission.name === devexAdminPermission.name;
+    if (!permission.name.startsWith('platform.') && !isDevexAdmin) {
       return ALLOW;
     }
     if (permission.attributes.action === 'read') {
@@ -60,6 +64,7 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
     const admin = claims.some(ref => this.options.adminRefs.includes(ref));
 
     if (
+      isDevexAdmin ||
       permission.name === platformRolloutCreatePermission.name ||
       permission.name === platformProductionChangePermission.name
     ) {
