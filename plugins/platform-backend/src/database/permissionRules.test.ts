@@ -111,9 +111,12 @@ describe.each(databases.eachSupportedId())(
         }
       }
       all = (await store.listResources({ limit: 100 })).items;
-      expect(all).toHaveLength(
-        OWNERS.length * ENVIRONMENTS.length * CAPABILITIES.length,
-      );
+      if (
+        all.length !==
+        OWNERS.length * ENVIRONMENTS.length * CAPABILITIES.length
+      ) {
+        throw new Error(`seeded ${all.length} resources`);
+      }
     });
 
     const listed = async (
