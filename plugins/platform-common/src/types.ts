@@ -207,6 +207,12 @@ export interface CreateResourceRequest {
   owner: string;
   component?: string;
   spec?: JsonObject;
+  /**
+   * The capability version to create the resource at; default the current
+   * one. An older version the engine still defines keeps the resource there
+   * until a rollout moves it.
+   */
+  version?: string;
 }
 
 /**

@@ -445,6 +445,10 @@ export const spec = {
           "spec": {
             "$ref": "#/components/schemas/JsonObject",
             "description": "Validated against the capability's input schema. At most 256 KiB, and objects and arrays nested at most 32 levels deep (`{}` is one level)."
+          },
+          "version": {
+            "type": "string",
+            "description": "The capability version to create the resource at (one of the capability's `versions`); default the current version. The resource stays at it until a rollout moves it."
           }
         }
       },

@@ -287,6 +287,8 @@ export class PlatformServiceImpl implements PlatformService {
           draft.resource.owner,
           draft.resource.component ?? null,
           draft.resource.spec,
+          // Only when pinned, so that keys stored before pinning still match.
+          ...(request.version === undefined ? [] : [draft.version]),
         ]),
       )
       .digest('hex');
@@ -318,7 +320,7 @@ export class PlatformServiceImpl implements PlatformService {
           requestedBy: draft.resource.requestedBy,
           component: draft.resource.component,
           spec: draft.resource.spec,
-          version: draft.capability.version,
+          version: draft.version,
         },
         key ? { principal, key, requestHash } : undefined,
       );
@@ -360,7 +362,11 @@ export class PlatformServiceImpl implements PlatformService {
   private async validateCreate(
     request: CreateResourceRequest,
     credentials: BackstageCredentials,
-  ): Promise<{ capability: Capability; resource: PlatformResource }> {
+  ): Promise<{
+    capability: Capability;
+    resource: PlatformResource;
+    version: string;
+  }> {
     if (typeof request !== 'object' || request === null) {
       throw new InputError('The request body must be a JSON object');
     }
@@ -391,10 +397,19 @@ export class PlatformServiceImpl implements PlatformService {
       }
       throw error;
     }
+    const version = request.version ?? capability.version;
+    if (typeof version !== 'string' || !capability.versions.includes(version)) {
+      throw new InputError(
+        `version: ${capability.ref} has no version ${JSON.stringify(
+          version,
+        )} (known: ${capability.versions.join(', ')})`,
+      );
+    }
     const spec = this.validator.validate(capability, request.spec);
     const now = nowIso();
     return {
       capability,
+      version,
       resource: {
         id: randomUUID(),
         capabilityRef: capability.ref,
