@@ -21,14 +21,14 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Update only if nobody changed the resource since generation 3, the one the user reviewed',
+      'Update only if nobody changed the resource since the generation the user reviewed (a later change makes the step fail with a conflict)',
     example: `steps:
   - id: update
     name: Update the queue
     action: platform:resource:update
     input:
-      id: 0b7c6f8e-2d0a-4c4e-9a53-8f1f1b2f7a10
-      generation: 3
+      id: \${{ parameters.resourceId }}
+      generation: \${{ parameters.reviewedGeneration }}
       spec:
         retentionHours: 48
 `,

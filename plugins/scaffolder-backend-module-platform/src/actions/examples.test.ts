@@ -1,0 +1,340 @@
+import {
+  createBackendModule,
+  createBackendPlugin,
+  SchedulerService,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import {
+  TemplateAction,
+  TemplateExample,
+} from '@backstage/plugin-scaffolder-node';
+import { JsonObject } from '@backstage/types';
+// The real platform plugin, in a test only: this module never imports it.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import platformBackend from '@trellis/backstage-plugin-platform-backend';
+import {
+  DesiredResource,
+  EngineCallContext,
+  EngineResourceRef,
+  platformEnginesExtensionPoint,
+  PlatformService,
+  platformServiceRef,
+} from '@trellis/backstage-plugin-platform-node';
+import {
+  InMemoryEngine,
+  testCapability,
+} from '@trellis/backstage-plugin-platform-node/testUtils';
+import YAML from 'yaml';
+import { createTestContext } from '../__testUtils__/context';
+import { examples as deleteExamples } from './delete.examples';
+import { examples as getCapabilityExamples } from './getCapability.examples';
+import { createPlatformActions } from './index';
+import { examples as requestExamples } from './request.examples';
+import { examples as updateExamples } from './update.examples';
+import { examples as waitExamples } from './wait.examples';
+
+/**
+ * Every example in the actions' documentation (what the template editor and
+ * `/create/actions` show, and what people copy) runs here, step by step, as
+ * the scaffolder would run it: `${{ … }}` expressions are resolved against
+ * the parameters and the earlier steps' outputs, `if:` is honoured, and each
+ * `platform:*` step runs its action against the real platform plugin. A
+ * reference to an output that the action does not produce fails the test.
+ */
+
+const ALICE = mockCredentials.user('user:default/alice');
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+/** An engine that provisions at once and reports outputs, like a real one. */
+class ProvisioningEngine extends InMemoryEngine {
+  async apply(desired: DesiredResource, context?: EngineCallContext) {
+    const result = await super.apply(desired, context);
+    queueMicrotask(() =>
+      this.report(desired.resourceId, {
+        phase: 'Ready',
+        observedGeneration: desired.generation,
+        outputs: { host: `${desired.name}.${this.id}.internal` },
+      }),
+    );
+    return result;
+  }
+
+  async delete(resource: EngineResourceRef, context?: EngineCallContext) {
+    await super.delete(resource, context);
+    queueMicrotask(() => this.finishDelete(resource.resourceId));
+  }
+}
+
+async function startPlatform() {
+  const engines = [
+    new ProvisioningEngine({
+      id: 'local',
+      capabilities: [
+        testCapability({
+          name: 'postgresql',
+          title: 'PostgreSQL',
+          version: '16.2',
+          versions: ['16.2'],
+        }),
+      ],
+    }),
+    new ProvisioningEngine({
+      id: 'kratix',
+      capabilities: [
+        testCapability({
+          name: 'queue',
+          title: 'Queue',
+          tags: ['messaging'],
+          inputSchema: {
+            type: 'object',
+            properties: {
+              retentionHours: { type: 'integer', minimum: 1, default: 24 },
+            },
+            additionalProperties: false,
+          },
+        }),
+      ],
+    }),
+  ];
+  let platform: PlatformService | undefined;
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(options?: {
+      skipTaskRunOnStartup?: boolean;
+    }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
+  };
+  const backend = await startTestBackend({
+    features: [
+      platformBackend,
+      createBackendModule({
+        pluginId: 'platform',
+        moduleId: 'example-engines',
+        register(reg) {
+          reg.registerInit({
+            deps: { extension: platformEnginesExtensionPoint },
+            async init({ extension }) {
+              engines.forEach(engine => extension.addEngine(engine));
+            },
+          });
+        },
+      }),
+      createBackendPlugin({
+        pluginId: 'examples-consumer',
+        register(reg) {
+          reg.registerInit({
+            deps: { service: platformServiceRef },
+            async init({ service }) {
+              platform = service;
+            },
+          });
+        },
+      }),
+      mockServices.database.factory({
+        knex: await databases.init('SQLITE_3'),
+      }),
+      scheduler.factory({ skipTaskRunOnStartup: true }),
+    ],
+  });
+  return { backend, platform: platform! };
+}
+
+/** Resolves `${{ path }}` like the scaffolder: a whole-value expression keeps its type. */
+function render(value: unknown, scope: JsonObject): unknown {
+  if (typeof value === 'string') {
+    const whole = value.match(/^\$\{\{\s*(.+?)\s*\}\}$/);
+    if (whole) return lookup(whole[1], scope);
+    return value.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, path) =>
+      String(lookup(path, scope)),
+    );
+  }
+  if (Array.isArray(value)) return value.map(v => render(v, scope));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, render(v, scope)]),
+    );
+  }
+  return value;
+}
+
+function lookup(path: string, scope: JsonObject): unknown {
+  const keys = [...path.matchAll(/([\w-]+)|\["([^"]+)"\]/g)].map(
+    m => m[1] ?? m[2],
+  );
+  let current: unknown = scope;
+  for (const key of keys) {
+    current = (current as Record<string, unknown> | undefined)?.[key];
+  }
+  if (current === undefined) {
+    throw new Error(`\${{ ${path} }} resolves to nothing`);
+  }
+  return current;
+}
+
+type Step = {
+  id: string;
+  action: string;
+  if?: unknown;
+  input?: JsonObject;
+};
+
+async function runExample(
+  example: TemplateExample,
+  actions: TemplateAction<any, any, any>[],
+  parameters: JsonObject,
+) {
+  const template = YAML.parse(example.example) as {
+    steps: Step[];
+    output?: unknown;
+  };
+  const outputs: Record<string, Record<string, unknown>> = {};
+  const ran: string[] = [];
+  for (const step of template.steps) {
+    const scope = { parameters, steps: outputs } as unknown as JsonObject;
+    if (step.if !== undefined && !render(step.if, scope)) continue;
+    const input = render(step.input ?? {}, scope) as JsonObject;
+    const action = actions.find(a => a.id === step.action);
+    if (!action) {
+      // Not ours (debug:log and the like): its input must still resolve.
+      ran.push(step.action);
+      continue;
+    }
+    const { ctx, outputs: stepOutputs } = createTestContext({
+      input,
+      credentials: ALICE,
+      step: { id: step.id },
+      task: { id: `example-${Math.random().toString(36).slice(2)}` },
+    });
+    await action.handler(ctx);
+    outputs[step.id] = { output: stepOutputs() };
+    ran.push(step.action);
+  }
+  // The template's own output (links and the like) must resolve too.
+  render(template.output ?? {}, {
+    parameters,
+    steps: outputs,
+  } as unknown as JsonObject);
+  return { ran, outputs };
+}
+
+describe('the actions’ documented examples', () => {
+  let started: Awaited<ReturnType<typeof startPlatform>>;
+  let actions: TemplateAction<any, any, any>[];
+
+  beforeEach(async () => {
+    started = await startPlatform();
+    actions = createPlatformActions(started.platform, {
+      wait: { pollIntervalMs: 50 },
+    });
+  });
+
+  afterEach(async () => {
+    await started.backend.stop();
+  });
+
+  const request = (name: string, capabilityRef = 'local:postgresql') =>
+    started.platform.createResource(
+      {
+        capabilityRef,
+        name,
+        environment: 'dev',
+        owner: 'group:default/team-a',
+      },
+      { credentials: ALICE },
+    );
+
+  it.each(requestExamples.map(e => [e.description, e]))(
+    'request: %s',
+    async (_, example) => {
+      const { ran, outputs } = await runExample(example, actions, {
+        name: 'orders',
+        owner: 'group:default/team-a',
+      });
+      expect(ran[0]).toBe('platform:resource:request');
+      const first = Object.values(outputs)[0].output;
+      const resource = await started.platform.getResource(String(first.id), {
+        credentials: ALICE,
+      });
+      expect(resource.requestedBy).toBe('user:default/alice');
+      if (example.example.includes('idempotencyKey')) {
+        // Another run of the template (a new task) finds the same queue.
+        const again = await runExample(example, actions, {});
+        expect(Object.values(again.outputs)[0].output.id).toBe(first.id);
+      }
+    },
+  );
+
+  it('wait: the database is Ready and its host is in the outputs', async () => {
+    const { ran, outputs } = await runExample(waitExamples[0], actions, {});
+    expect(ran).toEqual([
+      'platform:resource:request',
+      'platform:resource:wait',
+      'debug:log',
+    ]);
+    expect(outputs['database-ready'].output).toMatchObject({
+      phase: 'Ready',
+      outputs: { host: 'orders-db.local.internal' },
+    });
+  });
+
+  it.each([
+    ['wait', waitExamples[1]],
+    ['delete', deleteExamples[0]],
+  ])('%s: the deleted resource ends Deleted', async (_, example) => {
+    const { resource } = await request('old-db');
+    const { outputs } = await runExample(example, actions, {
+      resourceId: resource.id,
+    });
+    expect(outputs.deleted.output).toMatchObject({ phase: 'Deleted' });
+  });
+
+  it('update: the resize is applied', async () => {
+    const { resource } = await request('sized-db');
+    const { outputs } = await runExample(updateExamples[0], actions, {
+      resourceId: resource.id,
+      size: 'large',
+    });
+    expect(outputs.resized.output).toMatchObject({ phase: 'Ready' });
+    const now = await started.platform.getResource(resource.id, {
+      credentials: ALICE,
+    });
+    expect(now.spec).toEqual({ size: 'large', replicas: 2 });
+  });
+
+  it('update: based on the reviewed generation, and refused once it moved on', async () => {
+    const { resource } = await request('events', 'kratix:queue');
+    await runExample(updateExamples[1], actions, {
+      resourceId: resource.id,
+      reviewedGeneration: resource.generation,
+    });
+    const updated = await started.platform.getResource(resource.id, {
+      credentials: ALICE,
+    });
+    expect(updated.spec).toEqual({ retentionHours: 48 });
+
+    // Somebody else changes it after the user reviewed generation 2.
+    await started.platform.updateResource(
+      resource.id,
+      { spec: { retentionHours: 12 }, generation: updated.generation },
+      { credentials: ALICE },
+    );
+    await expect(
+      runExample(updateExamples[1], actions, {
+        resourceId: resource.id,
+        reviewedGeneration: updated.generation,
+      }),
+    ).rejects.toThrow(/based on generation/);
+  });
+
+  it('capability: requests only when the engine offers it', async () => {
+    const { ran } = await runExample(getCapabilityExamples[0], actions, {});
+    expect(ran).toEqual([
+      'platform:capability:get',
+      'platform:resource:request',
+    ]);
+  });
+});
