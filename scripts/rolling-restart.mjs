@@ -95,6 +95,8 @@ class Replica {
         },
         dispatch: { intervalSeconds: 1, leaseSeconds: 30 },
         resync: { intervalSeconds: 5 },
+        // Only the load's own requests: no demo estate.
+        demo: { enabled: false },
       },
       devex: { demo: { enabled: false } },
       // The org only (the guest's team owns what the load requests).

@@ -54,6 +54,21 @@ export interface Config {
       /** How often running rollouts advance, in seconds. Default 5. */
       intervalSeconds?: number;
     };
+    /**
+     * A demo estate for a first start (app-config.yaml turns it on): on
+     * startup the plugin requests every resource of the estate file through
+     * its own API, as its service principal, with one idempotency key per
+     * entry, so a later start creates nothing new. Not for production.
+     */
+    demo?: {
+      /** Request the demo estate on startup. Default false. */
+      enabled?: boolean;
+      /**
+       * The estate file (a list `resources` of `POST /resources` bodies),
+       * relative to the backend's working directory.
+       */
+      estate?: string;
+    };
     eventsFeed?: {
       /**
        * How long `GET /events` holds back the newest events, in seconds, so

@@ -22,6 +22,7 @@ import { Dispatcher } from './dispatch/Dispatcher';
 import { EngineRegistry } from './engines/EngineRegistry';
 import { Observer } from './observation/Observer';
 import { RolloutRunner } from './rollouts/RolloutRunner';
+import { startDemoEstate } from './demo/startDemoEstate';
 import { EventFeed } from './service/EventFeed';
 import { PermissionDecisionCache } from './service/PermissionDecisionCache';
 import { PlatformServiceImpl } from './service/PlatformServiceImpl';
@@ -54,6 +55,7 @@ export const platformPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
         signals: signalsServiceRef,
         platformService: platformServiceRef,
       },
@@ -147,6 +149,12 @@ export const platformPlugin = createBackendPlugin({
         }
 
         deps.lifecycle.addShutdownHook(() => observer.stop());
+        if (config.getOptionalBoolean('platform.demo.enabled')) {
+          // In the background: the estate must not hold up the start.
+          deps.lifecycle.addStartupHook(() => {
+            void startDemoEstate({ config, logger, service, auth: deps.auth });
+          });
+        }
         // Before any plugin stops (engines included): claim nothing more,
         // let engine calls in flight finish, hand back what did not.
         deps.rootLifecycle.addBeforeShutdownHook(() =>
