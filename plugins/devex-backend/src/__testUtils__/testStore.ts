@@ -83,6 +83,16 @@ export async function rollupSnapshot(db: Knex) {
     ...r,
     fact_id: Number(r.fact_id),
   }));
+  const periods = (await db('devex_active_periods').select()).map(r => ({
+    ...r,
+    events: Number(r.events),
+  }));
+  const counts = (await db('devex_active_counts').select()).map(r => ({
+    ...r,
+    users: Number(r.users),
+    events: Number(r.events),
+  }));
+  const firstSeen = await db('devex_first_seen').select();
   const sort = (rows: Record<string, unknown>[]) =>
     rows.map(r => JSON.stringify(r, Object.keys(r).sort())).sort();
   return {
@@ -90,5 +100,8 @@ export async function rollupSnapshot(db: Knex) {
     histogram: sort(histogram),
     active: sort(active),
     subjects: sort(subjects),
+    periods: sort(periods),
+    counts: sort(counts),
+    firstSeen: sort(firstSeen),
   };
 }

@@ -1,4 +1,3 @@
-import { JsonObject } from '@backstage/types';
 import { IngestResult } from '@trellis/backstage-plugin-devex-common';
 import { Knex } from 'knex';
 import {
@@ -7,49 +6,23 @@ import {
   validateFact,
 } from '../ingest/validateFact';
 import { ReportingCalendar } from '../rollups/days';
-import { activeRow, RollupDeltas, StoredFact } from '../rollups/contributions';
+import { RollupDeltas, StoredFact } from '../rollups/contributions';
+import { deriveActivePeriods } from './ActiveRollups';
 import { DirectoryStore } from './DirectoryStore';
+import {
+  ExportedFact,
+  exportedFromRow,
+  factFromRow,
+  FactRow,
+} from './factRows';
+import { applyDeltas } from './RollupWriter';
+import { ROLLUP_CHUNK } from './upserts';
 import { WriteLock } from './WriteLock';
 
-/** A stored fact as the raw export shows it. */
-export interface ExportedFact {
-  id: string;
-  sourceId: string;
-  source: string;
-  kind: string;
-  time: string;
-  actor?: string;
-  teams: string[];
-  entityRef?: string;
-  templateRef?: string;
-  capabilityRef?: string;
-  subject?: string;
-  value?: number;
-  attributes: JsonObject;
-  receivedAt: string;
-}
-
-interface FactRow {
-  id: number | string;
-  source_id: string;
-  source: string;
-  kind: string;
-  time: string;
-  day: string;
-  actor: string | null;
-  teams: string;
-  entity_ref: string | null;
-  template_ref: string | null;
-  capability_ref: string | null;
-  subject: string | null;
-  value: number | string | null;
-  attributes: string;
-  received_at: string;
-}
+export type { ExportedFact } from './factRows';
 
 /** Rows per multi-row statement, below SQLite's 999 bound variables. */
 const FACT_CHUNK = 60;
-const ROLLUP_CHUNK = 120;
 const REBUILD_PAGE = 5000;
 
 const RETAINED_FROM = 'retained_from';
@@ -101,19 +74,10 @@ export class FactStore {
     if (valid.length === 0) return result;
 
     const stored = await this.lock.run(this.db, async trx => {
-      const known = new Set<string>();
-      for (let i = 0; i < valid.length; i += 500) {
-        const rows: { source_id: string }[] = await trx('devex_facts')
-          .whereIn(
-            'source_id',
-            valid.slice(i, i + 500).map(f => f.sourceId),
-          )
-          .select('source_id');
-        rows.forEach(r => known.add(r.source_id));
-      }
-      const fresh = valid.filter(f => !known.has(f.sourceId));
-      if (fresh.length === 0) return 0;
-      const facts = await this.insertFacts(trx, source, fresh, now);
+      // Known sourceIds are skipped by the insert itself (ON CONFLICT DO
+      // NOTHING), so a batch is written without reading the facts first.
+      const facts = await this.insertFacts(trx, source, valid, now);
+      if (facts.length === 0) return 0;
       const deltas = new RollupDeltas();
       await this.supersede(trx, facts, deltas);
       await applyDeltas(trx, deltas);
@@ -160,12 +124,14 @@ export class FactStore {
         'devex_facts',
       )
         .insert(rows.slice(i, i + FACT_CHUNK))
+        .onConflict('source_id')
+        .ignore()
         .returning(['id', 'source_id']);
       inserted.forEach(r => ids.set(r.source_id, Number(r.id)));
     }
-    return rows.map(row =>
-      factFromRow({ ...row, id: ids.get(row.source_id)! }),
-    );
+    return rows
+      .filter(row => ids.has(row.source_id))
+      .map(row => factFromRow({ ...row, id: ids.get(row.source_id)! }));
   }
 
   /**
@@ -278,7 +244,9 @@ export class FactStore {
 
   /**
    * Recomputes every rollup from the facts: which fact counts for each
-   * subject, then the daily rows, histograms and active users. Days before
+   * subject, then the daily rows, histograms and active users per day, and
+   * from those the users per week and month, their counts and first-seen
+   * days. Days before
    * `retained_from` (whose facts retention removed) keep their rollups.
    */
   async rebuild(): Promise<{ facts: number; retainedFrom?: string }> {
@@ -330,10 +298,11 @@ export class FactStore {
           }
           deltas.add(factFromRow({ ...row, day }));
         }
-        await applyDeltas(trx, deltas);
+        await applyDeltas(trx, deltas, { derived: false });
         counted += rows.length;
         after = Number(rows[rows.length - 1].id);
       }
+      await deriveActivePeriods(trx);
       return { facts: counted, retainedFrom };
     });
   }
@@ -430,137 +399,4 @@ function newer(
 function addDaysTo(day: string, n: number): string {
   const [y, m, d] = day.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-/** Adds the deltas to the rollup tables, one upsert per chunk and table. */
-export async function applyDeltas(trx: Knex.Transaction, deltas: RollupDeltas) {
-  const add = (table: string, column: string) =>
-    trx.raw('?? + ??', [`${table}.${column}`, `excluded.${column}`]);
-  const daily = [...deltas.daily.values()]
-    .filter(d => d.count !== 0 || d.sum !== 0)
-    .map(d => ({
-      metric: d.metric,
-      team: d.team,
-      dim: d.dim,
-      day: d.day,
-      dim_value: d.dimValue,
-      count: d.count,
-      sum: d.sum,
-    }));
-  const dailyKey = ['metric', 'team', 'dim', 'day', 'dim_value'];
-  for (let i = 0; i < daily.length; i += ROLLUP_CHUNK) {
-    await trx('devex_rollup_daily')
-      .insert(daily.slice(i, i + ROLLUP_CHUNK))
-      .onConflict(dailyKey)
-      .merge({
-        count: add('devex_rollup_daily', 'count'),
-        sum: add('devex_rollup_daily', 'sum'),
-      });
-  }
-  const histogram = [...deltas.histogram.values()]
-    .filter(d => d.count !== 0)
-    .map(d => ({
-      metric: d.metric,
-      team: d.team,
-      dim: d.dim,
-      day: d.day,
-      dim_value: d.dimValue,
-      bucket: d.bucket,
-      count: d.count,
-    }));
-  const histogramKey = ['metric', 'team', 'dim', 'day', 'dim_value', 'bucket'];
-  for (let i = 0; i < histogram.length; i += ROLLUP_CHUNK) {
-    await trx('devex_rollup_histogram')
-      .insert(histogram.slice(i, i + ROLLUP_CHUNK))
-      .onConflict(histogramKey)
-      .merge({ count: add('devex_rollup_histogram', 'count') });
-  }
-  const active = [...deltas.active.values()]
-    .filter(d => d.events !== 0)
-    .map(d => activeRow(d));
-  const activeKey = ['team', 'plugin', 'day', 'actor'];
-  for (let i = 0; i < active.length; i += ROLLUP_CHUNK) {
-    await trx('devex_rollup_active')
-      .insert(active.slice(i, i + ROLLUP_CHUNK))
-      .onConflict(activeKey)
-      .merge({ events: add('devex_rollup_active', 'events') });
-  }
-  if (!deltas.subtracted) return;
-  // Rows a superseded fact took back to zero are removed, so that a rollup
-  // row always means "something counts here" (as a rebuild would leave it).
-  const negative = <T>(rows: T[], keep: (row: T) => boolean) =>
-    rows.filter(keep);
-  const emptied = async (
-    table: string,
-    key: string[],
-    rows: Record<string, unknown>[],
-    column: string,
-  ) => {
-    for (let i = 0; i < rows.length; i += ROLLUP_CHUNK) {
-      await trx(table)
-        .whereIn(
-          key,
-          rows.slice(i, i + ROLLUP_CHUNK).map(r => key.map(k => r[k])) as any,
-        )
-        .where(column, '<=', 0)
-        .delete();
-    }
-  };
-  await emptied(
-    'devex_rollup_daily',
-    dailyKey,
-    negative(daily, d => d.count < 0),
-    'count',
-  );
-  await emptied(
-    'devex_rollup_histogram',
-    histogramKey,
-    negative(histogram, d => d.count < 0),
-    'count',
-  );
-  await emptied(
-    'devex_rollup_active',
-    activeKey,
-    negative(active, d => d.events < 0),
-    'events',
-  );
-}
-
-function factFromRow(row: FactRow): StoredFact {
-  return {
-    id: Number(row.id),
-    sourceId: row.source_id,
-    source: row.source,
-    kind: row.kind,
-    time: row.time,
-    day: row.day,
-    actor: row.actor ?? undefined,
-    teams: JSON.parse(row.teams),
-    entityRef: row.entity_ref ?? undefined,
-    templateRef: row.template_ref ?? undefined,
-    capabilityRef: row.capability_ref ?? undefined,
-    subject: row.subject ?? undefined,
-    value: row.value === null ? undefined : Number(row.value),
-    attributes: JSON.parse(row.attributes),
-  };
-}
-
-function exportedFromRow(row: FactRow): ExportedFact {
-  const fact = factFromRow(row);
-  return {
-    id: String(fact.id),
-    sourceId: fact.sourceId,
-    source: fact.source,
-    kind: fact.kind,
-    time: fact.time,
-    ...(fact.actor ? { actor: fact.actor } : {}),
-    teams: fact.teams,
-    ...(fact.entityRef ? { entityRef: fact.entityRef } : {}),
-    ...(fact.templateRef ? { templateRef: fact.templateRef } : {}),
-    ...(fact.capabilityRef ? { capabilityRef: fact.capabilityRef } : {}),
-    ...(fact.subject ? { subject: fact.subject } : {}),
-    ...(fact.value !== undefined ? { value: fact.value } : {}),
-    attributes: fact.attributes,
-    receivedAt: row.received_at,
-  };
 }

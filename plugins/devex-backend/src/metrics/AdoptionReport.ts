@@ -4,6 +4,7 @@ import {
   DevexSeriesPoint,
 } from '@trellis/backstage-plugin-devex-common';
 import { addDays, eachDay, monthOf, weekOf } from '../rollups/days';
+import { ActiveUsersReader, nextMonth } from './ActiveUsersReader';
 import { foldTeams, otherRow, TeamInfo, teamRow } from './privacy';
 import { RollupReader } from './RollupReader';
 
@@ -22,57 +23,40 @@ export interface AdoptionContext {
 /**
  * The adoption tab. A user is active on a day with at least one `activity`
  * fact that day; first seen is their first active day ever (in any team).
+ * Every figure comes from the distinct-user rollups (users per day, week and
+ * month, and first-seen days), so the cost does not grow with raw facts.
  */
 export async function adoptionReport(
   reader: RollupReader,
+  active: ActiveUsersReader,
   query: DevexRangeQuery,
   context: AdoptionContext,
 ): Promise<Omit<AdoptionReport, 'sources'>> {
   const scope = reader.scope(query);
   const firstWeek = weekOf(query.from);
   const lastWeek = weekOf(query.to);
-  const [daily, monthly, activity, byPlugin] = await Promise.all([
-    reader.activeUsersBy('day', scope, query),
-    reader.activeUsersBy('month', scope, query),
-    // Whole weeks, so that a cohort's week is complete even when the range
-    // starts mid-week; a (week, actor) counts for the range when its last
-    // active day that week is in it.
-    reader.weeklyActivity(scope, { from: firstWeek, to: query.to }),
-    reader.activityByPlugin(scope, query),
-  ]);
-  const inRange = activity.weeks.filter(w => w.last >= query.from);
-  const weekly = new Map<string, number>();
-  for (const { week } of inRange) weekly.set(week, (weekly.get(week) ?? 0) + 1);
-  const activeActors = new Set(inRange.map(w => w.actor));
-  const firstSeen = activity.firstSeen;
-  let newUsers = 0;
-  for (const actor of activeActors) {
-    if ((firstSeen.get(actor) ?? query.from) >= query.from) newUsers++;
-  }
+  const [daily, weekly, monthly, activeUsers, newUsers, newPerWeek, byPlugin] =
+    await Promise.all([
+      active.perPeriod('day', scope, query),
+      active.perPeriod('week', scope, query),
+      active.perPeriod('month', scope, query),
+      active.count(scope, query),
+      active.newUsers(scope, query),
+      active.newPerWeek(scope, query),
+      active.byPlugin(scope, query),
+    ]);
 
-  const newVsReturning = new Map<string, { new: number; returning: number }>();
-  for (const week of weeksFrom(firstWeek, lastWeek))
-    newVsReturning.set(week, { new: 0, returning: 0 });
-  for (const { week, actor } of inRange) {
-    const entry = newVsReturning.get(week);
-    if (!entry) continue;
-    const first = firstSeen.get(actor);
-    if (first && weekOf(first) === week) entry.new++;
-    else entry.returning++;
-  }
+  const newVsReturning = weeksFrom(firstWeek, lastWeek).map(week => {
+    const all = weekly.get(week) ?? 0;
+    const fresh = newPerWeek.get(week) ?? 0;
+    return { week, new: fresh, returning: all - fresh };
+  });
 
-  const cohorts = await cohortRetention(
-    reader,
-    scope,
-    query,
-    activity,
-    context,
-  );
+  const cohorts = await cohortRetention(active, scope, query, context);
 
   const eligibleUsers = query.team
     ? context.teams.get(query.team)?.members ?? 0
     : context.eligibleUsers;
-  const activeUsers = activeActors.size;
 
   let byTeam: AdoptionReport['byTeam'];
   if (query.team) {
@@ -84,8 +68,11 @@ export async function adoptionReport(
       },
     ];
   } else {
-    const perTeam = await reader.activeUsersByTeam(query);
     const { shown, folded } = foldTeams(context.teams, context.minGroupSize);
+    const [perTeam, other] = await Promise.all([
+      active.countByTeam(query),
+      folded.length > 0 ? active.count(folded, query) : Promise.resolve(0),
+    ]);
     byTeam = shown.map(([ref, info]) => ({
       ...teamRow(ref, info),
       activeUsers: perTeam.get(ref) ?? 0,
@@ -94,7 +81,7 @@ export async function adoptionReport(
     if (folded.length > 0) {
       byTeam.push({
         ...otherRow(folded),
-        activeUsers: await reader.activeUsers(folded, query),
+        activeUsers: other,
         eligibleUsers: folded.reduce(
           (n, t) => n + (context.teams.get(t)?.members ?? 0),
           0,
@@ -122,7 +109,7 @@ export async function adoptionReport(
       weekly: points(weeksFrom(firstWeek, lastWeek), weekly),
       monthly: points(monthsFrom(query.from, query.to), monthly),
     },
-    newVsReturning: [...newVsReturning].map(([week, v]) => ({ week, ...v })),
+    newVsReturning,
     cohorts,
     byTeam,
     byPlugin,
@@ -136,36 +123,21 @@ export async function adoptionReport(
  * smaller than the privacy minimum.
  */
 async function cohortRetention(
-  reader: RollupReader,
+  active: ActiveUsersReader,
   scope: string[],
   query: DevexRangeQuery,
-  activity: { firstSeen: Map<string, string> },
   context: AdoptionContext,
 ): Promise<AdoptionReport['cohorts']> {
   const firstWeek = weekOf(query.from);
   const lastWeek = weekOf(query.to);
-  const members = new Map<string, Set<string>>();
-  for (const [actor, first] of activity.firstSeen) {
-    const week = weekOf(first);
-    if (week < firstWeek || week > lastWeek) continue;
-    const set = members.get(week) ?? new Set();
-    set.add(actor);
-    members.set(week, set);
-  }
-  const later = await reader.weeksActive(
+  const { sizes, active: later } = await active.cohorts(
     scope,
-    { from: firstWeek, to: query.to },
-    { from: addDays(firstWeek, 7), to: addDays(lastWeek, 7 * COHORT_WEEKS) },
+    { from: firstWeek, to: lastWeek },
+    query.to,
+    addDays(lastWeek, 7 * COHORT_WEEKS),
   );
-  const activeIn = new Map<string, Set<string>>();
-  for (const { week, actor } of later) {
-    const set = activeIn.get(week) ?? new Set();
-    set.add(actor);
-    activeIn.set(week, set);
-  }
   return weeksFrom(firstWeek, lastWeek).map(week => {
-    const cohort = members.get(week) ?? new Set<string>();
-    const size = cohort.size;
+    const size = sizes.get(week) ?? 0;
     const retention: (number | null)[] = [];
     for (let k = 1; k <= COHORT_WEEKS; k++) {
       const target = addDays(week, 7 * k);
@@ -174,10 +146,7 @@ async function cohortRetention(
         retention.push(null);
         continue;
       }
-      const active = activeIn.get(target);
-      let retained = 0;
-      for (const actor of cohort) if (active?.has(actor)) retained++;
-      retention.push(retained / size);
+      retention.push((later.get(week)?.get(target) ?? 0) / size);
     }
     return { week, size, retention };
   });
@@ -191,10 +160,6 @@ function weeksFrom(first: string, last: string): string[] {
 
 function monthsFrom(from: string, to: string): string[] {
   const months: string[] = [];
-  for (let m = monthOf(from); m <= to; ) {
-    months.push(m);
-    const [y, mo] = m.split('-').map(Number);
-    m = new Date(Date.UTC(y, mo, 1)).toISOString().slice(0, 10);
-  }
+  for (let m = monthOf(from); m <= to; m = nextMonth(m)) months.push(m);
   return months;
 }

@@ -18,6 +18,7 @@ import { SourceRegistry, sourceStatuses } from '../registry/SourceRegistry';
 import { adoptionReport } from './AdoptionReport';
 import { goldenPathFigures, goldenPathsReport } from './GoldenPathsReport';
 import { TeamInfo } from './privacy';
+import { ActiveUsersReader } from './ActiveUsersReader';
 import { RollupReader } from './RollupReader';
 import { serviceLevelsReport } from './ServiceLevelsReport';
 
@@ -38,6 +39,7 @@ const REPORT_KINDS = {
  */
 export class MetricsService {
   private readonly reader: RollupReader;
+  private readonly active: ActiveUsersReader;
 
   constructor(
     db: Knex,
@@ -48,6 +50,7 @@ export class MetricsService {
     private readonly options: MetricsOptions,
   ) {
     this.reader = new RollupReader(db);
+    this.active = new ActiveUsersReader(db);
   }
 
   async adoption(query: DevexRangeQuery): Promise<AdoptionReport> {
@@ -57,7 +60,7 @@ export class MetricsService {
       this.sources(REPORT_KINDS.adoption),
     ]);
     return {
-      ...(await adoptionReport(this.reader, query, {
+      ...(await adoptionReport(this.reader, this.active, query, {
         teams,
         eligibleUsers,
         minGroupSize: this.options.minGroupSize,
@@ -106,7 +109,7 @@ export class MetricsService {
     }
     const scope = [query.team];
     const [activeUsers, gp, durations, platform, ready] = await Promise.all([
-      this.reader.activeUsers(scope, query),
+      this.active.count(scope, query),
       this.reader.totals(
         [
           Metric.goldenPathRuns('completed'),

@@ -1,0 +1,349 @@
+import { Knex } from 'knex';
+import { ALL } from '../rollups/contributions';
+import { addDays, monthOf, weekOf } from '../rollups/days';
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** Team scopes: the listed ones (`*` for everyone), or each team (not `*`). */
+export type TeamScope = string[] | 'each team';
+
+/** The pieces a day range splits into: whole months, whole weeks, days. */
+export interface RangeCover {
+  months: string[];
+  weeks: string[];
+  days: DayRange[];
+}
+
+/** The day after the month that starts on `month`. */
+export function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+}
+
+function coverWithWeeks(range: DayRange, cover: RangeCover) {
+  if (range.from > range.to) return;
+  let week = weekOf(range.from);
+  if (week < range.from) week = addDays(week, 7);
+  const first = week;
+  for (; addDays(week, 6) <= range.to; week = addDays(week, 7)) {
+    cover.weeks.push(week);
+  }
+  if (week === first) {
+    cover.days.push(range);
+    return;
+  }
+  if (range.from < first)
+    cover.days.push({ from: range.from, to: addDays(first, -1) });
+  if (week <= range.to) cover.days.push({ from: week, to: range.to });
+}
+
+/**
+ * Splits a range into the whole calendar months inside it, then the whole
+ * ISO weeks inside what is left, then single days at the edges: a user is
+ * active in the range exactly when they are active in one of the pieces, and
+ * a year is about a dozen month rows per user instead of 365 day rows.
+ */
+export function coverRange(range: DayRange): RangeCover {
+  const cover: RangeCover = { months: [], weeks: [], days: [] };
+  let month = monthOf(range.from);
+  if (month < range.from) month = nextMonth(month);
+  const first = month;
+  for (; addDays(nextMonth(month), -1) <= range.to; month = nextMonth(month)) {
+    cover.months.push(month);
+  }
+  if (month === first) {
+    coverWithWeeks(range, cover);
+    return cover;
+  }
+  coverWithWeeks({ from: range.from, to: addDays(first, -1) }, cover);
+  coverWithWeeks({ from: month, to: range.to }, cover);
+  return cover;
+}
+
+/**
+ * Distinct-user questions, answered from the per-period active rows and
+ * their counts (devex_active_periods, devex_active_counts,
+ * devex_first_seen); never from raw facts, and never over more than a
+ * handful of rows per user.
+ */
+export class ActiveUsersReader {
+  constructor(private readonly db: Knex) {}
+
+  private teams(q: Knex.QueryBuilder, scope: TeamScope) {
+    if (scope === 'each team') q.whereNot('team', ALL);
+    else q.whereIn('team', scope);
+    return q;
+  }
+
+  /** (team, plugin, actor) rows, one or more per active user, of the range. */
+  actorsIn(
+    scope: TeamScope,
+    range: DayRange,
+    plugins: 'all' | 'each' = 'all',
+  ): Knex.QueryBuilder {
+    const cover = coverRange(range);
+    const pieces: Knex.QueryBuilder[] = [];
+    const plugin = (q: Knex.QueryBuilder) =>
+      plugins === 'all' ? q.where('plugin', ALL) : q.whereNot('plugin', ALL);
+    for (const [period, starts] of [
+      ['month', cover.months],
+      ['week', cover.weeks],
+    ] as const) {
+      if (starts.length === 0) continue;
+      const q = this.db('devex_active_periods')
+        .where('period', period)
+        .whereIn('start', starts)
+        .select('team', 'plugin', 'actor');
+      pieces.push(plugin(this.teams(q, scope)));
+    }
+    for (const days of cover.days) {
+      const q = this.db('devex_rollup_active')
+        .whereBetween('day', [days.from, days.to])
+        .select('team', 'plugin', 'actor');
+      pieces.push(plugin(this.teams(q, scope)));
+    }
+    if (pieces.length === 1) return pieces[0];
+    return pieces[0].unionAll(pieces.slice(1));
+  }
+
+  /** Distinct users active in the range in any of the scopes. */
+  async count(scope: TeamScope, range: DayRange): Promise<number> {
+    const row = await this.db
+      .from(this.actorsIn(scope, range).as('a'))
+      .countDistinct({ n: 'actor' })
+      .first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Distinct users active in the range per team (not `*`). */
+  async countByTeam(range: DayRange): Promise<Map<string, number>> {
+    const rows: { team: string; n: unknown }[] = await this.db
+      .from(this.actorsIn('each team', range).as('a'))
+      .groupBy('team')
+      .select('team')
+      .countDistinct({ n: 'actor' });
+    return new Map(rows.map(r => [r.team, Number(r.n)]));
+  }
+
+  /** Distinct users and events per plugin in the range. */
+  async byPlugin(
+    scope: string[],
+    range: DayRange,
+  ): Promise<{ plugin: string; activeUsers: number; events: number }[]> {
+    const [users, events] = await Promise.all([
+      this.db
+        .from(this.actorsIn(scope, range, 'each').as('a'))
+        .groupBy('plugin')
+        .select('plugin')
+        .countDistinct({ n: 'actor' }) as Promise<
+        { plugin: string; n: unknown }[]
+      >,
+      this.db('devex_active_counts')
+        .where('period', 'day')
+        .whereIn('team', scope)
+        .whereNot('plugin', ALL)
+        .whereBetween('start', [range.from, range.to])
+        .groupBy('plugin')
+        .select('plugin')
+        .sum({ n: 'events' }) as Promise<{ plugin: string; n: unknown }[]>,
+    ]);
+    const eventsOf = new Map(events.map(r => [r.plugin, Number(r.n)]));
+    return users
+      .map(r => ({
+        plugin: r.plugin,
+        activeUsers: Number(r.n),
+        events: eventsOf.get(r.plugin) ?? 0,
+      }))
+      .sort(
+        (a, b) =>
+          b.activeUsers - a.activeUsers ||
+          b.events - a.events ||
+          a.plugin.localeCompare(b.plugin),
+      );
+  }
+
+  /**
+   * Distinct users per day, ISO week or month of the range (keyed by the
+   * period's first day). A period cut by the range's edge counts the users
+   * of its days inside the range only.
+   */
+  async perPeriod(
+    period: 'day' | 'week' | 'month',
+    scope: string[],
+    range: DayRange,
+  ): Promise<Map<string, number>> {
+    const rows: { start: string; users: unknown }[] = await this.db(
+      'devex_active_counts',
+    )
+      .where({ period, plugin: ALL })
+      .whereIn('team', scope)
+      .whereBetween('start', [
+        {
+          day: range.from,
+          week: weekOf(range.from),
+          month: monthOf(range.from),
+        }[period],
+        range.to,
+      ])
+      .groupBy('start')
+      .select('start')
+      .sum({ users: 'users' });
+    const result = new Map(rows.map(r => [r.start, Number(r.users)]));
+    if (period === 'day') return result;
+    for (const [start, end] of this.edges(period, range)) {
+      result.set(
+        start,
+        await this.count(scope, {
+          from: start < range.from ? range.from : start,
+          to: end > range.to ? range.to : end,
+        }),
+      );
+    }
+    return result;
+  }
+
+  /** The first and last period when the range cuts them: [start, last day]. */
+  private edges(period: 'week' | 'month', range: DayRange): [string, string][] {
+    const startOf = period === 'week' ? weekOf : monthOf;
+    const endOf = (start: string) =>
+      period === 'week' ? addDays(start, 6) : addDays(nextMonth(start), -1);
+    const result: [string, string][] = [];
+    const first = startOf(range.from);
+    const last = startOf(range.to);
+    if (first < range.from || endOf(first) > range.to)
+      result.push([first, endOf(first)]);
+    if (last !== first && endOf(last) > range.to)
+      result.push([last, endOf(last)]);
+    return result;
+  }
+
+  /** Users of the scope active in the range whose first active day is in it. */
+  async newUsers(scope: string[], range: DayRange): Promise<number> {
+    const q = this.db('devex_first_seen')
+      .whereBetween('day', [range.from, range.to])
+      .count({ n: '*' });
+    if (!scope.includes(ALL))
+      q.whereIn(
+        'actor',
+        this.db.from(this.actorsIn(scope, range).as('a')).select('actor'),
+      );
+    const [row] = await q;
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Per ISO week of the range: users of the scope active that week (days in
+   * the range) whose first active day is in that week.
+   */
+  async newPerWeek(
+    scope: string[],
+    range: DayRange,
+  ): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    const cut = new Map(this.edges('week', range));
+    const whole: string[] = [];
+    for (let w = weekOf(range.from); w <= range.to; w = addDays(w, 7)) {
+      if (!cut.has(w)) whole.push(w);
+    }
+    if (whole.length > 0) {
+      const q = this.db('devex_first_seen as f')
+        .whereIn('f.week', whole)
+        .groupBy('f.week')
+        .select({ week: 'f.week' })
+        .count({ n: '*' });
+      if (!scope.includes(ALL)) {
+        q.join('devex_active_periods as p', join =>
+          join
+            .on('p.actor', 'f.actor')
+            .andOn('p.start', 'f.week')
+            .andOnVal('p.period', 'week')
+            .andOnVal('p.plugin', ALL),
+        ).whereIn('p.team', scope);
+      }
+      const rows = (await q) as unknown as { week: string; n: unknown }[];
+      rows.forEach(r => result.set(r.week, Number(r.n)));
+    }
+    for (const [week, end] of cut) {
+      const days = {
+        from: week < range.from ? range.from : week,
+        to: end > range.to ? range.to : end,
+      };
+      const [row] = await this.db('devex_first_seen')
+        .where('week', week)
+        .whereIn(
+          'actor',
+          this.db.from(this.actorsIn(scope, days).as('a')).select('actor'),
+        )
+        .count({ n: '*' });
+      result.set(week, Number(row?.n ?? 0));
+    }
+    return result;
+  }
+
+  /**
+   * Weekly cohorts of the weeks from `weeks.from` to `weeks.to`: users first
+   * seen that week (on or before `lastDay`, and active in the scope since the
+   * first week), and how many of them were active anywhere in each later
+   * week up to `until`.
+   */
+  async cohorts(
+    scope: string[],
+    weeks: DayRange,
+    lastDay: string,
+    until: string,
+  ): Promise<{
+    sizes: Map<string, number>;
+    active: Map<string, Map<string, number>>;
+  }> {
+    const members = () => {
+      const q = this.db('devex_first_seen as f')
+        .whereBetween('f.week', [weeks.from, weeks.to])
+        .where('f.day', '<=', lastDay);
+      if (!scope.includes(ALL)) {
+        q.whereIn(
+          'f.actor',
+          this.db
+            .from(
+              this.actorsIn(scope, { from: weeks.from, to: lastDay }).as('a'),
+            )
+            .select('actor'),
+        );
+      }
+      return q;
+    };
+    const [sizes, later] = await Promise.all([
+      members()
+        .groupBy('f.week')
+        .select({ week: 'f.week' })
+        .count({ n: '*' }) as Promise<{ week: string; n: unknown }[]>,
+      members()
+        .join('devex_active_periods as p', join =>
+          join
+            .on('p.actor', 'f.actor')
+            .andOnVal('p.period', 'week')
+            .andOnVal('p.team', ALL)
+            .andOnVal('p.plugin', ALL),
+        )
+        .where('p.start', '>', this.db.ref('f.week'))
+        .where('p.start', '<=', until)
+        .groupBy('f.week', 'p.start')
+        .select({ week: 'f.week', later: 'p.start' })
+        .count({ n: '*' }) as Promise<
+        { week: string; later: string; n: unknown }[]
+      >,
+    ]);
+    const active = new Map<string, Map<string, number>>();
+    for (const row of later) {
+      const byWeek = active.get(row.week) ?? new Map();
+      byWeek.set(row.later, Number(row.n));
+      active.set(row.week, byWeek);
+    }
+    return {
+      sizes: new Map(sizes.map(r => [r.week, Number(r.n)])),
+      active,
+    };
+  }
+}
