@@ -1,8 +1,40 @@
 import { useEffect, useRef } from 'react';
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
 import { SignInPageBlueprint } from '@backstage/plugin-app-react';
-import { SignInPage } from '@backstage/core-components';
-import { SignInPageProps } from '@backstage/core-plugin-api';
+import { SignInPage, SignInProviderConfig } from '@backstage/core-components';
+import {
+  ConfigApi,
+  SignInPageProps,
+  configApiRef,
+  githubAuthApiRef,
+  useApi,
+} from '@backstage/core-plugin-api';
+
+const githubProvider: SignInProviderConfig = {
+  id: 'github-auth-provider',
+  title: 'GitHub',
+  message: 'Sign in using GitHub',
+  apiRef: githubAuthApiRef,
+};
+
+/**
+ * The sign-in options the backend offers: GitHub once
+ * `auth.providers.github` has an entry for this auth environment (its
+ * clientId is visible to the frontend, see packages/app/config.d.ts), and
+ * guest outside production (the guest provider refuses to work there).
+ */
+export function signInProviders(
+  config: ConfigApi,
+): Array<'guest' | SignInProviderConfig> {
+  const environment =
+    config.getOptionalString('auth.environment') ?? 'development';
+  const providers: Array<'guest' | SignInProviderConfig> = [];
+  if (config.has(`auth.providers.github.${environment}.clientId`)) {
+    providers.push(githubProvider);
+  }
+  if (environment !== 'production') providers.push('guest');
+  return providers;
+}
 
 /**
  * Backstage's sign-in page with its first sign-in button focused, so Enter
@@ -11,6 +43,7 @@ import { SignInPageProps } from '@backstage/core-plugin-api';
  * ripple before it can take focus, so it waits for both.
  */
 export const FocusedSignInPage = (props: SignInPageProps) => {
+  const config = useApi(configApiRef);
   const root = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = root.current;
@@ -36,14 +69,14 @@ export const FocusedSignInPage = (props: SignInPageProps) => {
   }, []);
   return (
     <div ref={root}>
-      <SignInPage {...props} providers={['guest']} />
+      <SignInPage {...props} providers={signInProviders(config)} />
     </div>
   );
 };
 
 /**
- * Guest sign-in for the embedded defaults. Production apps list their
- * identity providers here instead (see app-config.production.yaml).
+ * Guest sign-in with the embedded defaults, GitHub where it is configured
+ * (app-config.production.yaml).
  */
 const signInPage = SignInPageBlueprint.make({
   params: {

@@ -1,0 +1,14 @@
+export interface Config {
+  auth?: {
+    providers?: {
+      github?: {
+        [authEnvironment: string]: {
+          /**
+           * @visibility frontend
+           */
+          clientId: string;
+        };
+      };
+    };
+  };
+}
