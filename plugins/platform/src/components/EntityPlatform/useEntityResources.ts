@@ -1,26 +1,25 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { useSignal } from '@backstage/plugin-signals-react';
 import { entitySignalChannel } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
 import { useKeptAsync } from '../../hooks/useKeptAsync';
+import { useRefreshable } from '../../hooks/useRefreshable';
+import { useSignalChannels } from '../../hooks/useSignalChannels';
 
 /** At most this many on an entity page; the inventory has the rest. */
 export const ENTITY_RESOURCE_LIMIT = 100;
 
 /**
  * The resources of the entity on screen, fetched again whenever the
- * platform signals a change to any of them.
+ * platform signals a change to any of them (a signal during a read keeps
+ * that read's answer and queues one more read; see useRefreshable).
  */
 export function useEntityResources() {
   const api = useApi(platformApiRef);
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
-  const { lastSignal, isSignalsAvailable } = useSignal(
-    entitySignalChannel(entityRef),
-  );
-  const page = useKeptAsync(
+  const page = useRefreshable(
     () =>
       api.listResources({
         component: [entityRef],
@@ -28,8 +27,12 @@ export function useEntityResources() {
         orderBy: 'name',
         order: 'asc',
       }),
-    [api, entityRef, lastSignal],
+    [api, entityRef],
     entityRef,
+  );
+  const isSignalsAvailable = useSignalChannels(
+    [entitySignalChannel(entityRef)],
+    page.refresh,
   );
   const capabilities = useKeptAsync(
     () => api.listCapabilities(),

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { LogViewer } from '@backstage/core-components';
 import Accordion from '@mui/material/Accordion';
 import AccordionDetails from '@mui/material/AccordionDetails';
@@ -16,8 +17,11 @@ const statusColor = {
   Cancelled: 'default',
 } as const;
 
-/** One accordion per pipeline step; the log renders only when opened. */
-export const PipelineLogs = (props: { logs: PipelineLog[] }) => (
+/**
+ * One accordion per pipeline step; the log renders only when opened.
+ * Memoized: a change of the resource alone does not render the logs again.
+ */
+export const PipelineLogs = memo((props: { logs: PipelineLog[] }) => (
   <div>
     {props.logs.map((log, index) => {
       const duration =
@@ -62,4 +66,4 @@ export const PipelineLogs = (props: { logs: PipelineLog[] }) => (
       );
     })}
   </div>
-);
+));

@@ -139,6 +139,74 @@ describe('ResourcePage', () => {
     ).toBeInTheDocument();
   });
 
+  it('reads only the resource on a signal, and the history and logs only when it changed', async () => {
+    const reads = { resource: 0, history: 0, logs: 0 };
+    server.events.on('request:start', ({ request }) => {
+      const path = new URL(request.url).pathname;
+      if (path.endsWith('/resources/res-1')) reads.resource += 1;
+      if (path.endsWith('/history')) reads.history += 1;
+      if (path.endsWith('/logs')) reads.logs += 1;
+    });
+    const signals = createSignalMock();
+    render({ apis: [signals.pair] });
+    await screen.findByRole('heading', { name: 'orders-db' });
+    await screen.findByText('configure / create-database');
+    await waitFor(() =>
+      expect(reads).toEqual({ resource: 1, history: 1, logs: 1 }),
+    );
+
+    // Nothing new: one read of the resource, nothing else.
+    signals.publish('platform:resource:res-1');
+    await waitFor(() => expect(reads.resource).toBe(2));
+
+    current = makeResource({
+      status: { phase: 'Ready', conditions: [] },
+      updatedAt: '2024-05-01T10:02:00Z',
+    });
+    signals.publish('platform:resource:res-1');
+    await waitFor(() =>
+      expect(screen.getByLabelText('Phase')).toHaveTextContent('Ready'),
+    );
+    await waitFor(() =>
+      expect(reads).toEqual({ resource: 3, history: 2, logs: 2 }),
+    );
+    server.events.removeAllListeners();
+  });
+
+  it('shows each answer under a stream of signals instead of waiting for the last', async () => {
+    const signals = createSignalMock();
+    render({ apis: [signals.pair] });
+    await screen.findByRole('heading', { name: 'orders-db' });
+
+    const answers: Array<() => void> = [];
+    let served = 0;
+    server.use(
+      http.get(`${API}/resources/:id`, async () => {
+        served += 1;
+        const phase = served === 1 ? 'Updating' : 'Ready';
+        await new Promise<void>(resolve => answers.push(resolve));
+        return HttpResponse.json(
+          makeResource({ status: { phase, conditions: [] } }),
+        );
+      }),
+    );
+    signals.publish('platform:resource:res-1');
+    await waitFor(() => expect(answers).toHaveLength(1));
+    // More signals while the read is in flight: they queue one more read.
+    signals.publish('platform:resource:res-1');
+    signals.publish('platform:resource:res-1');
+    answers[0]();
+    await waitFor(() =>
+      expect(screen.getByLabelText('Phase')).toHaveTextContent('Updating'),
+    );
+    await waitFor(() => expect(answers).toHaveLength(2));
+    answers[1]();
+    await waitFor(() =>
+      expect(screen.getByLabelText('Phase')).toHaveTextContent('Ready'),
+    );
+    expect(served).toBe(2);
+  });
+
   // usePermission caches decisions per resource (SWR), so each permission
   // test uses a resource of its own.
   it('disables Delete with a reason when the viewer may not delete', async () => {

@@ -1,4 +1,4 @@
-import { ReactNode, useState } from 'react';
+import { ReactNode, useEffect, useRef, useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
@@ -7,7 +7,6 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useSignal } from '@backstage/plugin-signals-react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -25,7 +24,8 @@ import {
   resourceSignalChannel,
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
-import { useKeptAsync } from '../../hooks/useKeptAsync';
+import { useRefreshable } from '../../hooks/useRefreshable';
+import { useSignalChannels } from '../../hooks/useSignalChannels';
 import { resourcesRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
 import { PhaseChip } from '../shared/PhaseChip';
@@ -56,32 +56,45 @@ const Section = (props: { title: string; children: ReactNode }) => (
  * something changed; what the viewer may see comes from the API). Also its
  * conditions, history, outputs, spec, pipeline logs, and the update and
  * delete actions the viewer is allowed.
+ *
+ * A signal reads the resource alone, at once, from the signal's callback;
+ * the history and the logs are read again only once the resource read shows
+ * that something changed, so they neither delay the status nor run for
+ * signals that changed nothing new. A signal during a read keeps that read:
+ * its answer is shown, and one more read follows.
  */
 export const ResourcePage = () => {
   const { id = '' } = useParams();
   const api = useApi(platformApiRef);
   const inventoryLink = useRouteRef(resourcesRouteRef);
-  const { lastSignal, isSignalsAvailable } = useSignal(
-    resourceSignalChannel(id),
-  );
 
-  // lastSignal in the dependencies: fetch again whenever the platform says
-  // the resource changed.
-  const resource = useKeptAsync(
-    () => api.getResource(id),
-    [api, id, lastSignal],
-    id,
-  );
-  const history = useKeptAsync(
+  const resource = useRefreshable(() => api.getResource(id), [api, id], id);
+  const history = useRefreshable(
     () => api.getResourceHistory(id),
-    [api, id, lastSignal],
+    [api, id],
     id,
   );
-  const logs = useKeptAsync(
-    () => api.getResourceLogs(id),
-    [api, id, lastSignal],
-    id,
+  const logs = useRefreshable(() => api.getResourceLogs(id), [api, id], id);
+  const isSignalsAvailable = useSignalChannels(
+    [resourceSignalChannel(id)],
+    resource.refresh,
   );
+  // The history and logs follow the resource: read them again when a read
+  // of the resource brought something new (not on the first read, which
+  // they accompany).
+  const seen = useRef<{ id: string; state: string }>();
+  const state = resource.value ? JSON.stringify(resource.value) : undefined;
+  const { refresh: refreshHistory } = history;
+  const { refresh: refreshLogs } = logs;
+  useEffect(() => {
+    if (!state) return;
+    const before = seen.current;
+    seen.current = { id, state };
+    if (before?.id === id && before.state !== state) {
+      refreshHistory();
+      refreshLogs();
+    }
+  }, [id, state, refreshHistory, refreshLogs]);
   const capabilityRef = resource.value?.capabilityRef;
   const capability = useAsync(
     async () => (capabilityRef ? api.getCapability(capabilityRef) : undefined),
@@ -92,9 +105,9 @@ export const ResourcePage = () => {
   const [notice, setNotice] = useState<string>();
 
   const refresh = () => {
-    resource.retry();
-    history.retry();
-    logs.retry();
+    resource.refresh();
+    history.refresh();
+    logs.refresh();
   };
 
   const back = (

@@ -1,4 +1,4 @@
-import { ReactNode } from 'react';
+import { memo, ReactNode } from 'react';
 import Box from '@mui/material/Box';
 import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
@@ -78,8 +78,11 @@ function describe(event: ResourceEvent): { icon: ReactNode; title: ReactNode } {
   }
 }
 
-/** The resource's history, newest first. */
-export const Timeline = (props: { events: ResourceEvent[] }) => {
+/**
+ * The resource's history, newest first. Memoized: a change of the resource
+ * alone does not render the history again.
+ */
+export const Timeline = memo((props: { events: ResourceEvent[] }) => {
   const events = [...props.events].sort((a, b) => b.at.localeCompare(a.at));
   if (events.length === 0) {
     return <Typography color="text.secondary">No history yet.</Typography>;
@@ -118,4 +121,4 @@ export const Timeline = (props: { events: ResourceEvent[] }) => {
       })}
     </List>
   );
-};
+});
