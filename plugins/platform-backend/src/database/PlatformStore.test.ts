@@ -65,6 +65,94 @@ describe.each(databases.eachSupportedId())(
       expect(few.totalCount).toBe(2);
       expect(few.totalCountCapped).toBeUndefined();
     });
+    it('commits creates that arrive together, and fails only the one whose name or key was taken', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await PlatformStore.create({ getClient: async () => knex });
+      const insert = (id: string, name: string, key?: string) =>
+        store.insertResource(
+          {
+            id,
+            capabilityRef: 'memory:database',
+            engineId: 'memory',
+            name,
+            environment: 'dev',
+            owner: 'group:default/team-a',
+            requestedBy: 'user:default/alice',
+            spec: { size: 'small' },
+            version: '1.0.0',
+          },
+          key
+            ? { principal: 'user:default/alice', key, requestHash: id }
+            : undefined,
+        );
+      // The first commits alone; the next five arrive while it commits.
+      const results = await Promise.allSettled([
+        insert('g0', 'orders-db'),
+        insert('g1', 'ledger-db'),
+        insert('g2', 'orders-db'),
+        insert('g3', 'cache', 'key-1'),
+        insert('g4', 'queue', 'key-1'),
+        insert('g5', 'search'),
+      ]);
+      expect(results.map(r => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      const reason = (i: number) =>
+        (results[i] as PromiseRejectedResult).reason;
+      expect(reason(2).name).toBe('ConflictError');
+      expect(reason(2).message).toContain("'orders-db'");
+      expect(reason(4)).toMatchObject({
+        name: 'IdempotentReplay',
+        resourceId: 'g3',
+      });
+      const live = ['g0', 'g1', 'g3', 'g5'];
+      expect(
+        await knex('platform_resources').orderBy('id').pluck('id'),
+      ).toEqual(live);
+      expect(
+        await knex('platform_resource_events')
+          .where({ type: 'requested' })
+          .orderBy('resource_id')
+          .pluck('resource_id'),
+      ).toEqual(live);
+    });
+    it('claims due work once, whichever of two dispatchers asks', async () => {
+      const knex = await databases.init(databaseId);
+      const store = await PlatformStore.create({ getClient: async () => knex });
+      for (let i = 0; i < 30; i++) {
+        await store.insertResource({
+          id: `c${String(i).padStart(2, '0')}`,
+          capabilityRef: 'memory:database',
+          engineId: 'memory',
+          name: `db-${i}`,
+          environment: 'dev',
+          owner: 'group:default/team-a',
+          requestedBy: 'user:default/alice',
+          spec: {},
+          version: '1.0.0',
+        });
+      }
+      const claim = (claimant: string) =>
+        store.claimDispatch({ claimant, limit: 20, leaseMs: 60_000 });
+      const [a, b] = await Promise.all([claim('a'), claim('b')]);
+      const ids = [...a, ...b].map(c => c.row.id).sort();
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(a.length + b.length).toBeGreaterThanOrEqual(20);
+      expect(a.every(c => c.row.dispatch_claimed_by === 'a')).toBe(true);
+      expect(b.every(c => c.row.dispatch_claimed_by === 'b')).toBe(true);
+      expect([...a, ...b][0]).toMatchObject({ action: 'apply', generation: 1 });
+      // The rest, then nothing: every claim is held.
+      const rest = await claim('c');
+      expect([...ids, ...rest.map(c => c.row.id)].sort()).toEqual(
+        Array.from({ length: 30 }, (_, i) => `c${String(i).padStart(2, '0')}`),
+      );
+      expect(await claim('d')).toEqual([]);
+    });
     it('finds resources by any part of their text, through a trigram index on PostgreSQL and FTS5 on SQLite', async () => {
       const knex = await databases.init(databaseId);
       const store = await PlatformStore.create({ getClient: async () => knex });
@@ -259,6 +347,26 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('PlatformStore on SQLite', () => {
+  it('finds the work that is due through an index, without reading every resource', async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: ':memory:' },
+      useNullAsDefault: true,
+    });
+    try {
+      const store = await PlatformStore.create({ getClient: async () => knex });
+      const plan = await sqlitePlanOf(knex, () =>
+        store.claimDispatch({ claimant: 'a', limit: 50, leaseMs: 60_000 }),
+      );
+      expect(plan).toContain('platform_resources_due_idx');
+      expect(plan).not.toContain('SCAN platform_resources');
+    } finally {
+      await knex.destroy();
+    }
+  });
+});
 
 describe('PlatformStore on a SQLite file', () => {
   it('commits through a write-ahead log, without an fsync per commit', async () => {

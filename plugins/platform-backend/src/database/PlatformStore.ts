@@ -40,6 +40,8 @@ import {
   rolloutFromRows,
   RolloutRow,
 } from './rows';
+import { GroupCommit } from './GroupCommit';
+import { useSqliteStatementCache } from './sqliteStatementCache';
 
 const MIGRATIONS_DIR = resolvePackagePath(
   '@trellis/backstage-plugin-platform-backend',
@@ -167,6 +169,7 @@ export class PlatformStore {
         tableName: 'platform_knex_migrations',
       });
     }
+    await useSqliteStatementCache(client);
     return new PlatformStore(
       client,
       options.countCap,
@@ -174,12 +177,17 @@ export class PlatformStore {
     );
   }
 
+  /** The writes of creates, dispatches and observations, committed together. */
+  private readonly writes: GroupCommit;
+
   constructor(
     private readonly db: Knex,
     private readonly countCap: number = COUNT_CAP,
     /** SQLite: the FTS5 trigram table of migration 20261201230000 is usable. */
     private readonly textIndex: boolean = false,
-  ) {}
+  ) {
+    this.writes = new GroupCommit(db);
+  }
 
   // ---- capabilities
 
@@ -270,7 +278,7 @@ export class PlatformStore {
       search_text: searchText(resource),
     };
     try {
-      await this.db.transaction(async tx => {
+      await this.writes.run(async tx => {
         await tx('platform_resources').insert(row);
         await this.appendEvent(tx, resource.id, {
           type: 'requested',
@@ -596,51 +604,61 @@ export class PlatformStore {
     };
     const now = nowIso();
     const until = new Date(Date.now() + options.leaseMs).toISOString();
-    const candidates: ResourceRow[] = await this.db('platform_resources')
-      .whereNotNull('dispatch_action')
-      .where('dispatch_next_at', '<=', now)
-      .where(b =>
-        b
-          .whereNull('dispatch_claimed_until')
-          .orWhere('dispatch_claimed_until', '<', now),
-      )
-      .modify(b => {
-        if (options.onlyIds) b.whereIn('id', options.onlyIds);
-        notOthers(b);
-      })
-      .orderBy('dispatch_next_at')
-      .limit(options.limit);
-
-    const claims: DispatchClaim[] = [];
-    for (const candidate of candidates) {
-      const won = await this.db('platform_resources')
-        .where({
-          id: candidate.id,
-          dispatch_action: candidate.dispatch_action,
-          dispatch_generation: candidate.dispatch_generation,
-        })
-        .where(b =>
-          b
+    const due = (b: Knex.QueryBuilder) =>
+      b
+        .whereNotNull('dispatch_action')
+        .where('dispatch_next_at', '<=', now)
+        .where(q =>
+          q
             .whereNull('dispatch_claimed_until')
             .orWhere('dispatch_claimed_until', '<', now),
         )
-        .modify(notOthers)
-        .update({
+        .modify(notOthers);
+    // An unbound resource of a process-local engine is bound by its claim.
+    const binding = instances.length
+      ? {
+          engine_instance: this.db.raw(
+            `CASE ${instances
+              .map(() => 'WHEN engine_id = ? THEN ?')
+              .join(' ')} ELSE engine_instance END`,
+            instances.flat(),
+          ),
+        }
+      : {};
+    // One statement: the candidates are chosen and claimed together, and the
+    // claim repeats their conditions, so that of two replicas choosing the
+    // same row only the first update wins it (PostgreSQL checks the
+    // conditions again on the row the other replica just claimed).
+    const claimed: ResourceRow[] = await this.db('platform_resources')
+      .whereIn(
+        'id',
+        this.db('platform_resources')
+          .select('id')
+          .modify(due)
+          .modify(b => {
+            if (options.onlyIds) b.whereIn('id', options.onlyIds);
+          })
+          .orderBy('dispatch_next_at')
+          .limit(options.limit),
+      )
+      .modify(due)
+      .update(
+        {
           dispatch_claimed_by: options.claimant,
           dispatch_claimed_until: until,
-          ...(options.instances?.[candidate.engine_id]
-            ? { engine_instance: options.instances[candidate.engine_id] }
-            : {}),
-        });
-      if (won === 1) {
-        claims.push({
-          row: candidate,
-          action: candidate.dispatch_action!,
-          generation: Number(candidate.dispatch_generation),
-        });
-      }
-    }
-    return claims;
+          ...binding,
+        },
+        '*',
+      );
+    return claimed
+      .sort((a, b) =>
+        String(a.dispatch_next_at).localeCompare(String(b.dispatch_next_at)),
+      )
+      .map(row => ({
+        row,
+        action: row.dispatch_action!,
+        generation: Number(row.dispatch_generation),
+      }));
   }
 
   /**
@@ -659,21 +677,23 @@ export class PlatformStore {
       dispatch_error: null,
     };
     if (engineRef) update.engine_ref = JSON.stringify(engineRef);
-    const done = await this.db('platform_resources')
-      .where({
-        id: claim.row.id,
-        dispatch_claimed_by: claimant,
-        dispatch_action: claim.action,
-        dispatch_generation: claim.generation,
-      })
-      .update({ ...update, dispatch_action: null, dispatch_next_at: null });
-    if (done === 0) {
-      // Superseded: keep the newer work owed, just record the engine ref.
-      await this.db('platform_resources')
-        .where({ id: claim.row.id, dispatch_claimed_by: claimant })
-        .update(update);
-    }
-    return done === 1;
+    return this.writes.run(async tx => {
+      const done = await tx('platform_resources')
+        .where({
+          id: claim.row.id,
+          dispatch_claimed_by: claimant,
+          dispatch_action: claim.action,
+          dispatch_generation: claim.generation,
+        })
+        .update({ ...update, dispatch_action: null, dispatch_next_at: null });
+      if (done === 0) {
+        // Superseded: keep the newer work owed, just record the engine ref.
+        await tx('platform_resources')
+          .where({ id: claim.row.id, dispatch_claimed_by: claimant })
+          .update(update);
+      }
+      return done === 1;
+    });
   }
 
   /**
@@ -847,7 +867,7 @@ export class PlatformStore {
     instance?: string,
   ): Promise<ObservationResult | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await this.db.transaction(async tx => {
+      const result = await this.writes.run(async tx => {
         const row = await this.getResourceRow(id, tx);
         if (!row || row.deleted_at) return { done: true, value: undefined };
         // Another instance's copy (never the resource itself): ignored.
@@ -882,6 +902,7 @@ export class PlatformStore {
           next.engine_ref === row.engine_ref &&
           next.engine_instance === (row.engine_instance ?? null);
         if (unchanged) return { done: true, value: undefined };
+        const changed: ResourceRow = { ...row, ...next, updated_at: now };
         const updated = await tx('platform_resources')
           .where({ id, phase: row.phase, updated_at: row.updated_at })
           .update({ ...next, updated_at: now });
@@ -897,11 +918,12 @@ export class PlatformStore {
             generation: next.observed_generation,
           });
         }
+        // The row as updated, without reading it again.
         return {
           done: true,
           value: {
             before: resourceFromRow(row),
-            after: resourceFromRow((await this.getResourceRow(id, tx))!),
+            after: resourceFromRow(changed),
           },
         };
       });
