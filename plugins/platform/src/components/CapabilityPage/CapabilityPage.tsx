@@ -26,6 +26,7 @@ import {
   Capability,
   FleetSummary,
 } from '@trellis/backstage-plugin-platform-common';
+import { usePageTitle } from '../../hooks/usePageTitle';
 import { platformApiRef } from '../../api';
 import { catalogRouteRef } from '../../routes';
 import { AvailabilityChip, RequestButton } from '../CatalogPage';
@@ -109,6 +110,7 @@ export const CapabilityPage = () => {
   const inventoryLink = useInventoryLink();
 
   const capability = useAsync(() => api.getCapability(ref), [api, ref]);
+  usePageTitle(capability.value?.title ?? ref, 'Service catalog', 'Platform');
   const instances = useAsync(
     () =>
       api.listResources({

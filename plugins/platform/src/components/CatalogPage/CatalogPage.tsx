@@ -19,6 +19,7 @@ import {
   Capability,
   FleetSummary,
 } from '@trellis/backstage-plugin-platform-common';
+import { usePageTitle } from '../../hooks/usePageTitle';
 import { platformApiRef } from '../../api';
 import { CapabilityCard } from './CapabilityCard';
 import { EnginesPanel } from './EnginesPanel';
@@ -54,6 +55,7 @@ function instanceCounts(fleet: FleetSummary | undefined) {
  * each with a Request button that opens its golden path.
  */
 export const CatalogPage = () => {
+  usePageTitle('Service catalog', 'Platform');
   const api = useApi(platformApiRef);
   const capabilities = useAsyncRetry(() => api.listCapabilities(), [api]);
   const health = useAsync(() => api.getHealth(), [api]);

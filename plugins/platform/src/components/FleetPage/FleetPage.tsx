@@ -20,6 +20,7 @@ import {
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
 import { useKeptAsync } from '../../hooks/useKeptAsync';
+import { usePageTitle } from '../../hooks/usePageTitle';
 import { useSignalChannels } from '../../hooks/useSignalChannels';
 import { catalogRouteRef } from '../../routes';
 import { CapabilityFleetCard } from './CapabilityFleetCard';
@@ -38,6 +39,7 @@ const MAX_WATCHED = 200;
  * resources they upgrade signal a change (no timer); Refresh does it by hand.
  */
 export const FleetPage = () => {
+  usePageTitle('Fleet', 'Platform');
   const api = useApi(platformApiRef);
   const catalogLink = useRouteRef(catalogRouteRef);
   const [version, setVersion] = useState(0);

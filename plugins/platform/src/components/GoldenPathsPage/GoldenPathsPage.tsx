@@ -22,6 +22,7 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import useMediaQuery from '@mui/material/useMediaQuery';
 import { Theme } from '@mui/material/styles';
+import { usePageTitle } from '../../hooks/usePageTitle';
 import { requestTemplateRouteRef } from '../../routes';
 import { TableScroll } from '../shared/TableScroll';
 import { formatCount, formatDuration, formatPercent } from '../shared/format';
@@ -63,6 +64,7 @@ function useTemplateLink() {
  * metrics (the devex backend measures the scaffolder's task outcomes).
  */
 export const GoldenPathsPage = () => {
+  usePageTitle('Golden paths', 'Platform');
   const catalogApi = useApi(catalogApiRef);
   const figures = useGoldenPathFigures();
   const templateLink = useTemplateLink();

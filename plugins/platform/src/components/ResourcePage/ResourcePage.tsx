@@ -25,6 +25,7 @@ import {
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
 import { useRefreshable } from '../../hooks/useRefreshable';
+import { usePageTitle } from '../../hooks/usePageTitle';
 import { useSignalChannels } from '../../hooks/useSignalChannels';
 import { resourcesRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
@@ -101,6 +102,13 @@ export const ResourcePage = () => {
     [api, capabilityRef],
   );
   const reasons = useChangePermissions(resource.value);
+  usePageTitle(
+    resource.value
+      ? `${resource.value.name} (${resource.value.environment})`
+      : 'Resource',
+    'Resources',
+    'Platform',
+  );
   const [dialog, setDialog] = useState<'update' | 'delete'>();
   const [notice, setNotice] = useState<string>();
 

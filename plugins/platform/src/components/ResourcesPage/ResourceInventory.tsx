@@ -24,6 +24,7 @@ import {
   RESOURCE_PHASES,
   ResourceSortField,
 } from '@trellis/backstage-plugin-platform-common';
+import { usePageTitle } from '../../hooks/usePageTitle';
 import { platformApiRef } from '../../api';
 import { catalogRouteRef } from '../../routes';
 import { ResourceTable } from '../shared/ResourceTable';
@@ -46,6 +47,7 @@ type Paging = { key: string; cursors: Array<string | undefined> };
  * only the cursors of the pages seen so far are kept (for Previous).
  */
 export const ResourceInventory = () => {
+  usePageTitle('Resources', 'Platform');
   const api = useApi(platformApiRef);
   const catalogLink = useRouteRef(catalogRouteRef);
   const [params, setParams] = useSearchParams();
