@@ -1,5 +1,3 @@
-// A root devDependency, next to Playwright itself; packages/app does not list it.
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from '@playwright/test';
 import { signInAsGuest } from './helpers';
