@@ -129,7 +129,9 @@ export async function dropBenchDatabases(prefix: string) {
   });
 }
 
+/** BENCH_PORT when set (the ports a session was given), else any free one. */
 export async function freePort(): Promise<number> {
+  if (process.env.BENCH_PORT) return Number(process.env.BENCH_PORT);
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);

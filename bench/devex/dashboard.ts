@@ -1,27 +1,32 @@
 /*
  * DevEx dashboard API latency with a large fact store.
  *
- * Seeds BENCH_FACTS facts (default 10,000,000) over the last 365 days for
+ * Loads BENCH_FACTS facts (default 10,000,000) over the last 365 days for
  * 2,000 users in 50 teams: portal activity, golden-path runs (some
  * recovered, so superseded), platform requests / pick-ups / Ready / failures
- * and rollouts. Facts are inserted in bulk and the rollups are computed with
- * the store's own rebuild (the same code as `POST /admin/rebuild`); then a
- * real backend answers each tab's question over HTTP, as the guest user, and
- * the p50 / p95 per tab are printed.
+ * and rollouts, with the bench-only bulk loader (bulkLoad.ts: the store's own
+ * rollup code on each day's facts, facts inserted in bulk). Then a real
+ * backend answers each tab's question over HTTP, as the guest user, and the
+ * p50 / p95 per question are printed.
+ *
+ * The data is kept and reused: SQLite in BENCH_DATA_DIR (default
+ * /tmp/devexbench-<facts>), PostgreSQL in the databases prefixed
+ * devexbench_<facts>_. BENCH_FRESH=1 loads again; BENCH_DROP=1 removes them
+ * at the end.
  *
  *   BENCH_DATABASE=sqlite|postgres BENCH_FACTS=10000000 node --require ./node_modules/@backstage/cli/config/nodeTransform.cjs bench/devex/dashboard.ts
  */
 import { DatabaseService } from '@backstage/backend-plugin-api';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { rollupSnapshot } from '../../plugins/devex-backend/src/__testUtils__/testStore';
 import { DirectoryStore } from '../../plugins/devex-backend/src/database/DirectoryStore';
 import { FactStore } from '../../plugins/devex-backend/src/database/FactStore';
-import { connectDevexDatabase } from '../../plugins/devex-backend/src/database/migrate';
 import { WriteLock } from '../../plugins/devex-backend/src/database/WriteLock';
 import { ReportingCalendar } from '../../plugins/devex-backend/src/rollups/days';
+import { connectDevexDatabase } from '../../plugins/devex-backend/src/database/migrate';
 import {
   benchDatabase,
   DevexBenchTarget,
@@ -30,34 +35,13 @@ import {
   postgresUrl,
   spawnDevexBackend,
 } from './backend';
+import { bulkLoad } from './bulkLoad';
 
 const FACTS = Number(process.env.BENCH_FACTS ?? 10_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40);
 const USERS = 2000;
 const TEAMS = 50;
 const DAYS = 365;
-const PLUGINS = [
-  'catalog',
-  'scaffolder',
-  'platform',
-  'techdocs',
-  'devex',
-  'search',
-];
-const TEMPLATES = Array.from(
-  { length: 5 },
-  (_, i) => `template:default/golden-${i}`,
-);
-const CAPABILITIES = [
-  'local:database',
-  'local:bucket',
-  'local:queue',
-  'kubernetes:postgres',
-  'kubernetes:redis',
-  'kubernetes:kafka',
-  'crossplane:s3',
-  'crossplane:rds',
-];
 
 function team(user: number) {
   // 40 teams of 50; the last 10 "teams" are small (folded into other).
@@ -69,12 +53,6 @@ function team(user: number) {
 function percentile(values: number[], q: number) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-}
-
-let seed = 12345;
-function rnd() {
-  seed = (seed * 16807) % 2147483647;
-  return seed / 2147483647;
 }
 
 function pluginDb(target: DevexBenchTarget): Knex {
@@ -92,188 +70,141 @@ function pluginDb(target: DevexBenchTarget): Knex {
   });
 }
 
-async function seedFacts(db: Knex, calendar: ReportingCalendar) {
-  const now = Date.now();
-  const start = now - DAYS * 86_400_000;
-  const rows: Record<string, unknown>[] = [];
-  const received = new Date().toISOString();
-  const flush = async () => {
-    if (rows.length === 0) return;
-    await db.batchInsert('devex_facts', rows.splice(0), 60);
-  };
-  let task = 0;
-  const started = Date.now();
-  for (let i = 0; i < FACTS; i++) {
-    const user = Math.floor(rnd() * rnd() * USERS); // some users far more active
-    const time = new Date(
-      start + rnd() * (now - start - 3_600_000),
-    ).toISOString();
-    const r = rnd();
-    const base = {
-      source_id: `bench:${i}`,
-      time,
-      day: calendar.dayOf(time),
-      actor: `user:default/u${user}`,
-      teams: JSON.stringify([team(user)]),
-      entity_ref: null,
-      template_ref: null,
-      capability_ref: null,
-      subject: null as string | null,
-      value: null as number | null,
-      received_at: received,
-    };
-    if (r < 0.8) {
-      const plugin = PLUGINS[Math.floor(rnd() * PLUGINS.length)];
-      rows.push({
-        ...base,
-        source: 'analytics',
-        kind: 'activity',
-        attributes: JSON.stringify({
-          plugin,
-          action: 'navigate',
-          subject: `/${plugin}`,
-        }),
-      });
-    } else if (r < 0.88) {
-      const s = rnd();
-      const status = s < 0.8 ? 'completed' : s < 0.95 ? 'failed' : 'cancelled';
-      // One run in 20 is a recovered task: its earlier failure is superseded.
-      const subject =
-        rnd() < 0.05 && task > 0
-          ? `bench:task/${task - 1}`
-          : `bench:task/${task++}`;
-      rows.push({
-        ...base,
-        source: 'scaffolder',
-        kind: 'golden-path.run',
-        template_ref: TEMPLATES[Math.floor(rnd() * TEMPLATES.length)],
-        subject,
-        value: Math.round(30 + rnd() * rnd() * 1200),
-        attributes: JSON.stringify({
-          status,
-          ...(status === 'completed' ? { timeSavedSeconds: 7200 } : {}),
-          ...(status === 'failed'
-            ? {
-                failedStep: `step-${Math.floor(rnd() * 4)}`,
-                failureMessage: `error ${Math.floor(rnd() * 6)}`,
-              }
-            : {}),
-        }),
-      });
-    } else {
-      const k = rnd();
-      const kind =
-        k < 0.35
-          ? 'platform.requested'
-          : k < 0.65
-          ? 'platform.picked-up'
-          : k < 0.93
-          ? 'platform.ready'
-          : k < 0.995
-          ? 'platform.failed'
-          : 'platform.rollout.finished';
-      rows.push({
-        ...base,
-        source: 'platform',
-        kind,
-        capability_ref: CAPABILITIES[Math.floor(rnd() * CAPABILITIES.length)],
-        value:
-          kind === 'platform.picked-up'
-            ? Math.round(rnd() * 30)
-            : kind === 'platform.ready'
-            ? Math.round(20 + rnd() * 600)
-            : null,
-        attributes: JSON.stringify(
-          kind === 'platform.failed'
-            ? { message: `failure ${Math.floor(rnd() * 5)}` }
-            : kind === 'platform.rollout.finished'
-            ? { status: rnd() < 0.9 ? 'completed' : 'failed' }
-            : {},
-        ),
-      });
-    }
-    if (rows.length >= 6000) await flush();
-    if (i > 0 && i % 1_000_000 === 0) {
-      console.log(
-        `  ${i} facts inserted (${((Date.now() - started) / 1000).toFixed(
-          0,
-        )} s)`,
+/** Whether the kept data set already holds the facts of this run. */
+async function loadedFacts(target: DevexBenchTarget): Promise<number> {
+  if (target.database === 'postgres') {
+    const exists = await postgresAdmin(async admin => {
+      const { rows } = await admin.raw(
+        'SELECT 1 FROM pg_database WHERE datname = ?',
+        [`${target.pgPrefix}devex`],
       );
-    }
+      return rows.length > 0;
+    });
+    if (!exists) return 0;
+  } else if (!fs.existsSync(path.join(target.dir, 'devex.sqlite'))) {
+    return 0;
   }
-  await flush();
+  const db = pluginDb(target);
+  try {
+    const row = await db('devex_facts').max({ n: 'id' }).first();
+    return Number(row?.n ?? 0);
+  } catch {
+    return 0;
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function main() {
   const database = benchDatabase();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devex-bench-dashboard-'));
+  const dir =
+    process.env.BENCH_DATA_DIR ?? path.join(os.tmpdir(), `devexbench-${FACTS}`);
+  fs.mkdirSync(dir, { recursive: true });
   const target: DevexBenchTarget = {
     database,
     dir,
     logFile: path.join(dir, 'backend.log'),
+    pgPrefix: database === 'postgres' ? `devexbench_${FACTS}_` : undefined,
   };
-  if (database === 'postgres')
-    target.pgPrefix = `devex_bench_${process.pid}_${randomBytes(3).toString(
-      'hex',
-    )}_`;
   try {
-    if (database === 'postgres') {
-      await postgresAdmin(admin =>
-        admin.raw(`CREATE DATABASE "${target.pgPrefix}devex"`),
+    const before = process.env.BENCH_FRESH ? 0 : await loadedFacts(target);
+    if (before >= FACTS) {
+      console.log(
+        `[${database}] reusing ${before} facts (${target.pgPrefix ?? dir})`,
       );
+    } else {
+      if (database === 'postgres') {
+        await dropBenchDatabases(target.pgPrefix!);
+        await postgresAdmin(admin =>
+          admin.raw(`CREATE DATABASE "${target.pgPrefix}devex"`),
+        );
+      } else {
+        for (const file of fs.readdirSync(dir)) {
+          if (file.startsWith('devex.sqlite')) fs.rmSync(path.join(dir, file));
+        }
+      }
+      const db = pluginDb(target);
+      await connectDevexDatabase({
+        getClient: async () => db,
+      } as unknown as DatabaseService);
+      const directory = new DirectoryStore(db);
+      const users = Array.from(
+        { length: USERS },
+        (_, u) => `user:default/u${u}`,
+      );
+      await directory.sync(
+        {
+          users: users.map(ref => ({ ref })),
+          groups: [
+            ...Array.from({ length: 40 }, (_, t) => ({
+              ref: `group:default/team-${t}`,
+              title: `Team ${t}`,
+            })),
+            ...Array.from({ length: 10 }, (_, t) => ({
+              ref: `group:default/small-${t}`,
+            })),
+          ],
+          memberships: users.map(
+            (ref, u) => [ref, team(u)] as [string, string],
+          ),
+        },
+        new Date(Date.now() - (DAYS + 1) * 86_400_000),
+      );
+      const t0 = Date.now();
+      console.log(
+        `[${database}] loading ${FACTS} facts, ${USERS} users, ${TEAMS} teams, ${DAYS} days`,
+      );
+      const loaded = await bulkLoad(
+        db,
+        { users: USERS, days: DAYS, team },
+        FACTS,
+        line => console.log(`[${database}]${line}`),
+      );
+      const count = async (table: string) =>
+        Number((await db(table).count({ n: '*' }))[0].n);
+      console.log(
+        `[${database}] ${loaded} facts loaded in ${(
+          (Date.now() - t0) /
+          1000
+        ).toFixed(0)} s; rows: daily ${await count(
+          'devex_rollup_daily',
+        )}, histogram ${await count(
+          'devex_rollup_histogram',
+        )}, active per day ${await count(
+          'devex_rollup_active',
+        )}, per week/month ${await count(
+          'devex_active_periods',
+        )}, counts ${await count('devex_active_counts')}`,
+      );
+      if (process.env.BENCH_VERIFY) {
+        // The loader must leave what the store's own rebuild computes.
+        const loadedRollups = await rollupSnapshot(db);
+        await new FactStore(
+          db,
+          directory,
+          new ReportingCalendar('UTC'),
+          new WriteLock(),
+        ).rebuild();
+        const same =
+          JSON.stringify(await rollupSnapshot(db)) ===
+          JSON.stringify(loadedRollups);
+        console.log(
+          `[${database}] rollups after a store rebuild ${
+            same ? 'equal' : 'DIFFER FROM'
+          } the loaded ones`,
+        );
+        if (!same) process.exitCode = 1;
+      }
+      await db.destroy();
     }
-    const db = pluginDb(target);
-    await connectDevexDatabase({
-      getClient: async () => db,
-    } as unknown as DatabaseService);
-    const calendar = new ReportingCalendar('UTC');
-    const directory = new DirectoryStore(db);
-    const users = Array.from({ length: USERS }, (_, u) => `user:default/u${u}`);
-    await directory.sync(
-      {
-        users: users.map(ref => ({ ref })),
-        groups: [
-          ...Array.from({ length: 40 }, (_, t) => ({
-            ref: `group:default/team-${t}`,
-            title: `Team ${t}`,
-          })),
-          ...Array.from({ length: 10 }, (_, t) => ({
-            ref: `group:default/small-${t}`,
-          })),
-        ],
-        memberships: users.map((ref, u) => [ref, team(u)] as [string, string]),
-      },
-      new Date(Date.now() - (DAYS + 1) * 86_400_000),
-    );
-    let t0 = Date.now();
-    console.log(
-      `[${database}] seeding ${FACTS} facts, ${USERS} users, ${TEAMS} teams, ${DAYS} days`,
-    );
-    await seedFacts(db, calendar);
-    console.log(
-      `[${database}] facts inserted in ${((Date.now() - t0) / 1000).toFixed(
-        0,
-      )} s; rebuilding rollups`,
-    );
-    t0 = Date.now();
-    const store = new FactStore(db, directory, calendar, new WriteLock());
-    const rebuilt = await store.rebuild();
-    const count = async (table: string) =>
-      Number((await db(table).count({ n: '*' }))[0].n);
-    console.log(
-      `[${database}] rebuild counted ${rebuilt.facts} facts in ${(
-        (Date.now() - t0) /
-        1000
-      ).toFixed(0)} s; rollup rows: daily ${await count(
-        'devex_rollup_daily',
-      )}, histogram ${await count(
-        'devex_rollup_histogram',
-      )}, active ${await count('devex_rollup_active')}`,
-    );
-    await db.raw('ANALYZE');
-    await db.destroy();
 
-    if (process.env.BENCH_SEED_ONLY) return;
+    if (process.env.BENCH_LOAD_ONLY) return;
+    console.log(
+      `[${database}] load average ${os
+        .loadavg()
+        .map(l => l.toFixed(2))
+        .join(' ')}`,
+    );
     const backend = await spawnDevexBackend(target);
     try {
       const day = (offset: number) =>
@@ -315,18 +246,20 @@ async function main() {
             .toFixed(1)
             .padStart(7)} ms  p95 ${percentile(times, 0.95)
             .toFixed(1)
-            .padStart(7)} ms  (${REQUESTS} requests)`,
+            .padStart(7)} ms  (${REQUESTS} requests, load ${os
+            .loadavg()[0]
+            .toFixed(1)})`,
         );
       }
     } finally {
       await backend.stop();
     }
   } finally {
-    if (process.env.BENCH_KEEP) {
-      console.log(`kept ${dir}`);
-    } else {
+    if (process.env.BENCH_DROP) {
       fs.rmSync(dir, { recursive: true, force: true });
       if (target.pgPrefix) await dropBenchDatabases(target.pgPrefix);
+    } else {
+      console.log(`kept ${target.pgPrefix ?? dir}`);
     }
   }
 }

@@ -146,7 +146,10 @@ describe.each(databases.eachSupportedId())(
             });
           }
         }
-        const byTeam = await reader.countByTeam(range);
+        const byTeam = await reader.countByTeam(
+          ['group:default/a', 'group:default/b'],
+          range,
+        );
         for (const team of ['group:default/a', 'group:default/b']) {
           expect(byTeam.get(team) ?? 0).toBe(
             distinct(r => inRange(r) && r.team === team),

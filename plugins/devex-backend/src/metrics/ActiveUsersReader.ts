@@ -7,9 +7,6 @@ export interface DayRange {
   to: string;
 }
 
-/** Team scopes: the listed ones (`*` for everyone), or each team (not `*`). */
-export type TeamScope = string[] | 'each team';
-
 /** The pieces a day range splits into: whole months, whole weeks, days. */
 export interface RangeCover {
   months: string[];
@@ -72,22 +69,20 @@ export function coverRange(range: DayRange): RangeCover {
 export class ActiveUsersReader {
   constructor(private readonly db: Knex) {}
 
-  private teams(q: Knex.QueryBuilder, scope: TeamScope) {
-    if (scope === 'each team') q.whereNot('team', ALL);
-    else q.whereIn('team', scope);
-    return q;
-  }
-
-  /** (team, plugin, actor) rows, one or more per active user, of the range. */
+  /**
+   * (team, plugin, actor) rows, one or more per active user, of the range in
+   * the team scopes (`*` for everyone), for all plugins (`*`) or the listed
+   * ones. Lists, not `<> '*'`, so that every piece is an index range.
+   */
   actorsIn(
-    scope: TeamScope,
+    scope: string[],
     range: DayRange,
-    plugins: 'all' | 'each' = 'all',
+    plugins: string[] = [ALL],
   ): Knex.QueryBuilder {
     const cover = coverRange(range);
     const pieces: Knex.QueryBuilder[] = [];
-    const plugin = (q: Knex.QueryBuilder) =>
-      plugins === 'all' ? q.where('plugin', ALL) : q.whereNot('plugin', ALL);
+    const filter = (q: Knex.QueryBuilder) =>
+      q.whereIn('team', scope).whereIn('plugin', plugins);
     for (const [period, starts] of [
       ['month', cover.months],
       ['week', cover.weeks],
@@ -97,20 +92,20 @@ export class ActiveUsersReader {
         .where('period', period)
         .whereIn('start', starts)
         .select('team', 'plugin', 'actor');
-      pieces.push(plugin(this.teams(q, scope)));
+      pieces.push(filter(q));
     }
     for (const days of cover.days) {
       const q = this.db('devex_rollup_active')
         .whereBetween('day', [days.from, days.to])
         .select('team', 'plugin', 'actor');
-      pieces.push(plugin(this.teams(q, scope)));
+      pieces.push(filter(q));
     }
     if (pieces.length === 1) return pieces[0];
     return pieces[0].unionAll(pieces.slice(1));
   }
 
   /** Distinct users active in the range in any of the scopes. */
-  async count(scope: TeamScope, range: DayRange): Promise<number> {
+  async count(scope: string[], range: DayRange): Promise<number> {
     const row = await this.db
       .from(this.actorsIn(scope, range).as('a'))
       .countDistinct({ n: 'actor' })
@@ -118,10 +113,14 @@ export class ActiveUsersReader {
     return Number(row?.n ?? 0);
   }
 
-  /** Distinct users active in the range per team (not `*`). */
-  async countByTeam(range: DayRange): Promise<Map<string, number>> {
+  /** Distinct users active in the range per team. */
+  async countByTeam(
+    teams: string[],
+    range: DayRange,
+  ): Promise<Map<string, number>> {
+    if (teams.length === 0) return new Map();
     const rows: { team: string; n: unknown }[] = await this.db
-      .from(this.actorsIn('each team', range).as('a'))
+      .from(this.actorsIn(teams, range).as('a'))
       .groupBy('team')
       .select('team')
       .countDistinct({ n: 'actor' });
@@ -133,9 +132,18 @@ export class ActiveUsersReader {
     scope: string[],
     range: DayRange,
   ): Promise<{ plugin: string; activeUsers: number; events: number }[]> {
+    const plugins: string[] = (
+      await this.db('devex_active_counts')
+        .where('period', 'month')
+        .whereIn('team', scope)
+        .whereNot('plugin', ALL)
+        .whereBetween('start', [monthOf(range.from), range.to])
+        .distinct('plugin')
+    ).map((r: { plugin: string }) => r.plugin);
+    if (plugins.length === 0) return [];
     const [users, events] = await Promise.all([
       this.db
-        .from(this.actorsIn(scope, range, 'each').as('a'))
+        .from(this.actorsIn(scope, range, plugins).as('a'))
         .groupBy('plugin')
         .select('plugin')
         .countDistinct({ n: 'actor' }) as Promise<

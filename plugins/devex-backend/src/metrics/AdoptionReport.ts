@@ -70,7 +70,10 @@ export async function adoptionReport(
   } else {
     const { shown, folded } = foldTeams(context.teams, context.minGroupSize);
     const [perTeam, other] = await Promise.all([
-      active.countByTeam(query),
+      active.countByTeam(
+        shown.map(([ref]) => ref),
+        query,
+      ),
       folded.length > 0 ? active.count(folded, query) : Promise.resolve(0),
     ]);
     byTeam = shown.map(([ref, info]) => ({
