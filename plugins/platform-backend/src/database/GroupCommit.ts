@@ -10,7 +10,7 @@ interface Job {
  * Runs small write transactions that arrive together as one transaction (a
  * group commit, as databases do with their own log). While one group
  * commits, the next collects; nobody waits for a timer, so a write that
- * arrives alone commits at once. Each caller is answered after the commit
+ * arrives alone commits at the end of the event loop's turn. Each caller is answered after the commit
  * that holds its write, so what it was told is durable. When a group fails,
  * it is rolled back and every write is tried again on its own, so that only
  * the write that failed fails (a unique violation, say), with its own error.
@@ -37,6 +37,10 @@ export class GroupCommit {
   private async drain() {
     this.draining = true;
     try {
+      // The writes that the rest of this turn of the event loop brings (other
+      // requests read from their sockets at the same time, the observation a
+      // dispatch's engine call reports) join the first group.
+      await new Promise(resolve => setImmediate(resolve));
       while (this.queue.length) {
         await this.commit(this.queue.splice(0, this.maxGroup));
       }

@@ -85,7 +85,8 @@ describe.each(databases.eachSupportedId())(
             ? { principal: 'user:default/alice', key, requestHash: id }
             : undefined,
         );
-      // The first commits alone; the next five arrive while it commits.
+      // One group; a name and a key are taken twice in it, so each write is
+      // tried on its own.
       const results = await Promise.allSettled([
         insert('g0', 'orders-db'),
         insert('g1', 'ledger-db'),
