@@ -58,7 +58,10 @@ export class Dispatcher {
   private readonly batchSize: number;
   private readonly callTimeoutMs: number;
   private running?: Promise<void>;
-  private rerun = false;
+  /** Calls of `dispatchDue`: a pass claims again when this changed. */
+  private kicks = 0;
+  /** Wakes the running pass when a new change is asked for. */
+  private wake?: () => void;
   private stopping = false;
   /** Claims this replica holds now, by resource id. */
   private readonly held = new Map<string, HeldClaim>();
@@ -82,40 +85,68 @@ export class Dispatcher {
   }
 
   /**
-   * Dispatches everything that is due. Concurrent calls in this process are
-   * coalesced into one more pass. A pass ends: it waits for an engine call
-   * `callTimeoutMs` at most, and `signal` (the scheduler's timeout) stops it
-   * from claiming more. Work a lost pass held is the outbox's: its lease expires
-   * and the next pass, of any replica allowed to, takes it.
+   * Dispatches everything that is due. A call while a pass runs wakes that
+   * pass: it claims again at once (a new change does not wait behind the
+   * engine calls in flight), and once more after the calls that were in
+   * flight then have finished (their resources may have changed meanwhile).
+   * A pass ends when nothing it claimed is left in flight and nothing new was
+   * asked for; it waits for an engine call `callTimeoutMs` at most, and
+   * `signal` (the scheduler's timeout) stops it from claiming more. Work a
+   * lost pass held is the outbox's: its lease expires and the next pass, of
+   * any replica allowed to, takes it. Claims are leases, so claiming while
+   * other claims are in flight never hands out the same work twice.
    */
   async dispatchDue(signal?: AbortSignal): Promise<void> {
     // Shutting down: the other replicas take the work.
     if (this.stopping) return undefined;
+    this.kicks += 1;
     if (this.running) {
-      this.rerun = true;
+      this.wake?.();
       return this.running;
     }
     this.running = (async () => {
+      const inFlight = new Set<Promise<void>>();
       try {
-        do {
-          this.rerun = false;
-          let claimed: DispatchClaim[];
-          do {
-            if (signal?.aborted || this.stopping) return;
-            claimed = await this.store.claimDispatch({
-              claimant: this.claimant,
-              limit: this.batchSize,
-              leaseMs: this.leaseMs,
-              instances: this.instances(),
-            });
-            await Promise.all(
-              claimed.map(claim =>
-                this.waitAtMost(claim, this.dispatch(claim)),
-              ),
-            );
-          } while (claimed.length === this.batchSize);
-        } while (this.rerun);
+        // Whether to claim again (a const: the batches' callbacks set it).
+        const pass = { again: true };
+        while (pass.again && !signal?.aborted && !this.stopping) {
+          pass.again = false;
+          const kicksAtClaim = this.kicks;
+          const claimed = await this.store.claimDispatch({
+            claimant: this.claimant,
+            limit: this.batchSize,
+            leaseMs: this.leaseMs,
+            instances: this.instances(),
+          });
+          const full = claimed.length === this.batchSize;
+          const batch = Promise.all(
+            claimed.map(claim => this.waitAtMost(claim, this.dispatch(claim))),
+          ).then(() => {
+            // A full batch may have left due work behind; a change asked
+            // for while these ran may concern them: claim again.
+            if (full || this.kicks !== kicksAtClaim) pass.again = true;
+            inFlight.delete(batch);
+          });
+          inFlight.add(batch);
+          // Until a batch ends with more to do, or a new change comes.
+          while (!pass.again && inFlight.size > 0) {
+            const kicks = this.kicks;
+            await Promise.race([
+              Promise.race(inFlight),
+              new Promise<void>(resolve => {
+                this.wake = resolve;
+              }),
+            ]);
+            this.wake = undefined;
+            if (this.kicks !== kicks) pass.again = true;
+          }
+          if (!pass.again && this.kicks !== kicksAtClaim) pass.again = true;
+        }
       } finally {
+        // Stopped, aborted or failed to claim: the calls in flight still
+        // end (bounded by `waitAtMost`) before the pass does.
+        this.wake = undefined;
+        if (inFlight.size > 0) await Promise.all(inFlight);
         this.running = undefined;
       }
     })();
