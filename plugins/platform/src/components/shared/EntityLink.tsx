@@ -22,8 +22,20 @@ function useEntityRoute() {
 }
 
 /**
+ * Principals that are not catalog entities: Backstage plugins acting with
+ * their own credentials (`plugin:platform`, e.g. the demo estate) and
+ * service principals from external access (`external:<subject>`, e.g. an
+ * agent's static token).
+ */
+const NON_ENTITY_PRINCIPALS: Record<string, string> = {
+  plugin: 'Backstage plugin',
+  external: 'service principal',
+};
+
+/**
  * A link to a catalog entity showing its short name. It does not look the
- * entity up (tables list many), and is plain text without a catalog.
+ * entity up (tables list many), and is plain text without a catalog, or for
+ * a principal that is not an entity.
  */
 export const EntityLink = (props: {
   entityRef: string | undefined;
@@ -41,6 +53,8 @@ export const EntityLink = (props: {
   } catch {
     return <>{entityRef}</>;
   }
+  const principal = NON_ENTITY_PRINCIPALS[parsed.kind.toLocaleLowerCase('en-US')];
+  if (principal) return <>{`${parsed.name} (${principal})`}</>;
   const text = shortEntityRef(entityRef);
   if (!entityRoute) return <>{text}</>;
   return (
