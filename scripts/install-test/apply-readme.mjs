@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Applies the README's "Adding Trellis to an existing Backstage app" steps to
 // a fresh app, exactly as written there, and prints how many lines each
-// package's steps changed.
+// plugin package's steps changed.
 //
 //   node apply-readme.mjs <README.md> <app dir> <new|legacy>
 //
@@ -14,9 +14,16 @@
 //
 // Where the block goes: `run` (shell commands, run in the app folder),
 // `before="text"` / `after="text"` (the line containing the text, with its
-// indentation), `imports` (after the file's last import) or `append`. The
+// indentation; with `then="text"`, the first line containing that text from
+// there on), `imports` (after the file's last import) or `append`. The
 // comments are invisible on the rendered page, so what a reader sees is what
 // this test does, and nothing else.
+//
+// Counting: a changed line that names a Trellis package (its dependency in a
+// package.json, its backend.add, its import) counts for that package; any
+// other line counts for the step's `plugin`. A line replaced by another (a
+// dependency list's comma) counts once. The copied example capabilities are
+// files, not lines, and are reported apart.
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,15 +103,27 @@ function insert(file, step) {
     if (lines[lines.length - 1] === '') at -= 1;
   } else {
     const anchor = step.before ?? step.after;
-    const index = lines.findIndex(line => line.includes(anchor));
+    let index = lines.findIndex(line => line.includes(anchor));
+    if (index >= 0 && step.then) {
+      const from = index;
+      index = lines.findIndex(
+        (line, i) => i >= from && line.includes(step.then),
+      );
+    }
     if (index < 0) {
       throw new Error(
-        `README line ${step.line}: "${anchor}" not found in ${file}`,
+        `README line ${step.line}: "${anchor}"${
+          step.then ? ` then "${step.then}"` : ''
+        } not found in ${file}`,
       );
     }
     indent = indentOf(lines[index]);
     // Inside an opening line ("{", "(" or ">"), the new lines go one level deeper.
-    if (step.after && /[{(>]\s*$/.test(lines[index])) indent += '  ';
+    const opens =
+      /[{(>]\s*$/.test(lines[index]) &&
+      !/\/>\s*$/.test(lines[index]) &&
+      !/^\s*<\//.test(lines[index]);
+    if (step.after && opens) indent += '  ';
     at = step.before ? index : index + 1;
   }
   lines.splice(at, 0, ...code.map(line => (line ? indent + line : line)));
@@ -119,22 +138,64 @@ function run(step) {
   }
 }
 
-/** Lines a person changes by hand: not the lock file, not the copied example capabilities. */
-function changedLines() {
+const copied = 'examples/capabilities';
+
+/** The Trellis package a line names, if any (short name, without the scope prefix). */
+function packageNamedIn(line) {
+  const match = line.match(/@trellis\/backstage-plugin-([a-z0-9-]+)(?=['"/])/);
+  return match?.[1];
+}
+
+/**
+ * Lines a person changes by hand since the last commit, per package: not the
+ * lock file, not the copied example capabilities.
+ */
+function changedLines(stepPlugin, counts) {
   execSync('git add -A', { cwd: appDir });
-  const numstat = execSync(
-    "git diff --cached --numstat -- . ':(exclude)yarn.lock' ':(exclude)capabilities/**'",
-    { cwd: appDir, encoding: 'utf8' },
+  const diff = execSync(
+    `git diff --cached -U0 --no-color -- . ':(exclude)yarn.lock' ':(exclude)${copied}/**'`,
+    { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
-  let total = 0;
-  const files = [];
-  for (const row of numstat.trim().split('\n').filter(Boolean)) {
-    const [added, removed, file] = row.split('\t');
-    const n = Number(added) + Number(removed);
-    total += n;
-    files.push(`${file} ${n}`);
+  let file;
+  let hunk = null;
+  const flush = () => {
+    if (!hunk) return;
+    hunk.added.forEach(line => {
+      const name = packageNamedIn(line) ?? stepPlugin;
+      const entry = (counts[name] ??= { total: 0, files: {} });
+      entry.total += 1;
+      entry.files[file] = (entry.files[file] ?? 0) + 1;
+    });
+    // Removed lines that no added line replaces.
+    const extra = hunk.removed - hunk.added.length;
+    if (extra > 0) {
+      const entry = (counts[stepPlugin] ??= { total: 0, files: {} });
+      entry.total += extra;
+      entry.files[file] = (entry.files[file] ?? 0) + extra;
+    }
+    hunk = null;
+  };
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('diff --git')) {
+      flush();
+      file = line.replace(/^diff --git a\/.* b\//, '');
+    } else if (line.startsWith('@@')) {
+      flush();
+      hunk = { added: [], removed: 0 };
+    } else if (hunk && line.startsWith('+')) {
+      hunk.added.push(line.slice(1));
+    } else if (hunk && line.startsWith('-')) {
+      hunk.removed += 1;
+    }
   }
-  return { total, files };
+  flush();
+  const copiedFiles = execSync(
+    `git diff --cached --name-only -- '${copied}/**'`,
+    { cwd: appDir, encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean).length;
+  return copiedFiles;
 }
 
 const steps = readSteps(readFileSync(readmePath, 'utf8')).filter(step =>
@@ -144,23 +205,43 @@ const steps = readSteps(readFileSync(readmePath, 'utf8')).filter(step =>
 );
 if (!steps.length) throw new Error('The README has no install-test steps');
 
-const packages = [...new Set(steps.map(s => s.plugin))];
-const report = [];
-for (const name of packages) {
-  for (const step of steps.filter(s => s.plugin === name)) {
-    if (step.run) run(step);
-    else insert(step.file, step);
-  }
-  const { total, files } = changedLines();
-  execSync(`git commit -q --no-verify -m "README install: ${name}"`, {
-    cwd: appDir,
-  });
-  report.push({ name, total, files });
-}
-
-console.log(`\nLines changed per plugin (${variant} frontend system app):`);
-for (const { name, total, files } of report) {
-  console.log(
-    `  ${name.padEnd(62)} ${String(total).padStart(3)}   (${files.join(', ')})`,
+// Steps run in the README's order; each step's changes are counted (and
+// committed) on their own.
+const counts = {};
+let copiedFiles = 0;
+for (const step of steps) {
+  if (step.run) run(step);
+  else insert(step.file, step);
+  copiedFiles += changedLines(step.plugin, counts);
+  execSync(
+    `git commit -q --allow-empty --no-verify -m "README install: ${step.plugin} (README line ${step.line})"`,
+    { cwd: appDir },
   );
 }
+
+console.log(
+  `\nLines changed per plugin package (${variant} frontend system app):`,
+);
+for (const [name, { total, files }] of Object.entries(counts)) {
+  const where = Object.entries(files)
+    .map(([file, n]) => `${file} ${n}`)
+    .join(', ');
+  console.log(
+    `  ${`@trellis/backstage-plugin-${name}`.padEnd(62)} ${String(
+      total,
+    ).padStart(3)}   (${where})`,
+  );
+}
+if (copiedFiles) {
+  console.log(
+    `  plus ${copiedFiles} example capability files copied to ${copied}/`,
+  );
+}
+const over = Object.entries(counts).filter(([, { total }]) => total > 3);
+console.log(
+  over.length
+    ? `More than 3 lines: ${over
+        .map(([name, { total }]) => `${name} (${total})`)
+        .join(', ')}`
+    : 'Every package: 3 lines or fewer',
+);

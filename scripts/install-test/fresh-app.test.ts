@@ -2,7 +2,8 @@ import { expect, Page, test } from '@playwright/test';
 
 /**
  * What a new user checks after following the README in a fresh app: the
- * Platform pages render, and a request reaches Ready on the local engine.
+ * Platform and DevEx pages render, and a request reaches Ready on the local
+ * engine.
  */
 const base = process.env.INSTALL_TEST_URL!;
 const variant = process.env.INSTALL_TEST_VARIANT ?? 'new';
@@ -43,6 +44,15 @@ test(`the Platform pages render in a fresh ${variant} app`, async ({
   }
 });
 
+test(`the DevEx page renders in a fresh ${variant} app`, async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'DevEx' }).first().click();
+  await expect(page).toHaveURL(/\/devex/);
+  for (const tab of ['Adoption', 'Golden paths', 'Service levels']) {
+    await expect(page.getByRole('tab', { name: tab })).toBeVisible();
+  }
+});
+
 test(`a request reaches Ready on the local engine in a fresh ${variant} app`, async ({
   page,
 }) => {
@@ -65,9 +75,10 @@ test(`a request reaches Ready on the local engine in a fresh ${variant} app`, as
   await page.goto(`/platform/resources/${encodeURIComponent(id)}`);
   await expect(page.getByRole('heading', { name })).toBeVisible();
   // Live status: the page moves to Ready without a reload.
-  await expect(page.getByText('Ready').first()).toBeVisible({
-    timeout: 120_000,
-  });
+  await expect(page.getByRole('status', { name: 'Phase' })).toContainText(
+    'Ready',
+    { timeout: 120_000 },
+  );
   const resource = await page.request.get(
     `${base}/api/platform/resources/${encodeURIComponent(id)}`,
     { headers: { Authorization: `Bearer ${token}` } },

@@ -57,6 +57,12 @@ for (const file of readdirSync(dir).filter(f => f.endsWith('.tgz'))) {
   tarballs.set(file, path);
 }
 
+// Ends with the script that started it, even when that one is killed.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 1000).unref();
+
 createServer((req, res) => {
   const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
   if (url.startsWith('/-/')) {
