@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   platformCapabilityReadPermission,
@@ -9,11 +10,11 @@ import {
   platformRolloutCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
 import {
+  PLATFORM_RESOURCE_TOPIC,
   platformEnginesExtensionPoint,
   platformResourcePermissionResourceRef,
   platformResourcePermissionRules,
-  PlatformServiceBridge,
-  platformServiceRef,
+  PlatformResourceChangedEvent,
 } from '@trellis/backstage-plugin-platform-node';
 import { CapabilityRegistry } from './capabilities/CapabilityRegistry';
 import { UserTokenVault } from './credentials/UserTokenVault';
@@ -57,12 +58,13 @@ export const platformPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         auth: coreServices.auth,
         signals: signalsServiceRef,
-        platformService: platformServiceRef,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, logger, scheduler, permissionsRegistry } = deps;
         engines.lock();
-        const store = await PlatformStore.create(deps.database);
+        const store = await PlatformStore.create(deps.database, { logger });
+        deps.lifecycle.addShutdownHook(() => store.close());
         const capabilities = new CapabilityRegistry(engines, store, logger);
         const observer = new Observer(
           store,
@@ -143,10 +145,19 @@ export const platformPlugin = createBackendPlugin({
         );
         await capabilities.refresh();
         observer.start();
-        // Other plugins reach the service once it can answer them.
-        if (deps.platformService instanceof PlatformServiceBridge) {
-          deps.platformService.attach(service);
-        }
+        // Other plugins (platformServiceRef, over HTTP) learn of changes on
+        // the events service: which resource, nothing more.
+        service.subscribe(({ resourceId }) => {
+          const eventPayload: PlatformResourceChangedEvent = {
+            resourceId,
+            type: 'changed',
+          };
+          deps.events
+            .publish({ topic: PLATFORM_RESOURCE_TOPIC, eventPayload })
+            .catch(error =>
+              logger.warn(`Could not publish a resource change: ${error}`),
+            );
+        });
 
         deps.lifecycle.addShutdownHook(() => observer.stop());
         if (config.getOptionalBoolean('platform.demo.enabled')) {

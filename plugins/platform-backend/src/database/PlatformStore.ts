@@ -1,5 +1,6 @@
 import {
   DatabaseService,
+  LoggerService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
@@ -41,6 +42,7 @@ import {
   RolloutRow,
 } from './rows';
 import { GroupCommit } from './GroupCommit';
+import { startSqliteCheckpointer } from './sqliteCheckpointer';
 import { useSqliteStatementCache } from './sqliteStatementCache';
 
 const MIGRATIONS_DIR = resolvePackagePath(
@@ -159,7 +161,7 @@ function decodeCursor(cursor: string): { v: string | null; id: string } {
 export class PlatformStore {
   static async create(
     database: DatabaseService,
-    options: { countCap?: number } = {},
+    options: { countCap?: number; logger?: LoggerService } = {},
   ): Promise<PlatformStore> {
     const client = await database.getClient();
     await useWriteAheadLog(client);
@@ -170,11 +172,24 @@ export class PlatformStore {
       });
     }
     await useSqliteStatementCache(client);
-    return new PlatformStore(
+    const store = new PlatformStore(
       client,
       options.countCap,
       await hasTextIndex(client),
     );
+    store.stopCheckpointer = await startSqliteCheckpointer(client, {
+      onError: message =>
+        options.logger?.warn(`SQLite checkpoint failed: ${message}`),
+    });
+    return store;
+  }
+
+  /** Stops the SQLite checkpoint worker, if one runs. */
+  private stopCheckpointer?: () => Promise<void>;
+
+  /** Stops background work; the database client is its owner's to close. */
+  async close() {
+    await this.stopCheckpointer?.();
   }
 
   /** The writes of creates, dispatches and observations, committed together. */

@@ -337,7 +337,9 @@ export class PlatformServiceImpl implements PlatformService {
       throw error;
     }
     this.kickDispatcher();
-    await this.deps.observer.announce(resource);
+    // Not awaited: the create is committed, and announcing it (browsers,
+    // in-process subscribers) needs nothing more from the caller.
+    void this.deps.observer.announce(resource);
     return { resource, created: true };
   }
 
