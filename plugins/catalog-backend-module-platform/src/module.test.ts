@@ -17,6 +17,7 @@ import {
 // The real platform plugin, to test against what the module meets in a backend.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import platformPlugin from '@trellis/backstage-plugin-platform-backend';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import {
   platformEnginesExtensionPoint,
   PlatformService,
@@ -92,7 +93,7 @@ async function start() {
           });
         },
       }),
-      // Something to make requests as a user through the in-process API.
+      // Something to make requests as a user through the platform service.
       createBackendPlugin({
         pluginId: 'probe',
         register(reg) {
@@ -104,6 +105,10 @@ async function start() {
           });
         },
       }),
+      // One events bus for every plugin, as in a real backend (the mock
+      // gives each plugin its own): the platform's change notices reach the
+      // provider.
+      eventsServiceFactory,
       scheduler.factory({ skipTaskRunOnStartup: true }),
       mockServices.rootConfig.factory({
         data: { app: { baseUrl: 'https://backstage.example.com' } },

@@ -1,10 +1,14 @@
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { createBackendPlugin } from '@backstage/backend-plugin-api';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import {
   InMemoryEngine,
   testCapability,
 } from '@trellis/backstage-plugin-platform-node/testUtils';
-import { platformServiceRef } from '@trellis/backstage-plugin-platform-node';
+import {
+  PlatformService,
+  platformServiceRef,
+} from '@trellis/backstage-plugin-platform-node';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
@@ -79,43 +83,49 @@ describe.each(databases.eachSupportedId())('durability on %p', databaseId => {
     }, 'Ready');
   });
 
-  it('serves other backend plugins in-process with the caller credentials', async () => {
+  it('serves other backend plugins over HTTP with the caller credentials', async () => {
     const knex = await databases.init(databaseId);
     const memory = engine({ autoReconcile: true });
-    let phases: string[] = [];
+    const changed: string[] = [];
+    let platform: PlatformService | undefined;
     const caller = createBackendPlugin({
       pluginId: 'consumer',
       register(reg) {
         reg.registerInit({
           deps: { platform: platformServiceRef },
-          async init({ platform }) {
-            platform.subscribe(signal => phases.push(signal.phase));
-            const credentials = mockCredentials.user(ALICE);
-            const { resource } = await platform.createResource(
-              body('in-process'),
-              {
-                credentials,
-              },
-            );
-            await expect(
-              platform.createResource(
-                { ...body('not-mine'), owner: 'group:default/team-b' },
-                { credentials },
-              ),
-            ).rejects.toThrow(/may not request/);
-            phases = [];
-            await eventually(async () => {
-              const current = await platform.getResource(resource.id, {
-                credentials,
-              });
-              return current.status.phase === 'Ready';
-            }, 'Ready in-process');
+          async init(deps) {
+            platform = deps.platform;
+            platform.subscribe(change => changed.push(change.resourceId));
           },
         });
       },
     });
-    await startPlatform({ knex, engines: [memory], extraFeatures: [caller] });
-    expect(phases).toContain('Ready');
+    // The events service of a real backend: one bus for every plugin (the
+    // mock gives each plugin its own).
+    await startPlatform({
+      knex,
+      engines: [memory],
+      extraFeatures: [caller, eventsServiceFactory],
+    });
+    const credentials = mockCredentials.user(ALICE);
+    const { resource, created } = await platform!.createResource(
+      body('in-process'),
+      { credentials },
+    );
+    expect(created).toBe(true);
+    await expect(
+      platform!.createResource(
+        { ...body('not-mine'), owner: 'group:default/team-b' },
+        { credentials },
+      ),
+    ).rejects.toThrow(/may not request/);
+    await eventually(async () => {
+      const current = await platform!.getResource(resource.id, {
+        credentials,
+      });
+      return current.status.phase === 'Ready';
+    }, 'Ready through the service');
+    expect(changed).toContain(resource.id);
   });
 });
 

@@ -209,6 +209,30 @@ export class PlatformClient implements PlatformApi {
     );
   }
 
+  /**
+   * Like {@link PlatformClient.createResource}, and tells whether this call
+   * created the resource (201): false when an idempotent retry returned the
+   * first result, or on a dry run (200).
+   */
+  async createResourceWithResult(
+    request: CreateResourceRequest,
+    options?: PlatformRequestOptions & {
+      dryRun?: boolean;
+      idempotencyKey?: string;
+    },
+  ): Promise<{ resource: PlatformResource; created: boolean }> {
+    const { status, body } = await this.send<PlatformResource>(
+      'POST',
+      `/resources${toSearchParams({ dryRun: options?.dryRun || undefined })}`,
+      options,
+      request,
+      options?.idempotencyKey
+        ? { 'Idempotency-Key': options.idempotencyKey }
+        : {},
+    );
+    return { resource: body, created: status === 201 };
+  }
+
   async updateResource(
     id: string,
     request: UpdateResourceRequest,
@@ -332,6 +356,16 @@ export class PlatformClient implements PlatformApi {
     body?: unknown,
     extraHeaders: Record<string, string> = {},
   ): Promise<T> {
+    return (await this.send<T>(method, path, options, body, extraHeaders)).body;
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    options?: PlatformRequestOptions,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const baseUrl = await this.discoveryApi.getBaseUrl('platform');
     const headers: Record<string, string> = { ...extraHeaders };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -348,6 +382,12 @@ export class PlatformClient implements PlatformApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return (await response.json()) as T;
+    // Parsed here rather than by response.json(): the objects then belong to
+    // this realm, which template engines that accept only plain records (the
+    // scaffolder's, under jest's sandbox) require.
+    return {
+      status: response.status,
+      body: JSON.parse(await response.text()) as T,
+    };
   }
 }

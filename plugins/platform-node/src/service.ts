@@ -1,9 +1,10 @@
 import {
   BackstageCredentials,
+  coreServices,
   createServiceFactory,
   createServiceRef,
 } from '@backstage/backend-plugin-api';
-import { ServiceUnavailableError } from '@backstage/errors';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   Capability,
   CreateResourceRequest,
@@ -14,10 +15,10 @@ import {
   PlatformResource,
   ResourceEvent,
   ResourcePage,
-  ResourceSignal,
   Rollout,
   UpdateResourceRequest,
 } from '@trellis/backstage-plugin-platform-common';
+import { HttpPlatformService } from './HttpPlatformService';
 
 /** Credentials of the caller; permissions are checked for them. @public */
 export interface PlatformCallOptions {
@@ -46,9 +47,17 @@ export interface CreateResourceResult {
 }
 
 /**
+ * What {@link PlatformService.subscribe} tells about a change: only which
+ * resource changed. @public
+ */
+export interface PlatformResourceChange {
+  resourceId: string;
+}
+
+/**
  * The platform API for other backend plugins and modules (scaffolder actions,
- * catalog provider, MCP actions), in-process and with the caller's
- * credentials, so the same permissions apply as over HTTP.
+ * catalog provider, MCP actions), with the caller's credentials, so the same
+ * permissions, validation, audit and idempotency apply as over HTTP.
  *
  * @public
  */
@@ -109,134 +118,32 @@ export interface PlatformService {
   /**
    * Calls `listener` whenever any resource changes (phase, generation). The
    * payload carries no resource data: read the resource with your credentials.
+   * Notices are best effort (they travel on the events service): keep a
+   * polling safety net.
    */
-  subscribe(listener: (signal: ResourceSignal) => void): () => void;
-}
-
-const ATTACH_TIMEOUT_MS = 30_000;
-
-/**
- * Connects callers in other plugins with the platform plugin's
- * implementation, which attaches itself when the platform plugin starts.
- * Calls made before that wait for it (up to 30 seconds).
- *
- * @public
- */
-export class PlatformServiceBridge implements PlatformService {
-  private impl?: PlatformService;
-  private readonly waiting: Array<(impl: PlatformService) => void> = [];
-
-  /** Called by the platform plugin. */
-  attach(impl: PlatformService) {
-    this.impl = impl;
-    for (const resolve of this.waiting.splice(0)) resolve(impl);
-  }
-
-  private async target(): Promise<PlatformService> {
-    if (this.impl) return this.impl;
-    return new Promise<PlatformService>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-      const onAttach = (impl: PlatformService) => {
-        clearTimeout(timer);
-        resolve(impl);
-      };
-      timer = setTimeout(() => {
-        const index = this.waiting.indexOf(onAttach);
-        if (index >= 0) this.waiting.splice(index, 1);
-        reject(
-          new ServiceUnavailableError(
-            'The platform plugin is not running; install @trellis/backstage-plugin-platform-backend in the backend',
-          ),
-        );
-      }, ATTACH_TIMEOUT_MS);
-      this.waiting.push(onAttach);
-    });
-  }
-
-  async listCapabilities(o: PlatformCallOptions) {
-    return (await this.target()).listCapabilities(o);
-  }
-  async getCapability(ref: string, o: PlatformCallOptions) {
-    return (await this.target()).getCapability(ref, o);
-  }
-  async listResources(q: ListResourcesQuery, o: PlatformCallOptions) {
-    return (await this.target()).listResources(q, o);
-  }
-  async getResource(id: string, o: PlatformCallOptions) {
-    return (await this.target()).getResource(id, o);
-  }
-  async createResource(r: CreateResourceRequest, o: CreateResourceOptions) {
-    return (await this.target()).createResource(r, o);
-  }
-  async updateResource(
-    id: string,
-    r: UpdateResourceRequest,
-    o: PlatformCallOptions,
-  ) {
-    return (await this.target()).updateResource(id, r, o);
-  }
-  async deleteResource(id: string, o: PlatformCallOptions) {
-    return (await this.target()).deleteResource(id, o);
-  }
-  async retryResource(id: string, o: PlatformCallOptions) {
-    return (await this.target()).retryResource(id, o);
-  }
-  async getResourceHistory(id: string, o: PlatformCallOptions) {
-    return (await this.target()).getResourceHistory(id, o);
-  }
-  async getResourceLogs(id: string, o: PlatformCallOptions) {
-    return (await this.target()).getResourceLogs(id, o);
-  }
-  async getFleetSummary(o: PlatformCallOptions) {
-    return (await this.target()).getFleetSummary(o);
-  }
-  async reconcileCapability(ref: string, o: PlatformCallOptions) {
-    return (await this.target()).reconcileCapability(ref, o);
-  }
-  async createRollout(r: CreateRolloutRequest, o: PlatformCallOptions) {
-    return (await this.target()).createRollout(r, o);
-  }
-  async getRollout(id: string, o: PlatformCallOptions) {
-    return (await this.target()).getRollout(id, o);
-  }
-  async listRollouts(f: { capabilityRef?: string }, o: PlatformCallOptions) {
-    return (await this.target()).listRollouts(f, o);
-  }
-  async pauseRollout(id: string, o: PlatformCallOptions) {
-    return (await this.target()).pauseRollout(id, o);
-  }
-  async resumeRollout(id: string, o: PlatformCallOptions) {
-    return (await this.target()).resumeRollout(id, o);
-  }
-  subscribe(listener: (signal: ResourceSignal) => void): () => void {
-    let unsubscribe: (() => void) | undefined;
-    let cancelled = false;
-    this.target().then(
-      impl => {
-        if (!cancelled) unsubscribe = impl.subscribe(listener);
-      },
-      () => {},
-    );
-    return () => {
-      cancelled = true;
-      unsubscribe?.();
-    };
-  }
+  subscribe(listener: (change: PlatformResourceChange) => void): () => void;
 }
 
 /**
- * The platform API in-process. Root scoped: one instance that the platform
- * plugin attaches its implementation to and every other plugin calls.
+ * The platform API for other backend plugins and modules. Plugin scoped: each
+ * plugin gets an HTTP client of the platform plugin ({@link HttpPlatformService}),
+ * found through discovery, wherever the platform plugin runs (this backend or
+ * another one). Calls are made on behalf of the caller's credentials.
  *
  * @public
  */
 export const platformServiceRef = createServiceRef<PlatformService>({
   id: 'platform.service',
-  scope: 'root',
+  scope: 'plugin',
   defaultFactory: async service =>
     createServiceFactory({
       service,
-      deps: {},
-      factory: () => new PlatformServiceBridge(),
+      deps: {
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
+        events: eventsServiceRef,
+      },
+      factory: deps => new HttpPlatformService(deps),
     }),
 });

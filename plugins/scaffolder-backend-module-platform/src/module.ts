@@ -5,7 +5,8 @@ import { createPlatformActions } from './actions';
 
 /**
  * Adds the `platform:*` actions to the scaffolder. They call the platform
- * plugin in-process as the user who started the task.
+ * plugin over HTTP (`platformServiceRef`, in this backend or another one) on
+ * behalf of the user who started the task.
  *
  * @public
  */

@@ -14,9 +14,11 @@ import {
   ListResourcesQuery,
   PlatformResource,
   ResourcePage,
-  ResourceSignal,
 } from '@trellis/backstage-plugin-platform-common';
-import { PlatformService } from '@trellis/backstage-plugin-platform-node';
+import {
+  PlatformResourceChange,
+  PlatformService,
+} from '@trellis/backstage-plugin-platform-node';
 
 export function capability(overrides: Partial<Capability> = {}): Capability {
   return {
@@ -89,7 +91,9 @@ export function resource(
 export class FakePlatformService {
   readonly capabilities: Capability[] = [];
   readonly resources = new Map<string, PlatformResource>();
-  private readonly listeners = new Set<(signal: ResourceSignal) => void>();
+  private readonly listeners = new Set<
+    (change: PlatformResourceChange) => void
+  >();
 
   readonly listCapabilities = jest.fn(async () => this.capabilities);
 
@@ -128,12 +132,14 @@ export class FakePlatformService {
     return found;
   });
 
-  readonly subscribe = jest.fn((listener: (signal: ResourceSignal) => void) => {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  });
+  readonly subscribe = jest.fn(
+    (listener: (change: PlatformResourceChange) => void) => {
+      this.listeners.add(listener);
+      return () => {
+        this.listeners.delete(listener);
+      };
+    },
+  );
 
   get subscriberCount() {
     return this.listeners.size;
@@ -145,16 +151,7 @@ export class FakePlatformService {
 
   /** Tells subscribers that a resource changed, as the platform does. */
   notify(resourceId: string) {
-    const r = this.resources.get(resourceId);
-    for (const listener of this.listeners) {
-      listener({
-        resourceId,
-        phase: r?.status.phase ?? 'Deleted',
-        generation: r?.generation ?? 0,
-        observedGeneration: r?.observedGeneration ?? 0,
-        updatedAt: r?.updatedAt ?? '',
-      });
-    }
+    for (const listener of this.listeners) listener({ resourceId });
   }
 
   asService(): PlatformService {

@@ -6,13 +6,13 @@ import {
   PlatformResource,
   ResourceOutputs,
   ResourcePhase,
-  ResourceSignal,
   UpdateResourceRequest,
 } from '@trellis/backstage-plugin-platform-common';
 import {
   CreateResourceOptions,
   CreateResourceResult,
   PlatformCallOptions,
+  PlatformResourceChange,
   PlatformService,
 } from '@trellis/backstage-plugin-platform-node';
 
@@ -54,7 +54,9 @@ export class FakePlatform implements PlatformService {
   readonly resources = new Map<string, PlatformResource>();
   /** When false, changes are not announced: only reads see them. */
   announceChanges = true;
-  private readonly listeners = new Set<(signal: ResourceSignal) => void>();
+  private readonly listeners = new Set<
+    (change: PlatformResourceChange) => void
+  >();
   private readonly idempotencyKeys = new Map<string, string>();
   private nextId = 1;
 
@@ -165,7 +167,7 @@ export class FakePlatform implements PlatformService {
     return deleting;
   }
 
-  subscribe(listener: (signal: ResourceSignal) => void): () => void {
+  subscribe(listener: (change: PlatformResourceChange) => void): () => void {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -216,13 +218,7 @@ export class FakePlatform implements PlatformService {
 
   private announce(resource: PlatformResource) {
     if (!this.announceChanges) return;
-    const signal: ResourceSignal = {
-      resourceId: resource.id,
-      phase: resource.status.phase,
-      generation: resource.generation,
-      observedGeneration: resource.observedGeneration,
-      updatedAt: resource.updatedAt,
-    };
-    for (const listener of [...this.listeners]) listener(signal);
+    const change: PlatformResourceChange = { resourceId: resource.id };
+    for (const listener of [...this.listeners]) listener(change);
   }
 }

@@ -11,6 +11,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 // The real platform plugin, in a test only: this module never imports it.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import platformBackend from '@trellis/backstage-plugin-platform-backend';
@@ -42,7 +43,8 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 /**
  * Starts the real platform plugin with an in-memory engine, and hands out the
- * in-process platform service the way the scaffolder module gets it.
+ * platform service the way the scaffolder module gets it (the HTTP client,
+ * here over loopback).
  */
 async function startPlatform() {
   const engine = new InMemoryEngine({
@@ -84,6 +86,9 @@ async function startPlatform() {
       platformBackend,
       engineModule,
       consumer,
+      // One events bus for every plugin, as in a real backend (the mock
+      // gives each plugin its own): change notices reach the actions.
+      eventsServiceFactory,
       mockServices.database.factory({
         knex: await databases.init('SQLITE_3'),
       }),
