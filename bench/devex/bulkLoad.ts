@@ -127,7 +127,7 @@ function rnd() {
 }
 
 /** The facts of one day, as the store would hold them. */
-function factsOfDay(
+export function factsOfDay(
   org: BenchOrg,
   day: string,
   count: number,

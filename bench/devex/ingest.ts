@@ -42,7 +42,7 @@ async function target(name: string): Promise<DevexBenchTarget> {
     logFile: path.join(dir, 'backend.log'),
   };
   if (database === 'postgres') {
-    result.pgPrefix = `devex_bench_${process.pid}_${randomBytes(3).toString(
+    result.pgPrefix = `devexbench_${process.pid}_${randomBytes(3).toString(
       'hex',
     )}_`;
   }

@@ -55,9 +55,13 @@ export class RollupReader {
     return totals;
   }
 
-  /** Per-team counts and sums (team ≠ `*`), dimension `all`. */
+  /**
+   * Per-team counts and sums of the listed teams, dimension `all`. A list,
+   * not `team <> '*'`, so that the read is an index range.
+   */
   async totalsByTeam(
     metrics: string[],
+    teams: string[],
     range: DevexRangeQuery,
   ): Promise<Totals> {
     const rows: {
@@ -67,7 +71,7 @@ export class RollupReader {
       sum: unknown;
     }[] = await this.db('devex_rollup_daily')
       .whereIn('metric', metrics)
-      .whereNot('team', ALL)
+      .whereIn('team', teams)
       .where('dim', 'all')
       .whereBetween('day', [range.from, range.to])
       .groupBy('metric', 'team')
@@ -131,15 +135,16 @@ export class RollupReader {
     return result;
   }
 
-  /** Merged histograms of `metric` per team (team ≠ `*`), dimension `all`. */
+  /** Merged histograms of `metric` per listed team, dimension `all`. */
   async histogramsByTeam(
     metric: string,
+    teams: string[],
     range: DevexRangeQuery,
   ): Promise<Map<string, Histogram>> {
     const rows: { team: string; bucket: unknown; count: unknown }[] =
       await this.db('devex_rollup_histogram')
         .where('metric', metric)
-        .whereNot('team', ALL)
+        .whereIn('team', teams)
         .where('dim', 'all')
         .whereBetween('day', [range.from, range.to])
         .groupBy('team', 'bucket')
