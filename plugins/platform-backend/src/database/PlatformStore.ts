@@ -134,7 +134,7 @@ function searchText(r: {
 }) {
   return [r.name, r.component ?? '', r.capabilityRef, r.environment]
     .join(' ')
-    .toLocaleLowerCase('en-US');
+    .toLowerCase(); // locale-independent, as 'en-US', and faster
 }
 
 function encodeCursor(value: unknown): string {

@@ -119,9 +119,10 @@ function entityRefProblem(value: unknown, kind: string): string | undefined {
 }
 
 function normalizeEntityRef(value: string, kind: string): string {
+  // toLowerCase: locale-independent, as 'en-US', without a locale lookup.
   return stringifyEntityRef(
     parseEntityRef(value, { defaultKind: kind, defaultNamespace: 'default' }),
-  ).toLocaleLowerCase('en-US');
+  ).toLowerCase();
 }
 
 function principalOf(credentials: BackstageCredentials): string {
