@@ -69,6 +69,11 @@ async function startPlatformBackend() {
       }),
       eventsBackend,
       eventsServiceFactory,
+      // The bus holds a poll open this long when nothing comes (55 s by
+      // default): the server's stop waits for it.
+      mockServices.rootConfig.factory({
+        data: { events: { notifyTimeoutMs: 2000 } },
+      }),
     ],
   });
   return { backend, engine, url: `http://localhost:${backend.server.port()}` };
@@ -198,5 +203,9 @@ describe('the platform plugin in one backend, catalog and scaffolder in another'
     expect(entity.metadata.annotations).toMatchObject({
       'trellis.io/resource-id': resource.id,
     });
+
+    // The consumer first: its event polls end before the bus goes away.
+    await consumer.backend.stop();
+    await platform.backend.stop();
   });
 });

@@ -191,7 +191,7 @@ async function runExample(
     steps: Step[];
     output?: unknown;
   };
-  const outputs: Record<string, Record<string, unknown>> = {};
+  const outputs: Record<string, { output: Record<string, unknown> }> = {};
   const ran: string[] = [];
   for (const step of template.steps) {
     const scope = { parameters, steps: outputs } as unknown as JsonObject;
