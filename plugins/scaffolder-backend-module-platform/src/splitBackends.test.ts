@@ -2,12 +2,19 @@ import {
   coreServices,
   createBackendModule,
   createServiceFactory,
+  SchedulerService,
+  ServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { authServiceFactory } from '@backstage/backend-defaults/auth';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import authBackend from '@backstage/plugin-auth-backend';
+import authModuleGuestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogBackend from '@backstage/plugin-catalog-backend';
 import catalogModuleTemplateKind from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import eventsBackend from '@backstage/plugin-events-backend';
@@ -42,10 +49,45 @@ async function eventually<T>(
   }
 }
 
+/** Where each plugin runs: A has the platform, the bus and sign-in. */
+const urls = { a: '', b: '' };
+const IN_A = new Set(['platform', 'events', 'auth']);
+
 /**
- * Backend A: the platform plugin with an in-memory engine, and the events
- * backend, the bus that carries the platform's change notices to the other
- * backend. The real events service (the mock gives each plugin its own bus).
+ * Discovery of both backends: each plugin at the backend that runs it, as
+ * `discovery.endpoints` would say in a split deployment.
+ */
+const discovery = createServiceFactory({
+  service: coreServices.discovery,
+  deps: {},
+  factory: () => {
+    const url = async (pluginId: string) =>
+      `${IN_A.has(pluginId) ? urls.a : urls.b}/api/${pluginId}`;
+    return { getBaseUrl: url, getExternalBaseUrl: url };
+  },
+});
+
+/**
+ * Real auth in both backends: plugins issue their own signed tokens, verified
+ * by the other backend against the issuer's public keys; user tokens come
+ * from the auth backend in A (the guest provider signs Alice in), and calls
+ * on a user's behalf carry on-behalf-of tokens. Permissions stay the mock's
+ * (allow).
+ */
+const realAuth = [
+  discovery,
+  authServiceFactory,
+  httpAuthServiceFactory,
+  httpRouterServiceFactory,
+  // The real events service: one bus per backend, joined through the events
+  // backend in A (the mock gives each plugin its own).
+  eventsServiceFactory,
+];
+
+/**
+ * Backend A: the platform plugin with an in-memory engine, the events
+ * backend (the bus that carries the platform's change notices to B) and the
+ * auth backend.
  */
 async function startPlatformBackend() {
   const engine = new InMemoryEngine({
@@ -54,6 +96,7 @@ async function startPlatformBackend() {
   });
   const backend = await startTestBackend({
     features: [
+      ...realAuth,
       platformBackend,
       createBackendModule({
         pluginId: 'platform',
@@ -68,37 +111,49 @@ async function startPlatformBackend() {
         },
       }),
       eventsBackend,
-      eventsServiceFactory,
-      // The bus holds a poll open this long when nothing comes (55 s by
-      // default): the server's stop waits for it.
+      authBackend,
+      authModuleGuestProvider,
       mockServices.rootConfig.factory({
-        data: { events: { notifyTimeoutMs: 2000 } },
+        data: {
+          app: { baseUrl: 'http://localhost:3000' },
+          backend: { baseUrl: 'http://localhost:7007' },
+          auth: {
+            providers: {
+              guest: {
+                dangerouslyAllowOutsideDevelopment: true,
+                userEntityRef: ALICE,
+                ownershipEntityRefs: [ALICE, 'group:default/team-a'],
+              },
+            },
+          },
+          // The bus holds a poll open this long when nothing comes (55 s by
+          // default): the server's stop waits for it.
+          events: { notifyTimeoutMs: 2000 },
+        },
       }),
     ],
   });
-  return { backend, engine, url: `http://localhost:${backend.server.port()}` };
+  urls.a = `http://localhost:${backend.server.port()}`;
+  return { backend, engine, url: urls.a };
 }
 
 /**
  * Backend B: the catalog and the scaffolder with the platform modules, and
- * no platform plugin. Discovery sends `platform` and `events` to backend A.
+ * no platform plugin.
  */
-async function startConsumerBackend(platformUrl: string) {
-  let ownUrl = '';
-  const remote = new Set(['platform', 'events']);
-  const discovery = createServiceFactory({
-    service: coreServices.discovery,
-    deps: {},
-    factory: () => {
-      const url = async (pluginId: string) =>
-        `${remote.has(pluginId) ? platformUrl : ownUrl}/api/${pluginId}`;
-      return { getBaseUrl: url, getExternalBaseUrl: url };
-    },
-  });
+async function startConsumerBackend() {
+  // Tasks run when the test says: B's first catalog refresh needs B's own
+  // address known to A, which verifies the catalog's token against B's keys.
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(options?: {
+      skipTaskRunOnStartup?: boolean;
+    }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
+    triggerTask(id: string): Promise<void>;
+  };
   const backend = await startTestBackend({
     features: [
-      discovery,
-      eventsServiceFactory,
+      ...realAuth,
+      scheduler.factory({ skipTaskRunOnStartup: true }),
       catalogBackend,
       catalogModuleTemplateKind,
       catalogModulePlatform,
@@ -114,15 +169,37 @@ async function startConsumerBackend(platformUrl: string) {
       }),
     ],
   });
-  ownUrl = `http://localhost:${backend.server.port()}`;
-  return { backend, url: ownUrl };
+  urls.b = `http://localhost:${backend.server.port()}`;
+  return { backend, scheduler, url: urls.b };
+}
+
+/** Alice signs in at A's auth backend: a real, signed user token. */
+async function signIn(): Promise<string> {
+  const response = await fetch(`${urls.a}/api/auth/guest/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()).backstageIdentity.token;
 }
 
 describe('the platform plugin in one backend, catalog and scaffolder in another', () => {
   it('runs the golden path: template in B, resource Ready in A, entity in B', async () => {
     const platform = await startPlatformBackend();
-    const consumer = await startConsumerBackend(platform.url);
-    const token = mockCredentials.user.token(ALICE);
+    const consumer = await startConsumerBackend();
+    const token = await signIn();
+    // Auth is real: A refuses a mock token.
+    const mockTokenCall = await fetch(
+      `${platform.url}/api/platform/resources`,
+      {
+        headers: {
+          Authorization: `Bearer ${mockCredentials.user.token(ALICE)}`,
+        },
+      },
+    );
+    expect(mockTokenCall.status).toBe(401);
+    // The catalog's scheduled full refresh, once: it brings the capability
+    // and its template. It does not run again in this test.
+    await consumer.scheduler.triggerTask('trellis-platform:refresh');
     const get = async (url: string) => {
       const response = await fetch(url, {
         headers: { Authorization: `Bearer ${token}` },
@@ -191,8 +268,7 @@ describe('the platform plugin in one backend, catalog and scaffolder in another'
     expect(platform.engine.applied).toHaveLength(1);
 
     // B's catalog gets the Resource entity: no full refresh runs after the
-    // start (the mock scheduler runs tasks once), so the change notice that
-    // crossed the events bus brought it.
+    // one above, so the change notice that crossed the events bus brought it.
     const entity = await eventually(
       () =>
         get(

@@ -68,7 +68,6 @@ export class PlatformEntityProvider implements EntityProvider {
 
   private connection?: EntityProviderConnection;
   private unsubscribe?: () => void;
-  private resubscribed = false;
   private closed = false;
   /** Resources changed since the last delta. */
   private readonly pending = new Set<string>();
@@ -188,13 +187,6 @@ export class PlatformEntityProvider implements EntityProvider {
     // What changed while the pages were read may be stale in the full
     // mutation; read those resources again.
     for (const id of changed) this.enqueue(id);
-
-    // The platform has answered, so it is attached: a subscription made now
-    // is certain to reach it (one made before it attached can time out).
-    if (!this.resubscribed) {
-      this.resubscribed = true;
-      this.subscribe();
-    }
   }
 
   /**
