@@ -1,28 +1,18 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import App from './App';
+import { withConfig } from './testConfig';
 
+// The app reads its config once per module instance: the production sign-in
+// is checked in App.production.test.tsx.
 describe('App', () => {
-  it('should render', async () => {
-    process.env = {
-      NODE_ENV: 'test',
-      APP_CONFIG: [
-        {
-          data: {
-            app: { title: 'Test' },
-            backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
-            },
-          },
-          context: 'test',
-        },
-      ] as any,
-    };
+  it('opens on the sign-in page with guest sign-in, the Enter button focused', async () => {
+    withConfig({});
+    render(App.createRoot());
 
-    const rendered = render(App.createRoot());
-
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+    expect(await screen.findByText('ACME portal')).toBeInTheDocument();
+    const enter = await screen.findByRole('button', { name: /enter/i });
+    expect(screen.getByText('Guest')).toBeInTheDocument();
+    expect(screen.queryByText('GitHub')).not.toBeInTheDocument();
+    await waitFor(() => expect(enter).toHaveFocus());
   });
 });
