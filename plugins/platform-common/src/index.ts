@@ -11,4 +11,5 @@ export * from './feed';
 export * from './permissions';
 export * from './refs';
 export * from './entities';
+export * from './annotations';
 export * from './client';

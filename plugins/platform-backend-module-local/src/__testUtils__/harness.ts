@@ -62,6 +62,8 @@ export async function writeCapability(
     specSchema?: Record<string, unknown>;
     configure?: Container[];
     delete?: Container[];
+    /** Replaces the default `trellis.dev/title` annotation. */
+    annotations?: Record<string, string>;
   } = {},
 ): Promise<string> {
   const name = options.name ?? 'widget';
@@ -77,7 +79,9 @@ export async function writeCapability(
     metadata: {
       name,
       labels: { 'kratix.io/promise-version': version },
-      annotations: { 'trellis.dev/title': `Widget ${version}` },
+      annotations: options.annotations ?? {
+        'trellis.dev/title': `Widget ${version}`,
+      },
     },
     spec: {
       api: {

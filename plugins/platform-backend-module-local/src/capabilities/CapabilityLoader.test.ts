@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
@@ -128,6 +128,45 @@ describe('CapabilityLoader', () => {
 
     await expect(loader.list()).resolves.toEqual([]);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining(message));
+  });
+
+  it('reads the old trellis.io spelling of the presentation annotations, warning once per file', async () => {
+    // The spelling the Kubernetes engine used to document: a Promise written
+    // for a cluster keeps its title, owner, tags and docs link here.
+    const file = await writeCapability(dir, {
+      versions: ['v1.0.0', 'v1.1.0'],
+      annotations: {
+        'trellis.io/title': 'PostgreSQL database',
+        'trellis.io/description': 'A managed PostgreSQL database.',
+        'trellis.io/owner': 'group:default/data-platform',
+        'trellis.io/tags': 'database, sql',
+        'trellis.io/docs-url': 'https://docs.example.com/platform/postgresql',
+      },
+    });
+
+    const [capability] = await loader.list();
+    await writeFile(file, `${await readFile(file, 'utf8')}\n`);
+    await loader.list();
+
+    expect(capability.versions[1]).toMatchObject({
+      title: 'PostgreSQL database',
+      description: 'A managed PostgreSQL database.',
+      owner: 'group:default/data-platform',
+      tags: ['database', 'sql'],
+      links: [
+        {
+          url: 'https://docs.example.com/platform/postgresql',
+          title: 'Documentation',
+        },
+      ],
+    });
+    const warnings = logger.warn.mock.calls
+      .map(([message]) => String(message))
+      .filter(message => message.includes('deprecated annotation'));
+    expect(warnings).toHaveLength(5);
+    expect(warnings).toContain(
+      `Capability file ${file} uses the deprecated annotation trellis.io/docs-url; write trellis.dev/docs instead (the old spelling will stop being read in a future release)`,
+    );
   });
 
   it('keeps serving the last valid reading of a file that becomes invalid', async () => {

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { createLegacyAnnotationWarner } from '@trellis/backstage-plugin-platform-common';
 import { FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -36,10 +37,17 @@ export class CapabilityLoader {
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
   private missingReported = false;
+  /** Warns once per file and old annotation spelling, not on every re-read. */
+  private readonly legacyWarner: ReturnType<
+    typeof createLegacyAnnotationWarner
+  >;
 
   constructor(options: { dir: string; logger: LoggerService }) {
     this.dir = resolve(options.dir);
     this.logger = options.logger;
+    this.legacyWarner = createLegacyAnnotationWarner(message =>
+      this.logger.warn(message),
+    );
   }
 
   get directory(): string {
@@ -166,7 +174,12 @@ export class CapabilityLoader {
       });
       return {
         signature,
-        capability: parsePromiseFile(file, values, this.dir),
+        capability: parsePromiseFile(
+          file,
+          values,
+          this.dir,
+          this.legacyWarner(`Capability file ${file}`),
+        ),
       };
     } catch (error) {
       const problem = `${file} is invalid: ${(error as Error).message}`;

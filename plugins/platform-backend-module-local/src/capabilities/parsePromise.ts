@@ -1,6 +1,8 @@
 import {
+  CAPABILITY_ANNOTATIONS,
   dnsLabelProblem,
   JsonObject,
+  readAnnotation,
 } from '@trellis/backstage-plugin-platform-common';
 import { isAbsolute, relative, resolve } from 'node:path';
 import {
@@ -21,15 +23,12 @@ const PROMISE_VERSION_LABEL = 'kratix.io/promise-version';
  * `command` on this machine instead of the image is a decision the
  * capability's author makes explicitly.
  */
-export const LOCAL_STEPS_ANNOTATION = 'trellis.dev/local-steps';
-/** Annotations that describe the capability in the portal. */
-const ANNOTATIONS = {
-  title: 'trellis.dev/title',
-  description: 'trellis.dev/description',
-  owner: 'trellis.dev/owner',
-  tags: 'trellis.dev/tags',
-  docs: 'trellis.dev/docs',
-} as const;
+export const LOCAL_STEPS_ANNOTATION = CAPABILITY_ANNOTATIONS.localSteps;
+/** Annotations that describe the capability in the portal (platform-common's vocabulary). */
+const ANNOTATIONS = CAPABILITY_ANNOTATIONS;
+
+/** Hears of every old annotation spelling (`trellis.io/...`) a Promise uses. */
+export type LegacyAnnotationListener = (legacyKey: string, key: string) => void;
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -349,6 +348,7 @@ function refuseKratixOnlyParts(
 function parseVersion(
   document: unknown,
   baseDir: string,
+  onLegacy?: LegacyAnnotationListener,
 ): { name: string; version: CapabilityVersion } {
   const promise = asObject(document, 'document');
   if (
@@ -400,8 +400,13 @@ function parseVersion(
       'must be a version such as v1.0.0 (letters, digits, dots, dashes, plus)',
     );
   }
+  // Old spellings (trellis.io/..., docs-url) are read too, so that a Promise
+  // written for the Kubernetes engine keeps its title and docs here.
   const annotation = (key: string) =>
-    asOptionalString(annotations[key], `metadata.annotations['${key}']`);
+    asOptionalString(
+      readAnnotation(annotations, key, onLegacy),
+      `metadata.annotations['${key}']`,
+    );
   const docs = annotation(ANNOTATIONS.docs);
   return {
     name,
@@ -432,6 +437,7 @@ export function parsePromiseFile(
   file: string,
   documents: unknown[],
   baseDir: string,
+  onLegacy?: LegacyAnnotationListener,
 ): CapabilityDefinition {
   const present = documents.filter(d => d !== null && d !== undefined);
   if (present.length === 0) {
@@ -441,7 +447,7 @@ export function parsePromiseFile(
   const versions: CapabilityVersion[] = [];
   present.forEach((document, index) => {
     try {
-      const parsed = parseVersion(document, baseDir);
+      const parsed = parseVersion(document, baseDir, onLegacy);
       if (name !== undefined && parsed.name !== name) {
         fail(
           'metadata.name',

@@ -10,6 +10,7 @@ import {
   JsonObject,
   PipelineLog,
   ResourceCondition,
+  RESOURCE_ANNOTATIONS,
   ResourcePhase,
 } from '@trellis/backstage-plugin-platform-common';
 import {
@@ -1051,12 +1052,12 @@ function toKratixObject(
   version: CapabilityVersion,
 ): JsonObject {
   const annotations: JsonObject = {
-    'trellis.dev/resource-id': record.resourceId,
-    'trellis.dev/owner': record.desired.owner,
-    'trellis.dev/requested-by': record.desired.requestedBy,
+    [RESOURCE_ANNOTATIONS.resourceId]: record.resourceId,
+    [RESOURCE_ANNOTATIONS.owner]: record.desired.owner,
+    [RESOURCE_ANNOTATIONS.requestedBy]: record.desired.requestedBy,
   };
   if (record.desired.component) {
-    annotations['trellis.dev/component'] = record.desired.component;
+    annotations[RESOURCE_ANNOTATIONS.component] = record.desired.component;
   }
   return {
     apiVersion: `${version.api.group}/${version.api.version}`,
