@@ -63,8 +63,11 @@ describe.each(databases.eachSupportedId())(
       expect(current.status).toBe(201);
 
       const applied = async (id: string) =>
-        (await request(server).get(`/api/platform/resources/${id}`).set(as(ALICE)))
-          .body.appliedVersion;
+        (
+          await request(server)
+            .get(`/api/platform/resources/${id}`)
+            .set(as(ALICE))
+        ).body.appliedVersion;
       await eventually(
         async () =>
           (await applied(old.body.id)) === '1.0.0' &&
@@ -76,8 +79,9 @@ describe.each(databases.eachSupportedId())(
         .set(as(ALICE));
       const versions = new Set(
         fleet.body.items
-          .filter((c: { capabilityRef: string }) =>
-            c.capabilityRef === 'memory:database',
+          .filter(
+            (c: { capabilityRef: string }) =>
+              c.capabilityRef === 'memory:database',
           )
           .map((c: { version: string }) => c.version),
       );
@@ -88,8 +92,9 @@ describe.each(databases.eachSupportedId())(
         .set(as(ADMIN))
         .send({ capabilityRef: 'memory:database', targetVersion: '2.0.0' });
       expect(rollout.status).toBe(201);
-      expect(rollout.body.items.map((i: { resourceId: string }) => i.resourceId))
-        .toEqual([old.body.id]);
+      expect(
+        rollout.body.items.map((i: { resourceId: string }) => i.resourceId),
+      ).toEqual([old.body.id]);
     });
 
     it('refuses a version the capability does not define, naming the field', async () => {

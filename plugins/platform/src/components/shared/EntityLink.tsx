@@ -53,7 +53,8 @@ export const EntityLink = (props: {
   } catch {
     return <>{entityRef}</>;
   }
-  const principal = NON_ENTITY_PRINCIPALS[parsed.kind.toLocaleLowerCase('en-US')];
+  const principal =
+    NON_ENTITY_PRINCIPALS[parsed.kind.toLocaleLowerCase('en-US')];
   if (principal) return <>{`${parsed.name} (${principal})`}</>;
   const text = shortEntityRef(entityRef);
   if (!entityRoute) return <>{text}</>;
