@@ -31,11 +31,12 @@ describe('KubernetesEngine', () => {
   describe('listCapabilities', () => {
     it('offers every Kratix Promise with an API, with its schema, versions and availability', async () => {
       installKratix(server);
-      const { engine } = createTestEngine(server, {
+      const { engine, logger } = createTestEngine(server, {
         owner: 'group:default/platform',
       });
 
       const capabilities = await engine.listCapabilities();
+      await engine.listCapabilities();
 
       expect(capabilities.map(c => c.name)).toEqual(['postgresql', 'redis']);
       expect(capabilities[0]).toEqual({
@@ -75,6 +76,15 @@ describe('KubernetesEngine', () => {
         available: false,
         availabilityMessage: 'Required Promises are not installed',
       });
+      // The fixture spells its annotations the old way (trellis.io/..., docs-url):
+      // read all the same, with one warning per Promise and key, not per listing.
+      const deprecations = logger.warn.mock.calls
+        .map(([message]) => String(message))
+        .filter(message => message.includes('deprecated annotation'));
+      expect(deprecations).toHaveLength(5);
+      expect(deprecations).toContain(
+        'Promise postgresql uses the deprecated annotation trellis.io/docs-url; write trellis.dev/docs instead (the old spelling will stop being read in a future release)',
+      );
     });
 
     it('offers v1 XRDs through their claims and v2 XRDs through namespaced XRs', async () => {
@@ -174,16 +184,18 @@ describe('KubernetesEngine', () => {
         backups: true,
       });
       expect(created.metadata.labels).toEqual({
-        'trellis.io/resource-id': 'res-0001',
-        'trellis.io/environment': 'production',
-        'trellis.io/owner': 'group.default.team-billing',
+        'trellis.dev/resource-id': 'res-0001',
+        'trellis.dev/environment': 'production',
+        'trellis.dev/owner': 'group.default.team-billing',
         'app.kubernetes.io/managed-by': 'trellis',
+        // Kept for one release: the engine selects by it (objects/metadata.ts).
+        'trellis.io/resource-id': 'res-0001',
       });
       expect(created.metadata.annotations).toMatchObject({
-        'trellis.io/owner': 'group:default/team-billing',
-        'trellis.io/requested-by': 'user:default/ada',
-        'trellis.io/component': 'component:default/billing-service',
-        'trellis.io/generation': '1',
+        'trellis.dev/owner': 'group:default/team-billing',
+        'trellis.dev/requested-by': 'user:default/ada',
+        'trellis.dev/component': 'component:default/billing-service',
+        'trellis.dev/generation': '1',
       });
     });
 
@@ -226,11 +238,91 @@ describe('KubernetesEngine', () => {
         version: '16',
         managedBy: 'controller',
       });
-      expect(updated.metadata.annotations?.['trellis.io/generation']).toBe('2');
+      expect(updated.metadata.annotations?.['trellis.dev/generation']).toBe('2');
       expect(
-        updated.metadata.annotations?.['trellis.io/component'],
+        updated.metadata.annotations?.['trellis.dev/component'],
       ).toBeUndefined();
       expect(server.requests.filter(r => r.verb === 'patch').length).toBe(1);
+    });
+
+    it('keeps finding objects an older engine labelled trellis.io, and relabels them on apply', async () => {
+      const { postgresqlType } = installKratix(server);
+      const { engine, logger } = createTestEngine(server);
+      // As the engine wrote it before the trellis.dev vocabulary.
+      server.put(postgresqlType, {
+        apiVersion: 'data.platform.example.com/v1alpha1',
+        kind: 'PostgreSQL',
+        metadata: {
+          name: 'billing-db',
+          namespace: 'team-billing',
+          labels: {
+            'trellis.io/resource-id': 'res-0001',
+            'trellis.io/environment': 'production',
+            'trellis.io/owner': 'group.default.team-billing',
+            'app.kubernetes.io/managed-by': 'trellis',
+          },
+          annotations: {
+            'trellis.io/owner': 'group:default/team-billing',
+            'trellis.io/requested-by': 'user:default/ada',
+            'trellis.io/component': 'component:default/billing-service',
+            'trellis.io/generation': '1',
+            'trellis.io/last-applied-spec': JSON.stringify({
+              size: 'small',
+              version: '16',
+              backups: true,
+            }),
+          },
+        },
+        spec: { size: 'small', version: '16', backups: true },
+      });
+
+      const [before] = await engine.observeAll();
+      await engine.observeAll();
+      expect(before).toMatchObject({
+        resourceId: 'res-0001',
+        observedGeneration: 1,
+      });
+      expect(await engine.observe({ resourceId: 'res-0001' })).toMatchObject({
+        resourceId: 'res-0001',
+      });
+      const deprecations = logger.warn.mock.calls
+        .map(([message]) => String(message))
+        .filter(message => message.includes('deprecated annotation'))
+        .filter(message => message.includes('PostgreSQL objects'));
+      // Once per kind and key (resource id, generation), however many polls.
+      expect(deprecations).toEqual([
+        "Cluster 'test': PostgreSQL objects managed by Trellis uses the deprecated annotation trellis.io/resource-id; write trellis.dev/resource-id instead (the old spelling will stop being read in a future release)",
+        "Cluster 'test': PostgreSQL objects managed by Trellis uses the deprecated annotation trellis.io/generation; write trellis.dev/generation instead (the old spelling will stop being read in a future release)",
+      ]);
+
+      // The old last-applied spec still counts: backups, no longer desired, is removed.
+      await engine.apply(
+        desiredResource({ spec: { size: 'large', version: '16' }, generation: 2 }),
+      );
+
+      const updated = server.get(postgresqlType, 'team-billing', 'billing-db')!;
+      expect(updated.spec).toEqual({ size: 'large', version: '16' });
+      expect(updated.metadata.labels).toEqual({
+        'trellis.dev/resource-id': 'res-0001',
+        'trellis.dev/environment': 'production',
+        'trellis.dev/owner': 'group.default.team-billing',
+        'app.kubernetes.io/managed-by': 'trellis',
+        'trellis.io/resource-id': 'res-0001',
+      });
+      expect(updated.metadata.annotations).toEqual({
+        'trellis.dev/owner': 'group:default/team-billing',
+        'trellis.dev/requested-by': 'user:default/ada',
+        'trellis.dev/component': 'component:default/billing-service',
+        'trellis.dev/generation': '2',
+        'trellis.dev/last-applied-spec': JSON.stringify({
+          size: 'large',
+          version: '16',
+        }),
+      });
+      expect((await engine.observeAll())[0]).toMatchObject({
+        resourceId: 'res-0001',
+        observedGeneration: 2,
+      });
     });
 
     it('reads again and retries when another writer changed the object in between (409)', async () => {

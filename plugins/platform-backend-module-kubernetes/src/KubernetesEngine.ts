@@ -7,6 +7,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import {
+  createLegacyAnnotationWarner,
   dnsLabelProblem,
   EngineObjectRef,
   JsonObject,
@@ -45,10 +46,10 @@ import {
 } from './objects/mergePatch';
 import {
   appliedGenerationOf,
+  lastAppliedSpecOf,
   MANAGED_SELECTOR,
   resourceIdOf,
-  TRELLIS_ANNOTATIONS,
-  TRELLIS_LABELS,
+  resourceSelector,
   trellisMetadata,
 } from './objects/metadata';
 import { BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './watch/backoff';
@@ -85,7 +86,7 @@ const MAX_APPLY_ATTEMPTS = 5;
  *
  * Reads are cheap on the API server: while someone watches, the engine keeps
  * one watch per resource type (definitions, and the instances it created,
- * selected by the `trellis.io/resource-id` label) and serves capabilities
+ * selected by the resource-id label, see `objects/metadata.ts`) and serves capabilities
  * from memory; `observeAll` is one list per type. Nothing is requested per
  * resource except `observe`, `apply`, `delete` and `upgrade` of that resource.
  *
@@ -110,6 +111,10 @@ export class KubernetesEngine implements PlatformEngine {
 
   /** Capabilities by name, from the latest listing. */
   private definitions?: Map<string, Entry>;
+  /** Warns once per object kind that carries old (`trellis.io`) keys, not per object per poll. */
+  private readonly legacyWarner: ReturnType<
+    typeof createLegacyAnnotationWarner
+  >;
   private refreshesStarted = 0;
   private refreshesApplied = 0;
   /**
@@ -150,6 +155,9 @@ export class KubernetesEngine implements PlatformEngine {
     }
     this.client = client;
     this.logger = logger;
+    this.legacyWarner = createLegacyAnnotationWarner(message =>
+      logger.warn(message),
+    );
     this.namespaces = cluster.namespaces;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds;
@@ -192,7 +200,7 @@ export class KubernetesEngine implements PlatformEngine {
           metadata: {
             name: desired.name,
             namespace,
-            labels,
+            labels: withoutNulls(labels),
             annotations: withoutNulls(annotations),
           },
           spec: desired.spec,
@@ -209,7 +217,7 @@ export class KubernetesEngine implements PlatformEngine {
         );
       }
       const lastApplied = parseJsonObject(
-        current.metadata.annotations?.[TRELLIS_ANNOTATIONS.lastAppliedSpec],
+        lastAppliedSpecOf(current, this.legacyKeys(current)),
       );
       const patch: JsonObject = {
         metadata: { labels, annotations },
@@ -527,7 +535,7 @@ export class KubernetesEngine implements PlatformEngine {
         const { items } = await this.client.list(
           entry.definition.instanceType,
           {
-            labelSelector: `${TRELLIS_LABELS.resourceId}=${resource.resourceId}`,
+            labelSelector: resourceSelector(resource.resourceId),
           },
         );
         if (items[0]) {
@@ -570,12 +578,12 @@ export class KubernetesEngine implements PlatformEngine {
     object: KubeObject,
     composite?: KubeObject,
   ): ObservedState | undefined {
-    const resourceId = resourceIdOf(object);
+    const resourceId = resourceIdOf(object, this.legacyKeys(object));
     if (!resourceId) {
       return undefined;
     }
     const status = entry.adapter.normalize(entry.definition, object, composite);
-    const generation = appliedGenerationOf(object);
+    const generation = appliedGenerationOf(object, this.legacyKeys(object));
     const state: ObservedState = {
       resourceId,
       engineRef: this.engineRefOf(
@@ -728,7 +736,10 @@ export class KubernetesEngine implements PlatformEngine {
 
   private onInstanceEvent(typeKey: string, event: ObjectEvent) {
     const entry = this.instanceEntries.get(typeKey);
-    const resourceId = resourceIdOf(event.object);
+    const resourceId = resourceIdOf(
+      event.object,
+      this.legacyKeys(event.object),
+    );
     if (!entry || !resourceId) {
       return;
     }
@@ -871,6 +882,15 @@ export class KubernetesEngine implements PlatformEngine {
       kind: type.kind,
       name,
     };
+  }
+
+  /** The listener for old label and annotation spellings on objects of this object's kind. */
+  private legacyKeys(object: KubeObject) {
+    return this.legacyWarner(
+      `Cluster '${this.id}': ${
+        object.kind ?? 'object'
+      } objects managed by Trellis`,
+    );
   }
 
   private assertManagedBy(

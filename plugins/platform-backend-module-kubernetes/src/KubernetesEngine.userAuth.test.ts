@@ -107,7 +107,7 @@ describe('KubernetesEngine with per-user token passthrough', () => {
     expect(
       server.get(postgresqlType, 'team-billing', 'billing-db')?.metadata
         .annotations,
-    ).toMatchObject({ 'trellis.io/requested-by': 'user:default/alice' });
+    ).toMatchObject({ 'trellis.dev/requested-by': 'user:default/alice' });
   });
 
   it('upgrades a Kratix request as the user, through its ResourceBinding', async () => {

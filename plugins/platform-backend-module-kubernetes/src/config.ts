@@ -29,7 +29,7 @@ export interface KubernetesClusterConfig {
   /** Environment → namespace; environments not listed use their own name. */
   namespaces: Record<string, string>;
   resyncSeconds: number;
-  /** Owner of capabilities that do not name one in a `trellis.io/owner` annotation. */
+  /** Owner of capabilities that do not name one in a `trellis.dev/owner` annotation (or the deprecated `trellis.io/owner`). */
   owner?: string;
   /**
    * Set when the cluster trusts the portal's identity provider: changes are

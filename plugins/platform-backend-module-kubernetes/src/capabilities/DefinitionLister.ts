@@ -1,3 +1,4 @@
+import { createLegacyAnnotationWarner } from '@trellis/backstage-plugin-platform-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { ClusterClient } from '../cluster/ClusterClient';
@@ -21,12 +22,19 @@ export abstract class DefinitionLister {
   protected readonly client: ClusterClient;
   protected readonly logger: LoggerService;
   protected readonly defaultOwner?: string;
+  /** Warns once per definition and old annotation spelling, not on every listing. */
+  protected readonly legacyWarner: ReturnType<
+    typeof createLegacyAnnotationWarner
+  >;
   protected servedTypes: ResourceType[] = [];
 
   constructor(options: AdapterOptions) {
     this.client = options.client;
     this.logger = options.logger;
     this.defaultOwner = options.defaultOwner;
+    this.legacyWarner = createLegacyAnnotationWarner(message =>
+      this.logger.warn(message),
+    );
   }
 
   /** The definition types the cluster served at the last listing. */

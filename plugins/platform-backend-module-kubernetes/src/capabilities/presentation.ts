@@ -1,18 +1,9 @@
-import { PlatformLink } from '@trellis/backstage-plugin-platform-common';
+import {
+  CAPABILITY_ANNOTATIONS,
+  PlatformLink,
+  readAnnotation,
+} from '@trellis/backstage-plugin-platform-common';
 import { KubeObject } from '../cluster/types';
-
-/**
- * Annotations a platform team puts on a Promise or XRD to present it in the
- * portal. Everything has a default, so unannotated definitions work too.
- */
-const PRESENTATION_ANNOTATIONS = {
-  title: 'trellis.io/title',
-  description: 'trellis.io/description',
-  owner: 'trellis.io/owner',
-  /** Comma-separated. */
-  tags: 'trellis.io/tags',
-  docsUrl: 'trellis.io/docs-url',
-} as const;
 
 /** How a capability is presented: its definition's annotations over the defaults. */
 export function presentationOf(
@@ -23,6 +14,7 @@ export function presentationOf(
     owner?: string;
     tags: string[];
   },
+  onLegacy?: (legacyKey: string, key: string) => void,
 ): {
   title: string;
   description?: string;
@@ -30,17 +22,26 @@ export function presentationOf(
   tags: string[];
   links: PlatformLink[];
 } {
-  const annotations = definition.metadata.annotations ?? {};
-  const tags = (annotations[PRESENTATION_ANNOTATIONS.tags] ?? '')
+  // platform-common's vocabulary; the old trellis.io spellings (and
+  // trellis.io/docs-url) are read too, with a warning once per definition.
+  const read = (key: string) => {
+    const value = readAnnotation(
+      definition.metadata.annotations,
+      key,
+      onLegacy,
+    );
+    return typeof value === 'string' ? value : undefined;
+  };
+  const tags = (read(CAPABILITY_ANNOTATIONS.tags) ?? '')
     .split(',')
     .map(tag => tag.trim().toLocaleLowerCase('en-US'))
     .filter(Boolean);
-  const docsUrl = annotations[PRESENTATION_ANNOTATIONS.docsUrl];
+  const docsUrl = read(CAPABILITY_ANNOTATIONS.docs);
   return {
-    title: annotations[PRESENTATION_ANNOTATIONS.title] ?? defaults.title,
+    title: read(CAPABILITY_ANNOTATIONS.title) ?? defaults.title,
     description:
-      annotations[PRESENTATION_ANNOTATIONS.description] ?? defaults.description,
-    owner: annotations[PRESENTATION_ANNOTATIONS.owner] ?? defaults.owner,
+      read(CAPABILITY_ANNOTATIONS.description) ?? defaults.description,
+    owner: read(CAPABILITY_ANNOTATIONS.owner) ?? defaults.owner,
     tags: [...new Set([...defaults.tags, ...tags])],
     links: docsUrl ? [{ url: docsUrl, title: 'Documentation' }] : [],
   };

@@ -172,12 +172,16 @@ export class CrossplaneAdapter
       compositeType,
       capability: {
         name,
-        ...presentationOf(xrd, {
-          title: instanceType.kind,
-          description: asString(pathValue(openAPIV3Schema, 'description')),
-          owner: this.defaultOwner,
-          tags: ['crossplane'],
-        }),
+        ...presentationOf(
+          xrd,
+          {
+            title: instanceType.kind,
+            description: asString(pathValue(openAPIV3Schema, 'description')),
+            owner: this.defaultOwner,
+            tags: ['crossplane'],
+          },
+          this.legacyWarner(`${xrd.kind ?? 'Definition'} ${xrd.metadata.name}`),
+        ),
         // Without revisions there is nothing to move between; the API version stands in.
         version: versionList[versionList.length - 1] ?? versionName,
         versions: versionList.length ? versionList : [versionName],

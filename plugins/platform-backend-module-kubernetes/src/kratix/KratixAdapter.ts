@@ -135,12 +135,18 @@ export class KratixAdapter
       },
       capability: {
         name,
-        ...presentationOf(promise, {
-          title: kind,
-          description: asString(pathValue(openAPIV3Schema, 'description')),
-          owner: this.defaultOwner,
-          tags: ['kratix'],
-        }),
+        ...presentationOf(
+          promise,
+          {
+            title: kind,
+            description: asString(pathValue(openAPIV3Schema, 'description')),
+            owner: this.defaultOwner,
+            tags: ['kratix'],
+          },
+          this.legacyWarner(
+            `${promise.kind ?? 'Definition'} ${promise.metadata.name}`,
+          ),
+        ),
         version,
         versions: versionList,
         instanceApiVersion: `${group}/${versionName}`,

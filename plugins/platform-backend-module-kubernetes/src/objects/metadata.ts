@@ -1,33 +1,62 @@
 import { InputError } from '@backstage/errors';
 import { DesiredResource } from '@trellis/backstage-plugin-platform-node';
+import {
+  LEGACY_TRELLIS_DOMAIN,
+  legacyKeysOf,
+  readAnnotation,
+  RESOURCE_ANNOTATIONS,
+  RESOURCE_LABELS,
+} from '@trellis/backstage-plugin-platform-common';
 import { KubeObject } from '../cluster/types';
 
-/** Labels on every object the engine creates; the engine only watches objects that carry the resource id. */
+/** Hears of an old label or annotation spelling read from an object. */
+export type LegacyKeyListener = (legacyKey: string, key: string) => void;
+
+/**
+ * Labels on every object the engine creates (platform-common's vocabulary);
+ * the engine only watches objects that carry the resource id.
+ */
 export const TRELLIS_LABELS = {
-  resourceId: 'trellis.io/resource-id',
-  environment: 'trellis.io/environment',
-  /** The owner entity ref made a label value, e.g. `group.default.team-a`. */
-  owner: 'trellis.io/owner',
+  ...RESOURCE_LABELS,
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 
-/** Annotations on every object the engine creates. */
-export const TRELLIS_ANNOTATIONS = {
-  owner: 'trellis.io/owner',
-  requestedBy: 'trellis.io/requested-by',
-  component: 'trellis.io/component',
-  /** The platform's generation of the spec last applied. */
-  generation: 'trellis.io/generation',
-  /**
-   * The spec last applied, so that fields removed from the desired spec can
-   * be removed from the object without touching fields controllers set
-   * (kubectl's last-applied-configuration, for `spec` only).
-   */
-  lastAppliedSpec: 'trellis.io/last-applied-spec',
-} as const;
+/** Annotations on every object the engine creates (platform-common's vocabulary). */
+export const TRELLIS_ANNOTATIONS = RESOURCE_ANNOTATIONS;
 
-/** The label selector of the objects the engine manages. */
-export const MANAGED_SELECTOR = TRELLIS_LABELS.resourceId;
+/**
+ * The label engines before the `trellis.dev` vocabulary put on their
+ * objects, and the key the engine still SELECTS by in this release.
+ *
+ * Objects already in a cluster carry only `trellis.io/resource-id`, and a
+ * label selector cannot say "this key or that one" (a set-based selector
+ * ORs values of one key, never two keys), so selecting on the new key would
+ * lose them, and selecting on both would double every list and watch. So for
+ * one release the engine writes both labels on every object it creates or
+ * applies and selects on the old one, which every Trellis object carries,
+ * old or new; it reads the id from the new label first. The next release
+ * selects on `trellis.dev/resource-id` once the objects have it (the engine
+ * adds it whenever it applies an object) and stops writing this one.
+ */
+export const LEGACY_RESOURCE_ID_LABEL = `${LEGACY_TRELLIS_DOMAIN}/resource-id`;
+
+/** The label selector of the objects the engine manages (see {@link LEGACY_RESOURCE_ID_LABEL}). */
+export const MANAGED_SELECTOR = LEGACY_RESOURCE_ID_LABEL;
+
+/** The selector of the objects of one resource. */
+export function resourceSelector(resourceId: string): string {
+  return `${LEGACY_RESOURCE_ID_LABEL}=${resourceId}`;
+}
+
+/**
+ * The old spellings of the other labels and annotations: a merge patch sets
+ * them to null, so an object the engine applies again does not keep stale
+ * values (an old generation, an old last-applied spec) under old keys.
+ */
+const LEGACY_KEYS = (values: Record<string, string>) =>
+  Object.values(values)
+    .filter(key => key !== RESOURCE_LABELS.resourceId)
+    .flatMap(key => legacyKeysOf(key));
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -39,14 +68,35 @@ function toLabelValue(value: string): string {
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
-/** The Trellis resource id an object belongs to, if it carries one. */
-export function resourceIdOf(object: KubeObject): string | undefined {
-  return object.metadata.labels?.[TRELLIS_LABELS.resourceId] || undefined;
+/** The Trellis resource id an object belongs to, if it carries one (new label first, then the old). */
+export function resourceIdOf(
+  object: KubeObject,
+  onLegacy?: LegacyKeyListener,
+): string | undefined {
+  const value = readAnnotation(
+    object.metadata.labels,
+    TRELLIS_LABELS.resourceId,
+    onLegacy,
+  );
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/** The spec the engine last applied to an object, as JSON text, if any. */
+export function lastAppliedSpecOf(
+  object: KubeObject,
+  onLegacy?: LegacyKeyListener,
+): string | undefined {
+  const value = readAnnotation(
+    object.metadata.annotations,
+    TRELLIS_ANNOTATIONS.lastAppliedSpec,
+    onLegacy,
+  );
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The labels and annotations that tie an object to its platform resource. */
 export function trellisMetadata(desired: DesiredResource): {
-  labels: Record<string, string>;
+  labels: Record<string, string | null>;
   annotations: Record<string, string | null>;
 } {
   if (desired.resourceId.length > 63 || !LABEL_VALUE.test(desired.resourceId)) {
@@ -60,8 +110,14 @@ export function trellisMetadata(desired: DesiredResource): {
       [TRELLIS_LABELS.environment]: toLabelValue(desired.environment),
       [TRELLIS_LABELS.owner]: toLabelValue(desired.owner),
       [TRELLIS_LABELS.managedBy]: 'trellis',
+      ...Object.fromEntries(LEGACY_KEYS(RESOURCE_LABELS).map(k => [k, null])),
+      // Written for one release so that the old selector finds new objects.
+      [LEGACY_RESOURCE_ID_LABEL]: desired.resourceId,
     },
     annotations: {
+      ...Object.fromEntries(
+        LEGACY_KEYS(RESOURCE_ANNOTATIONS).map(k => [k, null]),
+      ),
       [TRELLIS_ANNOTATIONS.owner]: desired.owner,
       [TRELLIS_ANNOTATIONS.requestedBy]: desired.requestedBy,
       // null removes a component that is no longer set, in a merge patch.
@@ -73,9 +129,16 @@ export function trellisMetadata(desired: DesiredResource): {
 }
 
 /** The platform generation last applied to an object, 0 when unknown. */
-export function appliedGenerationOf(object: KubeObject): number {
+export function appliedGenerationOf(
+  object: KubeObject,
+  onLegacy?: LegacyKeyListener,
+): number {
   const value = Number(
-    object.metadata.annotations?.[TRELLIS_ANNOTATIONS.generation],
+    readAnnotation(
+      object.metadata.annotations,
+      TRELLIS_ANNOTATIONS.generation,
+      onLegacy,
+    ),
   );
   return Number.isInteger(value) && value > 0 ? value : 0;
 }
