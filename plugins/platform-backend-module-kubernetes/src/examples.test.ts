@@ -65,7 +65,7 @@ describe('the example capabilities', () => {
         });
       }
     }
-    const { engine } = createTestEngine(server);
+    const { engine, logger } = createTestEngine(server);
 
     const capabilities = await engine.listCapabilities();
 
@@ -94,6 +94,15 @@ describe('the example capabilities', () => {
         true,
       ],
     ]);
+    // The examples use the canonical trellis.dev spelling: no deprecation warnings.
+    expect(capabilities[0].links).toEqual([
+      { url: 'https://cloudnative-pg.io/documentation/', title: 'Documentation' },
+    ]);
+    expect(
+      logger.warn.mock.calls.filter(([m]) =>
+        String(m).includes('deprecated annotation'),
+      ),
+    ).toEqual([]);
     for (const capability of capabilities) {
       expect(capability.owner).toBe('group:default/platform-team');
       expect(capability.inputSchema).toMatchObject({
