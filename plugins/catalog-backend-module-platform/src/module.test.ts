@@ -166,9 +166,9 @@ describe('catalogModulePlatform', () => {
           .map(d => d.entity)
           .find(
             e =>
-              e.metadata.annotations?.['trellis.io/resource-id'] ===
+              e.metadata.annotations?.['trellis.dev/resource-id'] ===
                 resource.id &&
-              e.metadata.annotations?.['trellis.io/phase'] === 'Ready',
+              e.metadata.annotations?.['trellis.dev/phase'] === 'Ready',
           ),
       'the Ready resource as a delta',
     );

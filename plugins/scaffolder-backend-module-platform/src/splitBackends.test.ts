@@ -277,7 +277,7 @@ describe('the platform plugin in one backend, catalog and scaffolder in another'
       'the Resource entity in the catalog of B',
     );
     expect(entity.metadata.annotations).toMatchObject({
-      'trellis.io/resource-id': resource.id,
+      'trellis.dev/resource-id': resource.id,
     });
 
     // The consumer first: its event polls end before the bus goes away.

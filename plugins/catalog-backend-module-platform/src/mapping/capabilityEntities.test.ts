@@ -23,9 +23,9 @@ describe('capabilityToApiEntity', () => {
             'trellis-platform:trellis-platform',
           'backstage.io/managed-by-origin-location':
             'trellis-platform:trellis-platform',
-          'trellis.io/capability-ref': 'local:postgresql',
-          'trellis.io/engine': 'local',
-          'trellis.io/capability-version': '16.2.0',
+          'trellis.dev/capability-ref': 'local:postgresql',
+          'trellis.dev/engine': 'local',
+          'trellis.dev/capability-version': '16.2.0',
         },
         tags: ['database', 'postgres'],
         links: [
@@ -123,7 +123,7 @@ describe('capabilityToTemplateEntity', () => {
       annotations: expect.objectContaining({
         'backstage.io/managed-by-location': 'trellis-platform:trellis-platform',
         'backstage.io/time-saved': 'PT2H',
-        'trellis.io/capability-ref': 'local:postgresql',
+        'trellis.dev/capability-ref': 'local:postgresql',
       }),
       tags: ['platform', 'database', 'postgres'],
       links: [{ url: 'https://www.postgresql.org/docs/', title: 'Docs' }],

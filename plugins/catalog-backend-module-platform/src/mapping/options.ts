@@ -2,16 +2,22 @@ import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
 } from '@backstage/catalog-model';
+import { ENTITY_ANNOTATIONS } from '@trellis/backstage-plugin-platform-common';
 
-/** Annotations the provider puts on the entities it emits. @public */
+/**
+ * Annotations the provider puts on the entities it emits: platform-common's
+ * `ENTITY_ANNOTATIONS` (the `trellis.dev` vocabulary; before it, this module
+ * wrote `trellis.io/...`, and the provider's full refresh replaces those).
+ * @public
+ */
 export const PLATFORM_ANNOTATIONS = {
-  capabilityRef: 'trellis.io/capability-ref',
-  engine: 'trellis.io/engine',
-  capabilityVersion: 'trellis.io/capability-version',
-  resourceId: 'trellis.io/resource-id',
-  environment: 'trellis.io/environment',
-  phase: 'trellis.io/phase',
-  engineRef: 'trellis.io/engine-ref',
+  capabilityRef: ENTITY_ANNOTATIONS.capabilityRef,
+  engine: ENTITY_ANNOTATIONS.engine,
+  capabilityVersion: ENTITY_ANNOTATIONS.capabilityVersion,
+  resourceId: ENTITY_ANNOTATIONS.resourceId,
+  environment: ENTITY_ANNOTATIONS.environment,
+  phase: ENTITY_ANNOTATIONS.phase,
+  engineRef: ENTITY_ANNOTATIONS.engineRef,
 } as const;
 
 /** `spec.type` of the API entity of a capability. @public */

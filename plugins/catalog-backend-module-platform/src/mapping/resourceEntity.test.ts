@@ -25,11 +25,11 @@ describe('resourceToEntity', () => {
             'trellis-platform:trellis-platform',
           'backstage.io/managed-by-origin-location':
             'trellis-platform:trellis-platform',
-          'trellis.io/resource-id': '6f1c2d3e-0000-4000-8000-000000000001',
-          'trellis.io/capability-ref': 'local:postgresql',
-          'trellis.io/environment': 'dev',
-          'trellis.io/phase': 'Ready',
-          'trellis.io/engine-ref':
+          'trellis.dev/resource-id': '6f1c2d3e-0000-4000-8000-000000000001',
+          'trellis.dev/capability-ref': 'local:postgresql',
+          'trellis.dev/environment': 'dev',
+          'trellis.dev/phase': 'Ready',
+          'trellis.dev/engine-ref':
             '{"namespace":"team-a","name":"orders-db-dev"}',
         },
         links: [
@@ -61,7 +61,7 @@ describe('resourceToEntity', () => {
     expect(entity.spec.lifecycle).toBe('production');
     expect(entity.spec).not.toHaveProperty('dependencyOf');
     expect(entity.metadata.annotations).not.toHaveProperty(
-      'trellis.io/engine-ref',
+      'trellis.dev/engine-ref',
     );
     // Entity links must be absolute; without app.baseUrl there is none.
     expect(entity.metadata).not.toHaveProperty('links');
@@ -92,7 +92,7 @@ describe('resourceToEntity', () => {
     const entity = resourceToEntity(
       resource({ status: { phase: 'Provisioning', conditions: [] } }),
     );
-    expect(entity.metadata.annotations!['trellis.io/phase']).toBe(
+    expect(entity.metadata.annotations!['trellis.dev/phase']).toBe(
       'Provisioning',
     );
   });

@@ -189,7 +189,7 @@ describe('PlatformEntityProvider', () => {
 
     const phases = env.applyMutation.mock.calls.map(([m]) =>
       m.type === 'delta'
-        ? m.added[0].entity.metadata.annotations!['trellis.io/phase']
+        ? m.added[0].entity.metadata.annotations!['trellis.dev/phase']
         : undefined,
     );
     expect(phases).toEqual(['Provisioning', 'Ready']);
@@ -269,7 +269,7 @@ describe('PlatformEntityProvider', () => {
       'resource:postgresql-orders-db-dev',
     ]);
     expect(
-      mutation.added[0].entity.metadata.annotations!['trellis.io/resource-id'],
+      mutation.added[0].entity.metadata.annotations!['trellis.dev/resource-id'],
     ).toBe(again.id);
     expect(mutation.removed).toEqual([]);
   });
@@ -316,7 +316,7 @@ describe('PlatformEntityProvider', () => {
     expect(full.type).toBe('full');
     if (delta?.type !== 'delta') throw new Error('expected a delta');
     expect(
-      delta.added[0].entity.metadata.annotations!['trellis.io/phase'],
+      delta.added[0].entity.metadata.annotations!['trellis.dev/phase'],
     ).toBe('Ready');
   });
 
