@@ -72,7 +72,11 @@ export const ENTITY_ANNOTATIONS = {
   environment: 'trellis.dev/environment',
   phase: 'trellis.dev/phase',
   engineRef: 'trellis.dev/engine-ref',
-  /** On components: the template (golden path) that created them. */
+  /**
+   * On components: the template (golden path) that created them. devex-common
+   * exports the same key as `GOLDEN_PATH_ANNOTATION` (it does not depend on
+   * platform-common).
+   */
   goldenPath: 'trellis.dev/golden-path',
 } as const;
 
