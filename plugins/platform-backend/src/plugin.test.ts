@@ -355,6 +355,50 @@ describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
     expect(unsupported.body.error.message).toMatch(/cannot re-run/);
   });
 
+  it('checks reconcile against its own permission, not rollout-create', async () => {
+    const { server, engine } = await start({
+      denied: ['platform.capability.reconcile'],
+    });
+    const reconciled: string[] = [];
+    engine.reconcileAll = async capability => {
+      reconciled.push(capability);
+    };
+    const denied = await request(server)
+      .post('/api/platform/capabilities/memory:database/reconcile')
+      .set(as(ADMIN));
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toMatch(
+      /Missing permission platform.capability.reconcile/,
+    );
+    expect(reconciled).toEqual([]);
+    // The admin still holds rollout-create.
+    const rollout = await request(server)
+      .post('/api/platform/rollouts')
+      .set(as(ADMIN))
+      .send({ capabilityRef: 'memory:database', targetVersion: '2.0.0' });
+    expect(rollout.status).not.toBe(403);
+  });
+
+  it('shows rollouts only to who may read rollouts, not to every capability reader', async () => {
+    const { server } = await start({ denied: ['platform.rollout.read'] });
+    const capabilities = await request(server)
+      .get('/api/platform/capabilities')
+      .set(as(ALICE));
+    expect(capabilities.status).toBe(200);
+    expect(capabilities.body.items.length).toBeGreaterThan(0);
+    for (const path of [
+      '/api/platform/rollouts',
+      '/api/platform/rollouts?capabilityRef=memory:database',
+      '/api/platform/rollouts/some-id',
+    ]) {
+      const res = await request(server).get(path).set(as(ALICE));
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      expect(res.body.error.message).toMatch(
+        /Missing permission platform.rollout.read/,
+      );
+    }
+  });
+
   it('answers 404 for what does not exist', async () => {
     const { server } = await start();
     for (const [method, path] of [

@@ -4,11 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import {
-  platformCapabilityReadPermission,
-  platformPermissions,
-  platformRolloutCreatePermission,
-} from '@trellis/backstage-plugin-platform-common';
+import { platformPermissions } from '@trellis/backstage-plugin-platform-common';
 import {
   PLATFORM_RESOURCE_TOPIC,
   platformEnginesExtensionPoint,
@@ -103,10 +99,9 @@ export const platformPlugin = createBackendPlugin({
         );
         const rollouts = new RolloutRunner(store, engines, logger, tokens);
 
-        permissionsRegistry.addPermissions([
-          platformCapabilityReadPermission,
-          platformRolloutCreatePermission,
-        ]);
+        permissionsRegistry.addPermissions(
+          platformPermissions.filter(p => p.type === 'basic'),
+        );
         permissionsRegistry.addResourceType({
           resourceRef: platformResourcePermissionResourceRef,
           permissions: platformPermissions.filter(p => p.type === 'resource'),

@@ -65,14 +65,31 @@ export const platformRolloutCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/**
+ * Run the configure workflows of every instance of a capability again
+ * (`POST /capabilities/{ref}/reconcile`). @public
+ */
+export const platformCapabilityReconcilePermission = createPermission({
+  name: 'platform.capability.reconcile',
+  attributes: { action: 'update' },
+});
+
+/** Read day-2 rollouts and their progress. @public */
+export const platformRolloutReadPermission = createPermission({
+  name: 'platform.rollout.read',
+  attributes: { action: 'read' },
+});
+
 /** Every permission of the platform plugin. @public */
 export const platformPermissions = [
   platformCapabilityReadPermission,
+  platformCapabilityReconcilePermission,
   platformResourceReadPermission,
   platformResourceCreatePermission,
   platformResourceUpdatePermission,
   platformResourceDeletePermission,
   platformProductionChangePermission,
+  platformRolloutReadPermission,
   platformRolloutCreatePermission,
 ];
 

@@ -2,11 +2,13 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   platformCapabilityReadPermission,
+  platformCapabilityReconcilePermission,
   platformProductionChangePermission,
   platformResourceCreatePermission,
   platformResourceDeletePermission,
   platformResourceReadPermission,
   platformRolloutCreatePermission,
+  platformRolloutReadPermission,
 } from '@trellis/backstage-plugin-platform-common';
 import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
 import {
@@ -41,6 +43,7 @@ describe('TrellisPermissionPolicy', () => {
     for (const permission of [
       platformCapabilityReadPermission,
       platformResourceReadPermission,
+      platformRolloutReadPermission,
     ]) {
       expect(
         await policy.handle({ permission }, as('user:default/dev')),
@@ -68,10 +71,11 @@ describe('TrellisPermissionPolicy', () => {
     }
   });
 
-  it('keeps production changes and rollouts for platform administrators', async () => {
+  it('keeps production changes, rollouts and reconciles for platform administrators', async () => {
     for (const permission of [
       platformProductionChangePermission,
       platformRolloutCreatePermission,
+      platformCapabilityReconcilePermission,
     ]) {
       expect(
         (await policy.handle({ permission }, as('user:default/dev'))).result,

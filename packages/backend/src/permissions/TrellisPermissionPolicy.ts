@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   PLATFORM_RESOURCE_TYPE,
+  platformCapabilityReconcilePermission,
   platformProductionChangePermission,
   platformRolloutCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
@@ -25,8 +26,8 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
 
 /**
  * Trellis's default policy: everyone reads the platform; developers manage the
- * resources their groups own; production changes and rollouts are for the
- * platform administrators' groups. DevEx figures are for everyone (they are
+ * resources their groups own; production changes, rollouts and re-running a
+ * capability's workflows are for the platform administrators' groups. DevEx figures are for everyone (they are
  * by team, never per person); the DevEx raw facts, which are per person, and
  * rebuilds are for the administrators. Permissions of other plugins are
  * allowed, as Backstage's allow-all policy would.
@@ -66,6 +67,7 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
     if (
       isDevexAdmin ||
       permission.name === platformRolloutCreatePermission.name ||
+      permission.name === platformCapabilityReconcilePermission.name ||
       permission.name === platformProductionChangePermission.name
     ) {
       return admin ? ALLOW : DENY;

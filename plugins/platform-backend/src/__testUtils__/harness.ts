@@ -17,6 +17,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  platformCapabilityReconcilePermission,
   platformProductionChangePermission,
   platformRolloutCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
@@ -59,11 +60,14 @@ const MEMBERSHIP: Record<string, string[]> = {
 
 /**
  * A permission service with the policy Trellis ships by default: everyone
- * reads, owners manage their resources, production changes and rollouts need
- * the platform team. `readOnlyOwn` makes reads conditional too, to exercise
- * SQL filtering of lists.
+ * reads, owners manage their resources, production changes, rollouts and
+ * reconciles need the platform team. `readOnlyOwn` makes reads conditional too, to exercise
+ * SQL filtering of lists. `denied` names permissions nobody is granted, to
+ * show which permission an endpoint checks.
  */
-export function testPermissions(options: { readOnlyOwn?: boolean } = {}) {
+export function testPermissions(
+  options: { readOnlyOwn?: boolean; denied?: string[] } = {},
+) {
   const decide = (
     permission: Permission,
     credentials: BackstageCredentials,
@@ -72,7 +76,13 @@ export function testPermissions(options: { readOnlyOwn?: boolean } = {}) {
     const user = principal.userEntityRef ?? '';
     const claims = MEMBERSHIP[user] ?? [user];
     const admin = user === ADMIN;
-    if (permission.name === platformRolloutCreatePermission.name) {
+    if (options.denied?.includes(permission.name)) {
+      return { result: AuthorizeResult.DENY };
+    }
+    if (
+      permission.name === platformRolloutCreatePermission.name ||
+      permission.name === platformCapabilityReconcilePermission.name
+    ) {
       return { result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }
     if (permission.name === platformProductionChangePermission.name) {
@@ -128,6 +138,8 @@ export async function startPlatform(options: {
   engines: PlatformEngine[];
   config?: Record<string, unknown>;
   readOnlyOwn?: boolean;
+  /** Permission names nobody is granted (see testPermissions). */
+  denied?: string[];
   extraFeatures?: Array<
     Parameters<typeof startTestBackend>[0]['features'] extends
       | Array<infer F>
@@ -148,7 +160,10 @@ export async function startPlatform(options: {
       platformPlugin,
       engineModule(...options.engines),
       mockServices.database.factory({ knex: options.knex }),
-      testPermissions({ readOnlyOwn: options.readOnlyOwn }).factory,
+      testPermissions({
+        readOnlyOwn: options.readOnlyOwn,
+        denied: options.denied,
+      }).factory,
       scheduler.factory({ skipTaskRunOnStartup: true }),
       auditor.factory,
       mockServices.rootConfig.factory({

@@ -972,7 +972,7 @@ export const spec = {
     "/capabilities/{ref}/reconcile": {
       "post": {
         "operationId": "ReconcileCapability",
-        "description": "Runs the configure workflows of every instance of the capability again (Kratix: the kratix.io/reconcile-resources label). Engines that cannot do it answer 400. Needs platform.rollout.create.",
+        "description": "Runs the configure workflows of every instance of the capability again (Kratix: the kratix.io/reconcile-resources label). Engines that cannot do it answer 400. Needs platform.capability.reconcile.",
         "parameters": [
           {
             "name": "ref",

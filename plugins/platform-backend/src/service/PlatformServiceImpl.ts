@@ -40,6 +40,7 @@ import {
   PipelineLog,
   PLATFORM_RESOURCE_TYPE,
   platformCapabilityReadPermission,
+  platformCapabilityReconcilePermission,
   platformProductionChangePermission,
   PlatformResource,
   platformResourceCreatePermission,
@@ -47,6 +48,7 @@ import {
   platformResourceReadPermission,
   platformResourceUpdatePermission,
   platformRolloutCreatePermission,
+  platformRolloutReadPermission,
   PRODUCTION_ENVIRONMENT,
   ResourceEvent,
   ResourcePage,
@@ -578,7 +580,7 @@ export class PlatformServiceImpl implements PlatformService {
       options,
       { capabilityRef: ref },
       async () => {
-        await this.requireBasic(platformRolloutCreatePermission, options);
+        await this.requireBasic(platformCapabilityReconcilePermission, options);
         const capability = await this.deps.capabilities.get(ref);
         const engine = this.deps.engines.get(capability.engine);
         if (!engine.reconcileAll) {
@@ -734,7 +736,7 @@ export class PlatformServiceImpl implements PlatformService {
   }
 
   async getRollout(id: string, options: PlatformCallOptions): Promise<Rollout> {
-    await this.requireBasic(platformCapabilityReadPermission, options);
+    await this.requireBasic(platformRolloutReadPermission, options);
     const rollout = await this.deps.store.getRollout(id);
     if (!rollout) throw new NotFoundError(`No rollout ${id}`);
     return rollout;
@@ -744,7 +746,7 @@ export class PlatformServiceImpl implements PlatformService {
     filter: { capabilityRef?: string },
     options: PlatformCallOptions,
   ): Promise<Rollout[]> {
-    await this.requireBasic(platformCapabilityReadPermission, options);
+    await this.requireBasic(platformRolloutReadPermission, options);
     const rows = await this.deps.store.listRollouts(filter);
     const rollouts = await Promise.all(
       rows.map(r => this.deps.store.getRollout(r.id)),
