@@ -12,4 +12,5 @@ export * from './permissions';
 export * from './refs';
 export * from './entities';
 export * from './annotations';
+export * from './specValidation';
 export * from './client';

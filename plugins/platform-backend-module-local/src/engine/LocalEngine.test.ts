@@ -651,9 +651,7 @@ describe('LocalEngine', () => {
         engine.apply(
           desiredResource({ spec: { blob: 'x'.repeat(300 * 1024) } }),
         ),
-      ).rejects.toThrow(
-        'The spec is 301 KiB; the local engine accepts at most 256 KiB',
-      );
+      ).rejects.toThrow('spec: is 307211 bytes; the limit is 262144 bytes');
     });
 
     it('refuses a deeply nested spec', async () => {
@@ -679,7 +677,9 @@ describe('LocalEngine', () => {
 
       await expect(
         engine.apply(desiredResource({ spec: { size: 'huge' } })),
-      ).rejects.toThrow('Invalid spec: spec.size must be one of small, large');
+      ).rejects.toThrow(
+        'Invalid spec for local:widget: spec.size: must be one of "small", "large"',
+      );
     });
 
     it('hands shell metacharacters in the spec to steps as inert data', async () => {

@@ -1,11 +1,15 @@
 import { InputError } from '@backstage/errors';
-import { JsonObject } from '@trellis/backstage-plugin-platform-common';
+import {
+  invalidSpecMessage,
+  JsonObject,
+  specBoundsProblem,
+  uncompilableSchemaMessage,
+} from '@trellis/backstage-plugin-platform-common';
 import { DesiredResource } from '@trellis/backstage-plugin-platform-node';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv, { ValidateFunction } from 'ajv';
 import { CapabilityVersion } from '../capabilities/types';
 import { assertDnsLabel, assertResourceId } from '../state/paths';
 
-const MAX_DEPTH = 32;
 const MAX_REF_LENGTH = 512;
 
 const ajv = new Ajv({
@@ -17,31 +21,6 @@ const ajv = new Ajv({
   validateFormats: false,
 });
 const validators = new WeakMap<CapabilityVersion, ValidateFunction>();
-
-function depthOf(value: unknown, depth = 0): number {
-  if (depth > MAX_DEPTH || typeof value !== 'object' || value === null) {
-    return depth;
-  }
-  let max = depth;
-  for (const child of Object.values(value)) {
-    max = Math.max(max, depthOf(child, depth + 1));
-    if (max > MAX_DEPTH) break;
-  }
-  return max;
-}
-
-function describe(error: ErrorObject): string {
-  const field = `spec${error.instancePath.replace(/\//g, '.')}`;
-  if (error.keyword === 'enum') {
-    return `${field} must be one of ${(
-      error.params.allowedValues as unknown[]
-    ).join(', ')}`;
-  }
-  if (error.keyword === 'additionalProperties') {
-    return `${field} must not have the property ${error.params.additionalProperty}`;
-  }
-  return `${field} ${error.message}`;
-}
 
 /**
  * Checks what `apply` receives before anything touches the disk: names that
@@ -75,24 +54,12 @@ export function validateDesired(
       );
     }
   }
+  // The bounds and the wording are platform-common's, the same the platform
+  // backend uses: one message for one mistake, wherever it is caught.
   const spec = desired.spec;
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new InputError('Invalid spec: must be an object');
-  }
-  const bytes = Buffer.byteLength(JSON.stringify(spec), 'utf8');
-  if (bytes > limits.maxSpecBytes) {
-    throw new InputError(
-      `The spec is ${Math.ceil(
-        bytes / 1024,
-      )} KiB; the local engine accepts at most ${Math.floor(
-        limits.maxSpecBytes / 1024,
-      )} KiB`,
-    );
-  }
-  if (depthOf(spec) > MAX_DEPTH) {
-    throw new InputError(
-      `The spec is nested more than ${MAX_DEPTH} levels deep`,
-    );
+  const problem = specBoundsProblem(spec, { maxBytes: limits.maxSpecBytes });
+  if (problem) {
+    throw new InputError(problem);
   }
   let validate = validators.get(version);
   if (!validate) {
@@ -100,9 +67,10 @@ export function validateDesired(
       validate = ajv.compile(version.inputSchema);
     } catch (error) {
       throw new InputError(
-        `The capability's input schema (version ${
-          version.version
-        }) is invalid: ${(error as Error).message}`,
+        uncompilableSchemaMessage(
+          `local:${desired.capability}`,
+          `${(error as Error).message} (version ${version.version})`,
+        ),
       );
     }
     validators.set(version, validate);
@@ -110,7 +78,7 @@ export function validateDesired(
   const withDefaults = structuredClone(spec);
   if (!validate(withDefaults)) {
     throw new InputError(
-      `Invalid spec: ${(validate.errors ?? []).map(describe).join('; ')}`,
+      invalidSpecMessage(`local:${desired.capability}`, validate.errors ?? []),
     );
   }
   return withDefaults;
