@@ -18,7 +18,6 @@ import {
   ListResourcesQuery,
   PlatformResource,
   ResourceEvent,
-  ResourceEventType,
   ResourceFeedEvent,
   ResourcePage,
   ResourcePhase,
@@ -236,17 +235,6 @@ export class PlatformStore {
   async getCapability(ref: string): Promise<Capability | undefined> {
     const row = await this.db('platform_capabilities').where({ ref }).first();
     return row ? capabilityFromRow(row) : undefined;
-  }
-
-  /** Live instances per capability ref. */
-  async countInstances(): Promise<Map<string, number>> {
-    const rows: Array<{ capability_ref: string; count: string | number }> =
-      await this.db('platform_resources')
-        .whereNull('deleted_at')
-        .select('capability_ref')
-        .count({ count: '*' })
-        .groupBy('capability_ref');
-    return new Map(rows.map(r => [String(r.capability_ref), Number(r.count)]));
   }
 
   // ---- resources
@@ -861,14 +849,6 @@ export class PlatformStore {
       });
   }
 
-  async nextDispatchDue(): Promise<string | undefined> {
-    const row = await this.db('platform_resources')
-      .whereNotNull('dispatch_action')
-      .min({ next: 'dispatch_next_at' })
-      .first();
-    return row?.next ?? undefined;
-  }
-
   // ---- observation
 
   /**
@@ -1037,19 +1017,6 @@ export class PlatformStore {
   async listEvents(resourceId: string): Promise<ResourceEvent[]> {
     const rows: EventRow[] = await this.db('platform_resource_events')
       .where({ resource_id: resourceId })
-      .orderBy('id');
-    return rows.map(eventFromRow);
-  }
-
-  async listEventsOfType(
-    types: ResourceEventType[],
-    since?: string,
-  ): Promise<ResourceEvent[]> {
-    const rows: EventRow[] = await this.db('platform_resource_events')
-      .whereIn('type', types)
-      .modify(b => {
-        if (since) b.where('at', '>=', since);
-      })
       .orderBy('id');
     return rows.map(eventFromRow);
   }
