@@ -283,14 +283,14 @@ export class PlatformStore {
     try {
       await this.writes.run(async tx => {
         await tx('platform_resources').insert(row);
-        await this.appendEvent(tx, resource.id, {
+        await this.appendEvent(resource.id, {
           type: 'requested',
           at: now,
           actor: resource.requestedBy,
           toPhase: 'Pending',
           generation: 1,
           data: { spec: resource.spec, version: resource.version },
-        });
+        }, tx);
         if (idempotency) {
           await tx('platform_idempotency_keys').insert({
             principal: idempotency.principal,
@@ -511,15 +511,15 @@ export class PlatformStore {
           `Resource ${row.name} is at generation ${row.generation}, not ${expectedGeneration}: reload it and apply your change again`,
         );
       }
-      await this.appendEvent(tx, id, {
+      await this.appendEvent(id, {
         type: 'spec-updated',
         at: now,
         actor,
         generation,
         data: { spec },
-      });
+      }, tx);
       if (phase !== row.phase) {
-        await this.appendEvent(tx, id, {
+        await this.appendEvent(id, {
           type: 'phase-changed',
           at: now,
           actor,
@@ -527,7 +527,7 @@ export class PlatformStore {
           toPhase: phase,
           reason: 'SpecUpdated',
           generation,
-        });
+        }, tx);
       }
       return resourceFromRow((await this.getResourceRow(id, tx))!);
     });
@@ -554,22 +554,22 @@ export class PlatformStore {
           dispatch_next_at: neverApplied ? null : now,
           dispatch_error: null,
         });
-      await this.appendEvent(tx, id, {
+      await this.appendEvent(id, {
         type: 'delete-requested',
         at: now,
         actor,
         generation: Number(row.generation),
-      });
-      await this.appendEvent(tx, id, {
+      }, tx);
+      await this.appendEvent(id, {
         type: 'phase-changed',
         at: now,
         actor,
         fromPhase: row.phase,
         toPhase: neverApplied ? 'Deleted' : 'Deleting',
         reason: 'DeleteRequested',
-      });
+      }, tx);
       if (neverApplied) {
-        await this.appendEvent(tx, id, { type: 'deleted', at: now, actor });
+        await this.appendEvent(id, { type: 'deleted', at: now, actor }, tx);
       }
       return resourceFromRow((await this.getResourceRow(id, tx))!);
     });
@@ -757,22 +757,22 @@ export class PlatformStore {
         message,
         updated_at: now,
       });
-      await this.appendEvent(tx, row.id, {
+      await this.appendEvent(row.id, {
         type: 'dispatch-failed',
         at: now,
         reason: 'EngineRejected',
         message,
         generation: claim.generation,
-      });
+      }, tx);
       if (row.phase !== 'Failed') {
-        await this.appendEvent(tx, row.id, {
+        await this.appendEvent(row.id, {
           type: 'phase-changed',
           at: now,
           fromPhase: row.phase,
           toPhase: 'Failed',
           reason: 'EngineRejected',
           message,
-        });
+        }, tx);
       }
       return {
         before: resourceFromRow(row),
@@ -802,13 +802,13 @@ export class PlatformStore {
         dispatch_error: message,
         updated_at: now,
       });
-      await this.appendEvent(tx, row.id, {
+      await this.appendEvent(row.id, {
         type: 'dispatch-failed',
         at: now,
         reason: 'AwaitingCredentials',
         message,
         generation: claim.generation,
-      });
+      }, tx);
       return {
         before: resourceFromRow(row),
         after: resourceFromRow((await this.getResourceRow(row.id, tx))!),
@@ -903,7 +903,7 @@ export class PlatformStore {
           .update({ ...next, updated_at: now });
         if (updated !== 1) return { done: false, value: undefined };
         if (phase !== row.phase) {
-          await this.appendEvent(tx, id, {
+          await this.appendEvent(id, {
             type: 'phase-changed',
             at: now,
             fromPhase: row.phase,
@@ -911,7 +911,7 @@ export class PlatformStore {
             reason: observed.conditions?.find(c => c.reason)?.reason,
             message: observed.message,
             generation: next.observed_generation,
-          });
+          }, tx);
         }
         // The row as updated, without reading it again.
         return {
@@ -953,14 +953,14 @@ export class PlatformStore {
           dispatch_claimed_by: null,
           dispatch_claimed_until: null,
         });
-      await this.appendEvent(tx, id, {
+      await this.appendEvent(id, {
         type: 'phase-changed',
         at: now,
         fromPhase: row.phase,
         toPhase: 'Deleted',
         message,
-      });
-      await this.appendEvent(tx, id, { type: 'deleted', at: now, message });
+      }, tx);
+      await this.appendEvent(id, { type: 'deleted', at: now, message }, tx);
       return {
         before: resourceFromRow(row),
         after: resourceFromRow((await this.getResourceRow(id, tx))!),
@@ -995,7 +995,8 @@ export class PlatformStore {
 
   // ---- history
 
-  async appendEvent(tx: Tx, resourceId: string, event: NewEvent) {
+  /** Appends to a resource's history, inside `tx` when given. */
+  async appendEvent(resourceId: string, event: NewEvent, tx: Tx = this.db) {
     await tx('platform_resource_events').insert({
       resource_id: resourceId,
       type: event.type,
@@ -1008,10 +1009,6 @@ export class PlatformStore {
       generation: event.generation ?? null,
       data: event.data ? JSON.stringify(event.data) : null,
     });
-  }
-
-  async addEvent(resourceId: string, event: NewEvent) {
-    await this.appendEvent(this.db, resourceId, event);
   }
 
   async listEvents(resourceId: string): Promise<ResourceEvent[]> {

@@ -360,7 +360,7 @@ export class Dispatcher {
     const nextAt = new Date(Date.now() + delay * (0.8 + Math.random() * 0.4));
     await this.store.retryDispatch(claim, this.claimant, message, nextAt);
     if (attempt === 1) {
-      await this.store.addEvent(claim.row.id, {
+      await this.store.appendEvent(claim.row.id, {
         type: 'dispatch-failed',
         reason: 'EngineUnavailable',
         message: `${message}; retrying with backoff`,

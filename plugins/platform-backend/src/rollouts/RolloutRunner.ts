@@ -188,7 +188,7 @@ export class RolloutRunner {
         rollout.target_version,
         context,
       );
-      await this.store.addEvent(resourceId, {
+      await this.store.appendEvent(resourceId, {
         type: 'upgrade-started',
         actor: context.actor,
         data: {
@@ -294,7 +294,7 @@ export class RolloutRunner {
       { status, message: message ?? null, finished_at: nowIso() },
     );
     if (done && status !== 'Skipped') {
-      await this.store.addEvent(resourceId, {
+      await this.store.appendEvent(resourceId, {
         type: 'upgrade-finished',
         actor: rollout.created_by,
         message,
