@@ -79,7 +79,7 @@ export const platformPlugin = createBackendPlugin({
           store,
           engines,
           logger,
-          result => observer.publish(result),
+          result => observer.announce(result.after),
           tokens,
           {
             leaseMs:

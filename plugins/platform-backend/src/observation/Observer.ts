@@ -13,7 +13,7 @@ import {
   PlatformEngine,
 } from '@trellis/backstage-plugin-platform-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { ObservationResult, PlatformStore } from '../database/PlatformStore';
+import { PlatformStore } from '../database/PlatformStore';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 
@@ -92,7 +92,7 @@ export class Observer {
           undefined,
           engine.instanceId,
         );
-        if (result) await this.publish(result);
+        if (result) await this.announce(result.after);
         return;
       }
       default:
@@ -111,7 +111,7 @@ export class Observer {
       state,
       instance,
     );
-    if (result) await this.publish(result);
+    if (result) await this.announce(result.after);
   }
 
   /**
@@ -181,7 +181,7 @@ export class Observer {
       if (seen.has(row.id) || row.dispatch_action === 'apply') continue;
       if (row.phase === 'Deleting' || row.dispatch_action === 'delete') {
         const result = await this.store.markDeleted(row.id);
-        if (result) await this.publish(result);
+        if (result) await this.announce(result.after);
       } else {
         this.logger.warn(
           `Engine ${engine.id} has no record of resource ${row.id}; applying it again`,
@@ -192,11 +192,6 @@ export class Observer {
         );
       }
     }
-  }
-
-  /** Publishes a stored change. */
-  async publish({ after }: ObservationResult): Promise<void> {
-    await this.announce(after);
   }
 
   /**
