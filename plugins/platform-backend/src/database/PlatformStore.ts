@@ -283,14 +283,18 @@ export class PlatformStore {
     try {
       await this.writes.run(async tx => {
         await tx('platform_resources').insert(row);
-        await this.appendEvent(resource.id, {
-          type: 'requested',
-          at: now,
-          actor: resource.requestedBy,
-          toPhase: 'Pending',
-          generation: 1,
-          data: { spec: resource.spec, version: resource.version },
-        }, tx);
+        await this.appendEvent(
+          resource.id,
+          {
+            type: 'requested',
+            at: now,
+            actor: resource.requestedBy,
+            toPhase: 'Pending',
+            generation: 1,
+            data: { spec: resource.spec, version: resource.version },
+          },
+          tx,
+        );
         if (idempotency) {
           await tx('platform_idempotency_keys').insert({
             principal: idempotency.principal,
@@ -511,23 +515,31 @@ export class PlatformStore {
           `Resource ${row.name} is at generation ${row.generation}, not ${expectedGeneration}: reload it and apply your change again`,
         );
       }
-      await this.appendEvent(id, {
-        type: 'spec-updated',
-        at: now,
-        actor,
-        generation,
-        data: { spec },
-      }, tx);
-      if (phase !== row.phase) {
-        await this.appendEvent(id, {
-          type: 'phase-changed',
+      await this.appendEvent(
+        id,
+        {
+          type: 'spec-updated',
           at: now,
           actor,
-          fromPhase: row.phase,
-          toPhase: phase,
-          reason: 'SpecUpdated',
           generation,
-        }, tx);
+          data: { spec },
+        },
+        tx,
+      );
+      if (phase !== row.phase) {
+        await this.appendEvent(
+          id,
+          {
+            type: 'phase-changed',
+            at: now,
+            actor,
+            fromPhase: row.phase,
+            toPhase: phase,
+            reason: 'SpecUpdated',
+            generation,
+          },
+          tx,
+        );
       }
       return resourceFromRow((await this.getResourceRow(id, tx))!);
     });
@@ -554,20 +566,28 @@ export class PlatformStore {
           dispatch_next_at: neverApplied ? null : now,
           dispatch_error: null,
         });
-      await this.appendEvent(id, {
-        type: 'delete-requested',
-        at: now,
-        actor,
-        generation: Number(row.generation),
-      }, tx);
-      await this.appendEvent(id, {
-        type: 'phase-changed',
-        at: now,
-        actor,
-        fromPhase: row.phase,
-        toPhase: neverApplied ? 'Deleted' : 'Deleting',
-        reason: 'DeleteRequested',
-      }, tx);
+      await this.appendEvent(
+        id,
+        {
+          type: 'delete-requested',
+          at: now,
+          actor,
+          generation: Number(row.generation),
+        },
+        tx,
+      );
+      await this.appendEvent(
+        id,
+        {
+          type: 'phase-changed',
+          at: now,
+          actor,
+          fromPhase: row.phase,
+          toPhase: neverApplied ? 'Deleted' : 'Deleting',
+          reason: 'DeleteRequested',
+        },
+        tx,
+      );
       if (neverApplied) {
         await this.appendEvent(id, { type: 'deleted', at: now, actor }, tx);
       }
@@ -757,22 +777,30 @@ export class PlatformStore {
         message,
         updated_at: now,
       });
-      await this.appendEvent(row.id, {
-        type: 'dispatch-failed',
-        at: now,
-        reason: 'EngineRejected',
-        message,
-        generation: claim.generation,
-      }, tx);
-      if (row.phase !== 'Failed') {
-        await this.appendEvent(row.id, {
-          type: 'phase-changed',
+      await this.appendEvent(
+        row.id,
+        {
+          type: 'dispatch-failed',
           at: now,
-          fromPhase: row.phase,
-          toPhase: 'Failed',
           reason: 'EngineRejected',
           message,
-        }, tx);
+          generation: claim.generation,
+        },
+        tx,
+      );
+      if (row.phase !== 'Failed') {
+        await this.appendEvent(
+          row.id,
+          {
+            type: 'phase-changed',
+            at: now,
+            fromPhase: row.phase,
+            toPhase: 'Failed',
+            reason: 'EngineRejected',
+            message,
+          },
+          tx,
+        );
       }
       return {
         before: resourceFromRow(row),
@@ -802,13 +830,17 @@ export class PlatformStore {
         dispatch_error: message,
         updated_at: now,
       });
-      await this.appendEvent(row.id, {
-        type: 'dispatch-failed',
-        at: now,
-        reason: 'AwaitingCredentials',
-        message,
-        generation: claim.generation,
-      }, tx);
+      await this.appendEvent(
+        row.id,
+        {
+          type: 'dispatch-failed',
+          at: now,
+          reason: 'AwaitingCredentials',
+          message,
+          generation: claim.generation,
+        },
+        tx,
+      );
       return {
         before: resourceFromRow(row),
         after: resourceFromRow((await this.getResourceRow(row.id, tx))!),
@@ -903,15 +935,19 @@ export class PlatformStore {
           .update({ ...next, updated_at: now });
         if (updated !== 1) return { done: false, value: undefined };
         if (phase !== row.phase) {
-          await this.appendEvent(id, {
-            type: 'phase-changed',
-            at: now,
-            fromPhase: row.phase,
-            toPhase: phase,
-            reason: observed.conditions?.find(c => c.reason)?.reason,
-            message: observed.message,
-            generation: next.observed_generation,
-          }, tx);
+          await this.appendEvent(
+            id,
+            {
+              type: 'phase-changed',
+              at: now,
+              fromPhase: row.phase,
+              toPhase: phase,
+              reason: observed.conditions?.find(c => c.reason)?.reason,
+              message: observed.message,
+              generation: next.observed_generation,
+            },
+            tx,
+          );
         }
         // The row as updated, without reading it again.
         return {
@@ -953,13 +989,17 @@ export class PlatformStore {
           dispatch_claimed_by: null,
           dispatch_claimed_until: null,
         });
-      await this.appendEvent(id, {
-        type: 'phase-changed',
-        at: now,
-        fromPhase: row.phase,
-        toPhase: 'Deleted',
-        message,
-      }, tx);
+      await this.appendEvent(
+        id,
+        {
+          type: 'phase-changed',
+          at: now,
+          fromPhase: row.phase,
+          toPhase: 'Deleted',
+          message,
+        },
+        tx,
+      );
       await this.appendEvent(id, { type: 'deleted', at: now, message }, tx);
       return {
         before: resourceFromRow(row),
