@@ -238,7 +238,9 @@ describe('KubernetesEngine', () => {
         version: '16',
         managedBy: 'controller',
       });
-      expect(updated.metadata.annotations?.['trellis.dev/generation']).toBe('2');
+      expect(updated.metadata.annotations?.['trellis.dev/generation']).toBe(
+        '2',
+      );
       expect(
         updated.metadata.annotations?.['trellis.dev/component'],
       ).toBeUndefined();
@@ -297,7 +299,10 @@ describe('KubernetesEngine', () => {
 
       // The old last-applied spec still counts: backups, no longer desired, is removed.
       await engine.apply(
-        desiredResource({ spec: { size: 'large', version: '16' }, generation: 2 }),
+        desiredResource({
+          spec: { size: 'large', version: '16' },
+          generation: 2,
+        }),
       );
 
       const updated = server.get(postgresqlType, 'team-billing', 'billing-db')!;

@@ -96,7 +96,10 @@ describe('the example capabilities', () => {
     ]);
     // The examples use the canonical trellis.dev spelling: no deprecation warnings.
     expect(capabilities[0].links).toEqual([
-      { url: 'https://cloudnative-pg.io/documentation/', title: 'Documentation' },
+      {
+        url: 'https://cloudnative-pg.io/documentation/',
+        title: 'Documentation',
+      },
     ]);
     expect(
       logger.warn.mock.calls.filter(([m]) =>

@@ -121,7 +121,11 @@ export async function goldenPathsReport(
   } else {
     const [teamTotals, teamDurations] = await Promise.all([
       reader.totalsByTeam(FIGURE_METRICS, [...teams.keys()], query),
-      reader.histogramsByTeam(Metric.goldenPathDuration, [...teams.keys()], query),
+      reader.histogramsByTeam(
+        Metric.goldenPathDuration,
+        [...teams.keys()],
+        query,
+      ),
     ]);
     const { shown, folded } = foldTeams(teams, minGroupSize);
     byTeam = shown.map(([ref, info]) => ({
