@@ -1,30 +1,13 @@
-import {
-  createBackendModule,
-  createBackendPlugin,
-  SchedulerService,
-  ServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   TemplateAction,
   TemplateExample,
 } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
-// The real platform plugin, in a test only: this module never imports it.
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import platformBackend from '@trellis/backstage-plugin-platform-backend';
 import {
   DesiredResource,
   EngineCallContext,
   EngineResourceRef,
-  platformEnginesExtensionPoint,
-  PlatformService,
-  platformServiceRef,
 } from '@trellis/backstage-plugin-platform-node';
 import {
   InMemoryEngine,
@@ -32,6 +15,7 @@ import {
 } from '@trellis/backstage-plugin-platform-node/testUtils';
 import YAML from 'yaml';
 import { createTestContext } from '../__testUtils__/context';
+import { startPlatformBackend } from '../__testUtils__/platformBackend';
 import { examples as deleteExamples } from './delete.examples';
 import { examples as getCapabilityExamples } from './getCapability.examples';
 import { createPlatformActions } from './index';
@@ -49,7 +33,6 @@ import { examples as waitExamples } from './wait.examples';
  */
 
 const ALICE = mockCredentials.user('user:default/alice');
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 /** An engine that provisions at once and reports outputs, like a real one. */
 class ProvisioningEngine extends InMemoryEngine {
@@ -102,45 +85,7 @@ async function startPlatform() {
       ],
     }),
   ];
-  let platform: PlatformService | undefined;
-  const scheduler = mockServices.scheduler() as SchedulerService & {
-    factory(options?: {
-      skipTaskRunOnStartup?: boolean;
-    }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
-  };
-  const backend = await startTestBackend({
-    features: [
-      platformBackend,
-      createBackendModule({
-        pluginId: 'platform',
-        moduleId: 'example-engines',
-        register(reg) {
-          reg.registerInit({
-            deps: { extension: platformEnginesExtensionPoint },
-            async init({ extension }) {
-              engines.forEach(engine => extension.addEngine(engine));
-            },
-          });
-        },
-      }),
-      createBackendPlugin({
-        pluginId: 'examples-consumer',
-        register(reg) {
-          reg.registerInit({
-            deps: { service: platformServiceRef },
-            async init({ service }) {
-              platform = service;
-            },
-          });
-        },
-      }),
-      mockServices.database.factory({
-        knex: await databases.init('SQLITE_3'),
-      }),
-      scheduler.factory({ skipTaskRunOnStartup: true }),
-    ],
-  });
-  return { backend, platform: platform! };
+  return startPlatformBackend(engines);
 }
 
 /** Resolves `${{ path }}` like the scaffolder: a whole-value expression keeps its type. */

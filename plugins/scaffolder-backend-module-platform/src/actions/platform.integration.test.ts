@@ -1,30 +1,11 @@
-import {
-  createBackendModule,
-  createBackendPlugin,
-  SchedulerService,
-  ServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
-import { eventsServiceFactory } from '@backstage/plugin-events-node';
-// The real platform plugin, in a test only: this module never imports it.
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import platformBackend from '@trellis/backstage-plugin-platform-backend';
-import {
-  platformEnginesExtensionPoint,
-  PlatformService,
-  platformServiceRef,
-} from '@trellis/backstage-plugin-platform-node';
 import {
   InMemoryEngine,
   testCapability,
 } from '@trellis/backstage-plugin-platform-node/testUtils';
 import { createTestContext, eventually } from '../__testUtils__/context';
+import { startPlatformBackend } from '../__testUtils__/platformBackend';
 import { createPlatformResourceRequestAction } from './request';
 import { createPlatformResourceWaitAction } from './wait';
 
@@ -39,70 +20,13 @@ const requestInput = {
   spec: { size: 'medium' },
 };
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-
-/**
- * Starts the real platform plugin with an in-memory engine, and hands out the
- * platform service the way the scaffolder module gets it (the HTTP client,
- * here over loopback).
- */
+/** The real platform plugin with an in-memory engine that provisions at once. */
 async function startPlatform() {
   const engine = new InMemoryEngine({
     autoReconcile: true,
     capabilities: [testCapability()],
   });
-  const engineModule = createBackendModule({
-    pluginId: 'platform',
-    moduleId: 'test-engine',
-    register(reg) {
-      reg.registerInit({
-        deps: { engines: platformEnginesExtensionPoint },
-        async init({ engines }) {
-          engines.addEngine(engine);
-        },
-      });
-    },
-  });
-  let platform: PlatformService | undefined;
-  const consumer = createBackendPlugin({
-    pluginId: 'platform-consumer',
-    register(reg) {
-      reg.registerInit({
-        deps: { service: platformServiceRef },
-        async init({ service }) {
-          platform = service;
-        },
-      });
-    },
-  });
-  // Scheduled tasks run only when the test triggers them.
-  const scheduler = mockServices.scheduler() as SchedulerService & {
-    factory(options?: {
-      skipTaskRunOnStartup?: boolean;
-    }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
-  };
-  const backend = await startTestBackend({
-    features: [
-      platformBackend,
-      engineModule,
-      consumer,
-      // One events bus for every plugin, as in a real backend (the mock
-      // gives each plugin its own): change notices reach the actions.
-      eventsServiceFactory,
-      mockServices.database.factory({
-        knex: await databases.init('SQLITE_3'),
-      }),
-      scheduler.factory({ skipTaskRunOnStartup: true }),
-      mockServices.rootConfig.factory({
-        data: {
-          platform: {
-            dispatch: { retryBaseSeconds: 0.01, retryMaxSeconds: 0.05 },
-          },
-        },
-      }),
-    ],
-  });
-  return { backend, engine, scheduler, platform: platform! };
+  return { ...(await startPlatformBackend([engine])), engine };
 }
 
 describe('platform actions against the platform backend', () => {
