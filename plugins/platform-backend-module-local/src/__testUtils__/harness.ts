@@ -43,7 +43,9 @@ export function makeTempDir(prefix = 'local-engine-'): Promise<string> {
 }
 
 export function removeDir(dir: string) {
-  return rm(dir, { recursive: true, force: true });
+  // A pipeline step that a stopping engine has just killed may still be
+  // writing its last file: retry ENOTEMPTY/EBUSY instead of failing the test.
+  return rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 type Container = {
