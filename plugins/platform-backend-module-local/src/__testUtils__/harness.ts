@@ -45,7 +45,12 @@ export function makeTempDir(prefix = 'local-engine-'): Promise<string> {
 export function removeDir(dir: string) {
   // A pipeline step that a stopping engine has just killed may still be
   // writing its last file: retry ENOTEMPTY/EBUSY instead of failing the test.
-  return rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  return rm(dir, {
+    recursive: true,
+    force: true,
+    maxRetries: 10,
+    retryDelay: 100,
+  });
 }
 
 type Container = {
