@@ -17,7 +17,7 @@ const patched = new WeakSet<object>();
  * statement, with the trigger programs it fires (the FTS5 index's on every
  * insert): a tenth of a create's time on the event loop
  * (bench/platform-api/create.ts, docs/benchmarks.md). knex builds its SQL
- * with placeholders, so the same query has the same text every time, and a
+ * with bind parameters, so the same query has the same text every time, and a
  * prepared statement runs with new bindings as often as needed. A statement
  * that is still running (a row iterator) is never handed out twice. SQLite
  * prepares a kept statement again by itself when the schema changes.
