@@ -7,9 +7,9 @@
  *   contribution rules, the same code `POST /facts` runs); their rows are
  *   keyed by day and a day's facts all land in one pass, so they are plain
  *   inserts here instead of the store's upserts (same rows, same values);
- *   the distinct-user tables (users per week and month, counts, first-seen
- *   days) come from the store's own `deriveActivePeriods`, as after a
- *   rebuild;
+ *   the week and month tables (counts and histograms per period, users per
+ *   week and month, user counts, first-seen days) come from the store's own
+ *   `derivePeriodRollups` and `deriveActivePeriods`, as after a rebuild;
  * - the facts and rollup rows: inserted with one prepared statement (SQLite)
  *   or one `unnest` statement per 2,000 rows (PostgreSQL), with the columns
  *   the store writes, fact ids assigned here in arrival order; the plain
@@ -24,6 +24,7 @@
  */
 import { Knex } from 'knex';
 import { deriveActivePeriods } from '../../plugins/devex-backend/src/database/ActiveRollups';
+import { derivePeriodRollups } from '../../plugins/devex-backend/src/database/PeriodRollups';
 import {
   activeRow,
   RollupDeltas,
@@ -410,7 +411,10 @@ export async function bulkLoad(
     );
   }
   const derived = Date.now();
-  await db.transaction(trx => deriveActivePeriods(trx));
+  await db.transaction(async trx => {
+    await derivePeriodRollups(trx);
+    await deriveActivePeriods(trx);
+  });
   log(
     `  weeks, months, counts and first-seen days derived in ${(
       (Date.now() - derived) /

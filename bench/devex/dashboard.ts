@@ -174,7 +174,11 @@ async function main() {
           'devex_rollup_active',
         )}, per week/month ${await count(
           'devex_active_periods',
-        )}, counts ${await count('devex_active_counts')}`,
+        )}, counts ${await count(
+          'devex_active_counts',
+        )}, daily per week/month ${await count(
+          'devex_rollup_periods',
+        )}, histogram per week/month ${await count('devex_histogram_periods')}`,
       );
       if (process.env.BENCH_VERIFY) {
         // The loader must leave what the store's own rebuild computes.

@@ -93,6 +93,14 @@ export async function rollupSnapshot(db: Knex) {
     events: Number(r.events),
   }));
   const firstSeen = await db('devex_first_seen').select();
+  const dailyPeriods = (await db('devex_rollup_periods').select()).map(r => ({
+    ...r,
+    count: Number(r.count),
+    sum: Math.round(Number(r.sum) * 1000) / 1000,
+  }));
+  const histogramPeriods = (await db('devex_histogram_periods').select()).map(
+    r => ({ ...r, count: Number(r.count), bucket: Number(r.bucket) }),
+  );
   const sort = (rows: Record<string, unknown>[]) =>
     rows.map(r => JSON.stringify(r, Object.keys(r).sort())).sort();
   return {
@@ -103,5 +111,7 @@ export async function rollupSnapshot(db: Knex) {
     periods: sort(periods),
     counts: sort(counts),
     firstSeen: sort(firstSeen),
+    dailyPeriods: sort(dailyPeriods),
+    histogramPeriods: sort(histogramPeriods),
   };
 }

@@ -6,6 +6,7 @@ import {
   rollupSnapshot,
   testDatabaseIds,
 } from '../__testUtils__/testStore';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from './migrate';
 
 jest.setTimeout(120_000);
 
@@ -189,8 +190,21 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
     const incremental = await rollupSnapshot(db);
     expect(incremental.daily.length).toBeGreaterThan(100);
     expect(incremental.active.length).toBeGreaterThan(100);
+    expect(incremental.dailyPeriods.length).toBeGreaterThan(100);
+    expect(incremental.histogramPeriods.length).toBeGreaterThan(50);
     const rebuilt = await store.rebuild();
     expect(rebuilt.facts).toBeGreaterThan(0);
+    expect(await rollupSnapshot(db)).toEqual(incremental);
+
+    // The week/month migration, down and up again, backfills the same rows.
+    const migrations = {
+      directory: MIGRATIONS_DIR,
+      tableName: MIGRATIONS_TABLE,
+    };
+    await db.migrate.down(migrations);
+    expect(await db.schema.hasTable('devex_rollup_periods')).toBe(false);
+    expect(await db.schema.hasTable('devex_histogram_periods')).toBe(false);
+    await db.migrate.latest(migrations);
     expect(await rollupSnapshot(db)).toEqual(incremental);
   });
 

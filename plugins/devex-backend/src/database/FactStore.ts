@@ -15,6 +15,7 @@ import {
   factFromRow,
   FactRow,
 } from './factRows';
+import { derivePeriodRollups } from './PeriodRollups';
 import { applyDeltas } from './RollupWriter';
 import { ROLLUP_CHUNK } from './upserts';
 import { WriteLock } from './WriteLock';
@@ -245,8 +246,8 @@ export class FactStore {
   /**
    * Recomputes every rollup from the facts: which fact counts for each
    * subject, then the daily rows, histograms and active users per day, and
-   * from those the users per week and month, their counts and first-seen
-   * days. Days before
+   * from those the week and month counts and histograms, the users per week
+   * and month, their counts and first-seen days. Days before
    * `retained_from` (whose facts retention removed) keep their rollups.
    */
   async rebuild(): Promise<{ facts: number; retainedFrom?: string }> {
@@ -302,6 +303,7 @@ export class FactStore {
         counted += rows.length;
         after = Number(rows[rows.length - 1].id);
       }
+      await derivePeriodRollups(trx);
       await deriveActivePeriods(trx);
       return { facts: counted, retainedFrom };
     });

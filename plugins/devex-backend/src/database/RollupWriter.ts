@@ -1,13 +1,14 @@
 import { Knex } from 'knex';
 import { activeRow, RollupDeltas } from '../rollups/contributions';
 import { applyActiveChanges } from './ActiveRollups';
+import { applyPeriodDeltas } from './PeriodRollups';
 import { ROLLUP_CHUNK, upsertCounted } from './upserts';
 
 /**
  * Adds the deltas to the rollup tables, one upsert per chunk and table. With
- * `derived` (the default) the distinct-user tables (weeks, months, counts,
- * first seen) follow the per-day active rows; a rebuild derives them in one
- * pass at the end instead.
+ * `derived` (the default) the week and month tables (counts, histograms,
+ * distinct users, their counts and first-seen days) follow the per-day rows;
+ * a rebuild derives them in one pass at the end instead.
  */
 export async function applyDeltas(
   trx: Knex.Transaction,
@@ -54,6 +55,22 @@ export async function applyDeltas(
       .insert(histogram.slice(i, i + ROLLUP_CHUNK))
       .onConflict(histogramKey)
       .merge({ count: add('devex_rollup_histogram', 'count') });
+  }
+  if (options.derived) {
+    await applyPeriodDeltas(
+      trx,
+      'devex_rollup_daily',
+      daily,
+      ['metric', 'team', 'dim', 'dim_value'],
+      ['count', 'sum'],
+    );
+    await applyPeriodDeltas(
+      trx,
+      'devex_rollup_histogram',
+      histogram,
+      ['metric', 'team', 'dim', 'dim_value', 'bucket'],
+      ['count'],
+    );
   }
   const active = [...deltas.active.values()]
     .filter(d => d.events !== 0)

@@ -4,10 +4,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 
-const MIGRATIONS_DIR = resolvePackagePath(
+/** The plugin's knex migrations, and the table knex records them in. */
+export const MIGRATIONS_DIR = resolvePackagePath(
   '@trellis/backstage-plugin-devex-backend',
   'migrations',
 );
+export const MIGRATIONS_TABLE = 'devex_knex_migrations';
 
 /**
  * The plugin's database client, migrated unless the database service says to
@@ -35,7 +37,7 @@ export async function connectDevexDatabase(
   if (!database.migrations?.skip) {
     await client.migrate.latest({
       directory: MIGRATIONS_DIR,
-      tableName: 'devex_knex_migrations',
+      tableName: MIGRATIONS_TABLE,
     });
   }
   return client;
