@@ -88,7 +88,7 @@ describe('KubernetesEngine day-2 operations', () => {
       installKratix(server);
       const { engine } = createTestEngine(server);
 
-      await engine.reconcileAllResources('postgresql');
+      await engine.reconcileAll('postgresql');
 
       expect(
         server.get(PROMISE_TYPE, undefined, 'postgresql')?.metadata.labels,
@@ -172,8 +172,12 @@ describe('KubernetesEngine day-2 operations', () => {
         },
       });
       await expect(
-        engine.reconcileAllResources('valkeys.cache.platform.example.com'),
-      ).rejects.toThrow(InputError);
+        engine.reconcileAll('valkeys.cache.platform.example.com'),
+      ).rejects.toThrow(
+        new InputError(
+          "Capability 'valkeys.cache.platform.example.com' on cluster 'test' is not a Kratix Promise; only Promises re-run their instances' workflows",
+        ),
+      );
     });
   });
 });

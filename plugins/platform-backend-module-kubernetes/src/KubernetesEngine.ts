@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AuthenticationError,
@@ -7,11 +6,9 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import {
-  createLegacyAnnotationWarner,
   dnsLabelProblem,
   EngineObjectRef,
   JsonObject,
-  JsonValue,
   UserAuthRequirement,
 } from '@trellis/backstage-plugin-platform-common';
 import {
@@ -23,43 +20,29 @@ import {
   ObservedState,
   PlatformEngine,
 } from '@trellis/backstage-plugin-platform-node';
-import { CapabilityAdapter, CapabilityDefinition } from './capabilities/types';
+import { DefinitionCache } from './capabilities/DefinitionCache';
+import { CapabilityAdapter } from './capabilities/types';
 import { ClusterClient } from './cluster/ClusterClient';
 import { createKubeConfig } from './cluster/kubeConfig';
-import {
-  apiVersionOf,
-  KubeObject,
-  qualifiedResource,
-  ResourceType,
-  resourceTypeKey,
-} from './cluster/types';
+import { apiVersionOf, KubeObject } from './cluster/types';
 import { KubernetesClusterConfig } from './config';
-import {
-  CROSSPLANE_LABELS,
-  CrossplaneAdapter,
-} from './crossplane/CrossplaneAdapter';
+import { CrossplaneAdapter } from './crossplane/CrossplaneAdapter';
+import { InstanceMapper } from './instances/InstanceMapper';
+import { InstanceReader } from './instances/InstanceReader';
 import { KratixAdapter } from './kratix/KratixAdapter';
 import {
-  applyMergePatch,
+  isNoOpPatch,
   parseJsonObject,
   threeWayMergePatch,
 } from './objects/mergePatch';
 import {
-  appliedGenerationOf,
   lastAppliedSpecOf,
-  MANAGED_SELECTOR,
   resourceIdOf,
-  resourceSelector,
   trellisMetadata,
+  withoutNulls,
 } from './objects/metadata';
-import { BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './watch/backoff';
-import { ObjectEvent, ResourceWatcher } from './watch/ResourceWatcher';
-
-/** A capability's definition with the adapter that understands it. */
-interface Entry {
-  definition: CapabilityDefinition;
-  adapter: CapabilityAdapter;
-}
+import { BackoffOptions, DEFAULT_BACKOFF } from './watch/backoff';
+import { InstanceWatchSet } from './watch/InstanceWatchSet';
 
 export interface KubernetesEngineOptions {
   cluster: Pick<KubernetesClusterConfig, 'name' | 'title' | 'namespaces'> &
@@ -104,36 +87,12 @@ export class KubernetesEngine implements PlatformEngine {
   private readonly client: ClusterClient;
   private readonly logger: LoggerService;
   private readonly namespaces: Record<string, string>;
-  private readonly adapters: CapabilityAdapter[] = [];
-  private readonly kratix?: KratixAdapter;
-  private readonly backoff: BackoffOptions;
-  private readonly watchTimeoutSeconds?: { min: number; max: number };
-
-  /** Capabilities by name, from the latest listing. */
-  private definitions?: Map<string, Entry>;
-  /** Warns once per object kind that carries old (`trellis.io`) keys, not per object per poll. */
-  private readonly legacyWarner: ReturnType<
-    typeof createLegacyAnnotationWarner
-  >;
-  private refreshesStarted = 0;
-  private refreshesApplied = 0;
-  /**
-   * Instance types by key, including those of capabilities that disappeared,
-   * whose watches keep running until the type itself is gone, so that the
-   * deletion of their instances is still reported.
-   */
-  private readonly instanceEntries = new Map<string, Entry>();
-  /** Instance types whose CRD the cluster does not serve (seen by their watch). */
-  private readonly unservedTypes = new Set<string>();
-
+  private readonly definitions: DefinitionCache;
+  private readonly instances: InstanceWatchSet;
+  private readonly mapper: InstanceMapper;
+  private readonly reader: InstanceReader;
   private readonly listeners = new Set<(change: EngineChange) => void>();
-  private readonly watchers = new Map<string, ResourceWatcher>();
-  private readonly lastEmitted = new Map<string, string>();
-  private lastCapabilities?: string;
   private watching = false;
-  /** Counts watch() starts, so that a stale start stops retrying. */
-  private watchSessions = 0;
-  private refreshScheduled = false;
 
   static fromConfig(
     cluster: KubernetesClusterConfig,
@@ -155,29 +114,41 @@ export class KubernetesEngine implements PlatformEngine {
     }
     this.client = client;
     this.logger = logger;
-    this.legacyWarner = createLegacyAnnotationWarner(message =>
-      logger.warn(message),
-    );
     this.namespaces = cluster.namespaces;
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.watchTimeoutSeconds = options.watchTimeoutSeconds;
     const adapterOptions = { client, logger, defaultOwner: cluster.owner };
+    const adapters: CapabilityAdapter[] = [];
     if (cluster.kratix ?? true) {
-      this.kratix = new KratixAdapter(adapterOptions);
-      this.adapters.push(this.kratix);
+      adapters.push(new KratixAdapter(adapterOptions));
     }
     if (cluster.crossplane ?? true) {
-      this.adapters.push(new CrossplaneAdapter(adapterOptions));
+      adapters.push(new CrossplaneAdapter(adapterOptions));
     }
+    const watch = {
+      client,
+      logger,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+    };
+    this.mapper = new InstanceMapper(this.id, logger);
+    this.definitions = new DefinitionCache({
+      cluster: this.id,
+      adapters,
+      logger,
+      watch,
+      onInstanceTypesChanged: () => this.instances.sync(),
+      onCapabilitiesChanged: () => this.emit({ type: 'capabilities' }),
+    });
+    this.instances = new InstanceWatchSet({
+      watch,
+      definitions: this.definitions,
+      mapper: this.mapper,
+      emit: change => this.emit(change),
+    });
+    this.reader = new InstanceReader(client, this.definitions, this.mapper);
   }
 
   async listCapabilities(): Promise<EngineCapability[]> {
-    // While watching, definition changes refresh the list as they happen.
-    const definitions =
-      this.watching && this.definitions
-        ? this.definitions
-        : await this.refreshDefinitions();
-    return this.capabilitiesOf(definitions);
+    return this.definitions.capabilities();
   }
 
   async apply(
@@ -185,11 +156,11 @@ export class KubernetesEngine implements PlatformEngine {
     context?: EngineCallContext,
   ): Promise<{ engineRef: EngineObjectRef }> {
     const client = this.clientFor(context);
-    const entry = await this.entryFor(desired.capability);
+    const entry = await this.definitions.entryFor(desired.capability);
     const type = entry.definition.instanceType;
     const namespace = this.namespaceFor(desired.environment);
     const { labels, annotations } = trellisMetadata(desired);
-    const engineRef = this.engineRefOf(type, namespace, desired.name);
+    const engineRef = this.mapper.engineRefOf(type, namespace, desired.name);
 
     for (let attempt = 0; attempt < MAX_APPLY_ATTEMPTS; attempt++) {
       const current = await client.get(type, namespace, desired.name);
@@ -217,7 +188,7 @@ export class KubernetesEngine implements PlatformEngine {
         );
       }
       const lastApplied = parseJsonObject(
-        lastAppliedSpecOf(current, this.legacyKeys(current)),
+        lastAppliedSpecOf(current, this.mapper.legacyKeys(current)),
       );
       const patch: JsonObject = {
         metadata: { labels, annotations },
@@ -248,7 +219,7 @@ export class KubernetesEngine implements PlatformEngine {
     context?: EngineCallContext,
   ): Promise<void> {
     const client = this.clientFor(context);
-    const found = await this.locate(resource, client);
+    const found = await this.reader.locate(resource, client);
     if (!found) {
       // Already gone: say so, as for any other completed delete (after this call returned).
       setImmediate(() =>
@@ -269,7 +240,7 @@ export class KubernetesEngine implements PlatformEngine {
           type: 'deleted',
           resource: {
             resourceId: resource.resourceId,
-            engineRef: this.engineRefOf(type, namespace, name),
+            engineRef: this.mapper.engineRefOf(type, namespace, name),
           },
         }),
       );
@@ -279,22 +250,14 @@ export class KubernetesEngine implements PlatformEngine {
   async observe(
     resource: EngineResourceRef,
   ): Promise<ObservedState | undefined> {
-    const found = await this.locate(resource);
-    if (!found) {
-      return undefined;
-    }
-    const composite = await this.readComposite(found.entry, found.object);
-    return this.observedState(found.entry, found.object, composite);
+    const found = await this.reader.locate(resource);
+    return found && this.reader.observe(found);
   }
 
   async observeAll(): Promise<ObservedState[]> {
-    const definitions = await this.refreshDefinitions();
-    const entries = new Map(this.instanceEntries);
-    for (const entry of definitions.values()) {
-      entries.set(resourceTypeKey(entry.definition.instanceType), entry);
-    }
+    const entries = await this.definitions.refreshedInstanceEntries();
     const states = await Promise.all(
-      [...entries.values()].map(entry => this.observeType(entry)),
+      entries.map(entry => this.reader.observeType(entry)),
     );
     return states.flat();
   }
@@ -305,7 +268,7 @@ export class KubernetesEngine implements PlatformEngine {
     context?: EngineCallContext,
   ): Promise<void> {
     const client = this.clientFor(context);
-    const found = await this.locate(resource, client);
+    const found = await this.reader.locate(resource, client);
     if (!found) {
       throw new NotFoundError(
         `Resource ${resource.resourceId} does not exist on cluster '${this.id}'`,
@@ -320,36 +283,24 @@ export class KubernetesEngine implements PlatformEngine {
   }
 
   /**
-   * Re-runs the configure workflow of every instance of a Kratix capability.
-   * The platform calls it through `reconcileAll`
-   * (`POST /capabilities/{ref}/reconcile`).
+   * Re-runs the workflows of every instance of a capability, where its
+   * orchestrator has any (Kratix's configure workflows). The platform
+   * calls it for `POST /capabilities/{ref}/reconcile`.
    */
   async reconcileAll(
     capability: string,
     context?: EngineCallContext,
   ): Promise<void> {
-    return this.reconcileAllResources(capability, context);
-  }
-
-  /** Re-runs the workflows of every request of a Kratix Promise. */
-  async reconcileAllResources(
-    capability: string,
-    context?: EngineCallContext,
-  ): Promise<void> {
     const client = this.clientFor(context);
-    const entry = await this.entryFor(capability);
-    if (!this.kratix || entry.adapter !== this.kratix) {
-      throw new InputError(
-        `Capability '${capability}' on cluster '${this.id}' is not a Kratix Promise; only Promises re-run their instances' workflows`,
-      );
-    }
-    await this.kratix.reconcileAllResources(entry.definition, client);
+    const { adapter, definition } = await this.definitions.entryFor(capability);
+    await adapter.reconcileAll(definition, client);
   }
 
   watch(listener: (change: EngineChange) => void): () => void {
     this.listeners.add(listener);
     if (!this.watching) {
-      this.startWatching();
+      this.watching = true;
+      this.definitions.startWatching();
     }
     return () => {
       this.listeners.delete(listener);
@@ -367,14 +318,8 @@ export class KubernetesEngine implements PlatformEngine {
     if (!this.watching) {
       return;
     }
-    for (const watcher of this.watchers.values()) {
-      watcher.resync();
-    }
-    await this.refreshDefinitions().catch(error =>
-      this.logger.warn(
-        `Could not list the capabilities of cluster '${this.id}': ${error.message}`,
-      ),
-    );
+    this.instances.resync();
+    await this.definitions.resync();
   }
 
   /** Stops every watch; for backend shutdown. */
@@ -383,443 +328,10 @@ export class KubernetesEngine implements PlatformEngine {
     this.stopWatching();
   }
 
-  // --- capabilities -------------------------------------------------------
-
-  private async refreshDefinitions(): Promise<Map<string, Entry>> {
-    const started = ++this.refreshesStarted;
-    const lists = await Promise.all(
-      this.adapters.map(async adapter => {
-        const definitions = await adapter.listDefinitions();
-        return definitions.map(definition => ({ definition, adapter }));
-      }),
-    );
-    // Of refreshes that overlap, the one started last wins.
-    if (started > this.refreshesApplied) {
-      this.refreshesApplied = started;
-      this.applyDefinitions(lists.flat());
-    }
-    return this.definitions!;
-  }
-
-  private applyDefinitions(entries: Entry[]) {
-    const definitions = new Map<string, Entry>();
-    for (const entry of entries) {
-      const { name } = entry.definition.capability;
-      const existing = definitions.get(name);
-      if (existing) {
-        this.logger.warn(
-          `Capability name '${name}' on cluster '${this.id}' is used by ${existing.definition.source.kind} ${existing.definition.source.name} and ${entry.definition.source.kind} ${entry.definition.source.name}; only the first is offered`,
-        );
-        continue;
-      }
-      definitions.set(name, entry);
-      this.instanceEntries.set(
-        resourceTypeKey(entry.definition.instanceType),
-        entry,
-      );
-    }
-    this.definitions = definitions;
-    if (this.watching) {
-      this.reconcileWatchers();
-    }
-    this.reportCapabilityChanges();
-  }
-
-  private capabilitiesOf(definitions: Map<string, Entry>): EngineCapability[] {
-    return [...definitions.values()].map(({ definition }) => {
-      const type = definition.instanceType;
-      if (!this.unservedTypes.has(resourceTypeKey(type))) {
-        return definition.capability;
-      }
-      return {
-        ...definition.capability,
-        available: false,
-        availabilityMessage: `Cluster '${
-          this.id
-        }' does not serve ${qualifiedResource(type)}/${
-          type.version
-        }: its CustomResourceDefinition is missing`,
-      };
-    });
-  }
-
-  private reportCapabilityChanges() {
-    if (!this.definitions) {
-      return;
-    }
-    const current = JSON.stringify(this.capabilitiesOf(this.definitions));
-    const changed =
-      this.lastCapabilities !== undefined && this.lastCapabilities !== current;
-    this.lastCapabilities = current;
-    if (changed) {
-      this.emit({ type: 'capabilities' });
-    }
-  }
-
-  private async entryFor(capability: string): Promise<Entry> {
-    const entry =
-      this.definitions?.get(capability) ??
-      (await this.refreshDefinitions()).get(capability);
-    if (!entry) {
-      throw new NotFoundError(
-        `Cluster '${this.id}' offers no capability '${capability}'`,
-      );
-    }
-    return entry;
-  }
-
-  // --- reading instances -----------------------------------------------------
-
-  private async observeType(entry: Entry): Promise<ObservedState[]> {
-    const { instanceType, compositeType } = entry.definition;
-    let instances: KubeObject[];
-    try {
-      ({ items: instances } = await this.client.list(instanceType, {
-        labelSelector: MANAGED_SELECTOR,
-      }));
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        return []; // The type is gone, and its objects with it.
-      }
-      throw error;
-    }
-    const composites = new Map<string, KubeObject>();
-    if (compositeType && instances.length > 0) {
-      const { items } = await this.client.list(compositeType, {
-        labelSelector: CROSSPLANE_LABELS.claimName,
-      });
-      for (const composite of items) {
-        composites.set(composite.metadata.name, composite);
-      }
-    }
-    return instances.flatMap(instance => {
-      const compositeName = entry.adapter.compositeNameOf?.(instance);
-      const state = this.observedState(
-        entry,
-        instance,
-        compositeName ? composites.get(compositeName) : undefined,
-      );
-      return state ? [state] : [];
-    });
-  }
-
-  /**
-   * Finds a resource's object: by its engine ref, read through `client`, or
-   * by its label on every instance type. The label search lists across all
-   * namespaces, which users' roles rarely allow, so it uses the engine's
-   * identity; what is found is then changed through `client`.
-   */
-  private async locate(
-    resource: EngineResourceRef,
-    client: ClusterClient = this.client,
-  ): Promise<{ entry: Entry; object: KubeObject } | undefined> {
-    const ref = resource.engineRef;
-    if (ref?.apiVersion && ref.kind && ref.name) {
-      const entry = await this.entryForRef(ref);
-      if (!entry) {
-        return undefined;
-      }
-      const object = await client.get(
-        entry.definition.instanceType,
-        ref.namespace || undefined,
-        ref.name,
-      );
-      if (!object || resourceIdOf(object) !== resource.resourceId) {
-        return undefined;
-      }
-      return { entry, object };
-    }
-    const definitions = await this.refreshDefinitions();
-    for (const entry of definitions.values()) {
-      try {
-        const { items } = await this.client.list(
-          entry.definition.instanceType,
-          {
-            labelSelector: resourceSelector(resource.resourceId),
-          },
-        );
-        if (items[0]) {
-          return { entry, object: items[0] };
-        }
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) {
-          throw error;
-        }
-      }
-    }
-    return undefined;
-  }
-
-  private async entryForRef(ref: EngineObjectRef): Promise<Entry | undefined> {
-    const matches = (entry: Entry) =>
-      apiVersionOf(entry.definition.instanceType) === ref.apiVersion &&
-      entry.definition.instanceType.kind === ref.kind;
-    const find = () =>
-      [
-        ...(this.definitions?.values() ?? []),
-        ...this.instanceEntries.values(),
-      ].find(matches);
-    return find() ?? ((await this.refreshDefinitions()) && find());
-  }
-
-  private async readComposite(
-    entry: Entry,
-    instance: KubeObject,
-  ): Promise<KubeObject | undefined> {
-    const { compositeType } = entry.definition;
-    const name = entry.adapter.compositeNameOf?.(instance);
-    return compositeType && name
-      ? this.client.get(compositeType, undefined, name)
-      : undefined;
-  }
-
-  private observedState(
-    entry: Entry,
-    object: KubeObject,
-    composite?: KubeObject,
-  ): ObservedState | undefined {
-    const resourceId = resourceIdOf(object, this.legacyKeys(object));
-    if (!resourceId) {
-      return undefined;
-    }
-    const status = entry.adapter.normalize(entry.definition, object, composite);
-    const generation = appliedGenerationOf(object, this.legacyKeys(object));
-    const state: ObservedState = {
-      resourceId,
-      engineRef: this.engineRefOf(
-        entry.definition.instanceType,
-        object.metadata.namespace,
-        object.metadata.name,
-      ),
-      phase: status.phase,
-      // Until the controller has seen the latest spec, the generation before it is what it reconciled.
-      observedGeneration: status.generationObserved
-        ? generation
-        : Math.max(0, generation - 1),
-      conditions: status.conditions,
-      outputs: status.outputs,
-    };
-    if (status.message) {
-      state.message = status.message;
-    }
-    if (status.appliedVersion) {
-      state.appliedVersion = status.appliedVersion;
-    }
-    return state;
-  }
-
-  // --- watching --------------------------------------------------------------
-
-  private startWatching() {
-    this.watching = true;
-    const session = ++this.watchSessions;
-    // Until the first listing succeeds there is nothing to watch; keep trying.
-    const load = async () => {
-      let lastProblem: string | undefined;
-      for (
-        let failures = 1;
-        this.watching && session === this.watchSessions;
-        failures++
-      ) {
-        try {
-          await this.refreshDefinitions();
-          return;
-        } catch (error) {
-          const { message } = error as Error;
-          if (message !== lastProblem) {
-            lastProblem = message;
-            this.logger.warn(
-              `Could not list the capabilities of cluster '${this.id}', retrying: ${message}`,
-            );
-          }
-          await new Promise(resolve =>
-            setTimeout(resolve, backoffDelay(failures, this.backoff)).unref(),
-          );
-        }
-      }
-    };
-    load().catch(error =>
-      this.logger.error(`Watching cluster '${this.id}' failed`, error),
-    );
-  }
-
   private stopWatching() {
     this.watching = false;
-    for (const watcher of this.watchers.values()) {
-      watcher.stop();
-    }
-    this.watchers.clear();
-    this.lastEmitted.clear();
-  }
-
-  /** Starts a watch for every type that should have one, and stops the rest. */
-  private reconcileWatchers() {
-    const wanted = new Map<string, () => ResourceWatcher>();
-    for (const adapter of this.adapters) {
-      for (const type of adapter.watchedTypes()) {
-        wanted.set(watcherKey(type), () =>
-          this.createWatcher(type, undefined, () => this.scheduleRefresh()),
-        );
-      }
-    }
-    for (const [typeKey, entry] of this.instanceEntries) {
-      const { instanceType, compositeType } = entry.definition;
-      wanted.set(watcherKey(instanceType, MANAGED_SELECTOR), () =>
-        this.createWatcher(
-          instanceType,
-          MANAGED_SELECTOR,
-          event => this.onInstanceEvent(typeKey, event),
-          served => this.onInstanceTypeServed(typeKey, served),
-        ),
-      );
-      if (compositeType) {
-        wanted.set(watcherKey(compositeType, CROSSPLANE_LABELS.claimName), () =>
-          this.createWatcher(
-            compositeType,
-            CROSSPLANE_LABELS.claimName,
-            event => this.onCompositeEvent(typeKey, event),
-          ),
-        );
-      }
-    }
-    for (const [key, watcher] of this.watchers) {
-      if (!wanted.has(key)) {
-        watcher.stop();
-        this.watchers.delete(key);
-      }
-    }
-    for (const [key, create] of wanted) {
-      if (!this.watchers.has(key)) {
-        const watcher = create();
-        this.watchers.set(key, watcher);
-        watcher.start();
-      }
-    }
-  }
-
-  private createWatcher(
-    type: ResourceType,
-    labelSelector: string | undefined,
-    onEvent: (event: ObjectEvent) => void,
-    onServedChange?: (served: boolean) => void,
-  ) {
-    return new ResourceWatcher({
-      client: this.client,
-      type,
-      labelSelector,
-      logger: this.logger,
-      onEvent,
-      onServedChange,
-      backoff: this.backoff,
-      watchTimeoutSeconds: this.watchTimeoutSeconds,
-    });
-  }
-
-  /** Coalesces the burst of definition events a list produces into one refresh. */
-  private scheduleRefresh() {
-    if (this.refreshScheduled) {
-      return;
-    }
-    this.refreshScheduled = true;
-    setImmediate(() => {
-      this.refreshScheduled = false;
-      if (!this.watching) {
-        return;
-      }
-      this.refreshDefinitions().catch(error =>
-        this.logger.warn(
-          `Could not list the capabilities of cluster '${this.id}': ${error.message}`,
-        ),
-      );
-    });
-  }
-
-  private onInstanceEvent(typeKey: string, event: ObjectEvent) {
-    const entry = this.instanceEntries.get(typeKey);
-    const resourceId = resourceIdOf(
-      event.object,
-      this.legacyKeys(event.object),
-    );
-    if (!entry || !resourceId) {
-      return;
-    }
-    if (event.type === 'delete') {
-      this.lastEmitted.delete(resourceId);
-      this.emit({
-        type: 'deleted',
-        resource: {
-          resourceId,
-          engineRef: this.engineRefOf(
-            entry.definition.instanceType,
-            event.object.metadata.namespace,
-            event.object.metadata.name,
-          ),
-        },
-      });
-      return;
-    }
-    const { compositeType } = entry.definition;
-    const compositeName = entry.adapter.compositeNameOf?.(event.object);
-    const composite =
-      compositeType && compositeName
-        ? this.watchers
-            .get(watcherKey(compositeType, CROSSPLANE_LABELS.claimName))
-            ?.get(undefined, compositeName)
-        : undefined;
-    this.emitObserved(this.observedState(entry, event.object, composite));
-  }
-
-  /** A composite changed: report its claim again, which shows the composite's parts. */
-  private onCompositeEvent(typeKey: string, event: ObjectEvent) {
-    const entry = this.instanceEntries.get(typeKey);
-    const claim = entry?.adapter.claimOf?.(event.object);
-    if (!entry || !claim) {
-      return;
-    }
-    const instance = this.watchers
-      .get(watcherKey(entry.definition.instanceType, MANAGED_SELECTOR))
-      ?.get(claim.namespace, claim.name);
-    if (instance) {
-      this.emitObserved(
-        this.observedState(
-          entry,
-          instance,
-          event.type === 'delete' ? undefined : event.object,
-        ),
-      );
-    }
-  }
-
-  private onInstanceTypeServed(typeKey: string, served: boolean) {
-    if (served) {
-      this.unservedTypes.delete(typeKey);
-    } else {
-      this.unservedTypes.add(typeKey);
-      const entry = this.instanceEntries.get(typeKey);
-      const stillOffered =
-        entry &&
-        this.definitions?.get(entry.definition.capability.name) === entry;
-      if (!stillOffered) {
-        // Its capability is gone too, and the deletions were reported: retire the watch.
-        this.instanceEntries.delete(typeKey);
-        this.unservedTypes.delete(typeKey);
-        this.reconcileWatchers();
-      }
-    }
-    this.reportCapabilityChanges();
-  }
-
-  private emitObserved(state: ObservedState | undefined) {
-    if (!state) {
-      return;
-    }
-    // Controllers rewrite status often without changing anything the platform sees.
-    const serialized = JSON.stringify(state);
-    if (this.lastEmitted.get(state.resourceId) === serialized) {
-      return;
-    }
-    this.lastEmitted.set(state.resourceId, serialized);
-    this.emit({ type: 'observed', state });
+    this.definitions.stopWatching();
+    this.instances.stop();
   }
 
   private emit(change: EngineChange) {
@@ -870,29 +382,6 @@ export class KubernetesEngine implements PlatformEngine {
     return namespace;
   }
 
-  private engineRefOf(
-    type: ResourceType,
-    namespace: string | undefined,
-    name: string,
-  ): EngineObjectRef {
-    return {
-      cluster: this.id,
-      namespace: namespace ?? '',
-      apiVersion: apiVersionOf(type),
-      kind: type.kind,
-      name,
-    };
-  }
-
-  /** The listener for old label and annotation spellings on objects of this object's kind. */
-  private legacyKeys(object: KubeObject) {
-    return this.legacyWarner(
-      `Cluster '${this.id}': ${
-        object.kind ?? 'object'
-      } objects managed by Trellis`,
-    );
-  }
-
   private assertManagedBy(
     object: KubeObject,
     resourceId: string,
@@ -911,30 +400,4 @@ export class KubernetesEngine implements PlatformEngine {
       );
     }
   }
-}
-
-function watcherKey(type: ResourceType, labelSelector = ''): string {
-  return `${resourceTypeKey(type)}?${labelSelector}`;
-}
-
-function withoutNulls(values: Record<string, string | null>) {
-  return Object.fromEntries(
-    Object.entries(values).filter(
-      (entry): entry is [string, string] => entry[1] !== null,
-    ),
-  );
-}
-
-/** Whether a merge patch would leave the object's labels, annotations and spec as they are. */
-function isNoOpPatch(object: KubeObject, patch: JsonObject): boolean {
-  const current = object as unknown as JsonValue;
-  const patched = applyMergePatch(current, patch) as unknown as KubeObject;
-  return (
-    isDeepStrictEqual(patched.metadata.labels, object.metadata.labels) &&
-    isDeepStrictEqual(
-      patched.metadata.annotations,
-      object.metadata.annotations,
-    ) &&
-    isDeepStrictEqual(patched.spec, object.spec)
-  );
 }

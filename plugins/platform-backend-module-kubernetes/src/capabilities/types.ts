@@ -45,10 +45,31 @@ export interface CapabilityAdapter {
     toVersion: string,
     client: ClusterClient,
   ): Promise<void>;
-  /** The name of the composite a claim is reconciled through. */
+  /**
+   * Re-runs whatever reconciles every instance of a capability (Kratix's
+   * configure workflows), through `client`; an orchestrator that has
+   * nothing to re-run refuses with an `InputError`.
+   */
+  reconcileAll(
+    definition: CapabilityDefinition,
+    client: ClusterClient,
+  ): Promise<void>;
+  /**
+   * The label selector of the composites behind instances (see
+   * `CapabilityDefinition.compositeType`), which the engine lists and
+   * watches with it; set by adapters whose definitions have composites.
+   */
+  readonly compositeSelector?: string;
+  /** The name of the composite an instance is reconciled through. */
   compositeNameOf?(instance: KubeObject): string | undefined;
-  /** The claim a composite belongs to. */
-  claimOf?(
+  /** The instance a composite belongs to. */
+  instanceOf?(
     composite: KubeObject,
   ): { namespace: string; name: string } | undefined;
+}
+
+/** A capability's definition with the adapter that understands it. */
+export interface CapabilityEntry {
+  definition: CapabilityDefinition;
+  adapter: CapabilityAdapter;
 }

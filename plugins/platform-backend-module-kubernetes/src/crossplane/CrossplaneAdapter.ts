@@ -207,11 +207,15 @@ export class CrossplaneAdapter
     return normalizeCrossplaneInstance(instance, composite);
   }
 
+  /** Composites behind claims carry their claim's name. */
+  readonly compositeSelector = CROSSPLANE_LABELS.claimName;
+
   compositeNameOf(instance: KubeObject): string | undefined {
     return asString(pathValue(instance.spec, 'resourceRef', 'name'));
   }
 
-  claimOf(composite: KubeObject) {
+  /** The claim a composite belongs to. */
+  instanceOf(composite: KubeObject) {
     const labels = composite.metadata.labels ?? {};
     const namespace =
       labels[CROSSPLANE_LABELS.claimNamespace] ??
@@ -220,6 +224,13 @@ export class CrossplaneAdapter
       labels[CROSSPLANE_LABELS.claimName] ??
       asString(pathValue(composite.spec, 'claimRef', 'name'));
     return namespace && name ? { namespace, name } : undefined;
+  }
+
+  /** Crossplane reconciles continuously; there is no workflow to re-run. */
+  async reconcileAll(definition: CapabilityDefinition): Promise<void> {
+    throw new InputError(
+      `Capability '${definition.capability.name}' on cluster '${this.client.name}' is not a Kratix Promise; only Promises re-run their instances' workflows`,
+    );
   }
 
   /**

@@ -229,10 +229,7 @@ export class KratixAdapter
    * Promise (the `kratix.io/reconcile-resources` label, which Kratix removes
    * once it has started them), through `client`.
    */
-  async reconcileAllResources(
-    definition: CapabilityDefinition,
-    client: ClusterClient,
-  ) {
+  async reconcileAll(definition: CapabilityDefinition, client: ClusterClient) {
     await client.mergePatch(PROMISE_TYPE, undefined, definition.source.name, {
       metadata: { labels: { [KRATIX_LABELS.reconcileResources]: 'true' } },
     });

@@ -1,7 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   JsonObject,
   JsonValue,
 } from '@trellis/backstage-plugin-platform-common';
+import { KubeObject } from '../cluster/types';
 import { isJsonObject } from './json';
 
 /**
@@ -63,4 +65,18 @@ export function applyMergePatch(
     }
   }
   return result;
+}
+
+/** Whether a merge patch would leave the object's labels, annotations and spec as they are. */
+export function isNoOpPatch(object: KubeObject, patch: JsonObject): boolean {
+  const current = object as unknown as JsonValue;
+  const patched = applyMergePatch(current, patch) as unknown as KubeObject;
+  return (
+    isDeepStrictEqual(patched.metadata.labels, object.metadata.labels) &&
+    isDeepStrictEqual(
+      patched.metadata.annotations,
+      object.metadata.annotations,
+    ) &&
+    isDeepStrictEqual(patched.spec, object.spec)
+  );
 }

@@ -142,3 +142,12 @@ export function appliedGenerationOf(
   );
   return Number.isInteger(value) && value > 0 ? value : 0;
 }
+
+/** The values of a label or annotation patch that set something (not the nulls that remove). */
+export function withoutNulls(values: Record<string, string | null>) {
+  return Object.fromEntries(
+    Object.entries(values).filter(
+      (entry): entry is [string, string] => entry[1] !== null,
+    ),
+  );
+}
