@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { platformPermissions } from '@trellis/backstage-plugin-platform-common';
@@ -12,6 +13,7 @@ import {
   platformResourcePermissionRules,
   PlatformResourceChangedEvent,
 } from '@trellis/backstage-plugin-platform-node';
+import { createPlatformActions, registerPlatformActions } from './actions';
 import { CapabilityRegistry } from './capabilities/CapabilityRegistry';
 import { UserTokenVault } from './credentials/UserTokenVault';
 import { PlatformStore } from './database/PlatformStore';
@@ -55,6 +57,7 @@ export const platformPlugin = createBackendPlugin({
         auth: coreServices.auth,
         signals: signalsServiceRef,
         events: eventsServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger, scheduler, permissionsRegistry } = deps;
@@ -129,6 +132,13 @@ export const platformPlugin = createBackendPlugin({
           auditor: deps.auditor,
           logger,
         });
+
+        // MCP tools and `actions execute`: the service with the caller's
+        // credentials, as over HTTP.
+        registerPlatformActions(
+          deps.actionsRegistry,
+          createPlatformActions(service),
+        );
 
         logger.info(
           `Platform engines: ${

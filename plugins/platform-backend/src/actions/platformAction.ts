@@ -1,0 +1,122 @@
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { InputError } from '@backstage/errors';
+import type { z } from 'zod/v3';
+import { toActionError } from './errors';
+
+/** The zod namespace the actions registry hands to schema factories. */
+export type Zod = typeof z;
+
+/**
+ * What an action does to its environment, said explicitly: the registry's
+ * defaults (destructive unless read-only) are not a statement.
+ */
+export interface PlatformActionAttributes {
+  readOnly: boolean;
+  idempotent: boolean;
+  destructive: boolean;
+}
+
+/**
+ * One platform operation as an action. The schemas are zod objects with a
+ * description on every field; `run` receives the caller's credentials and
+ * calls the platform service with them.
+ */
+export interface PlatformAction<
+  TInput extends z.AnyZodObject = z.AnyZodObject,
+  TOutput extends z.AnyZodObject = z.AnyZodObject,
+> {
+  /** Kebab-case; MCP shows it as `platform.<name>`. */
+  name: string;
+  title: string;
+  description: string;
+  attributes: PlatformActionAttributes;
+  input: (zod: Zod) => TInput;
+  output: (zod: Zod) => TOutput;
+  examples?: Array<{
+    title: string;
+    description?: string;
+    input: z.input<TInput>;
+  }>;
+  run(context: {
+    input: z.infer<TInput>;
+    credentials: BackstageCredentials;
+    logger: LoggerService;
+  }): Promise<z.input<TOutput>>;
+}
+
+/** Keeps the schema types of one action together (inference only). */
+export function platformAction<
+  TInput extends z.AnyZodObject,
+  TOutput extends z.AnyZodObject,
+>(action: PlatformAction<TInput, TOutput>): PlatformAction<TInput, TOutput> {
+  return action;
+}
+
+/** `spec.size`, `environments[1]`, or `(input)` for the object itself. */
+function fieldName(path: Array<string | number>): string {
+  if (path.length === 0) return '(input)';
+  return path
+    .map((part, i) =>
+      typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`,
+    )
+    .join('');
+}
+
+/**
+ * The input schema, such that a value it refuses is an InputError naming each
+ * field, in the platform API's words (`name: Required`). The registry's own
+ * refusal says only "Invalid input to action", which leaves an agent
+ * guessing; the JSON Schema it publishes is the object's, unchanged.
+ */
+function withNamedFields(schema: z.AnyZodObject, zod: Zod): z.AnyZodObject {
+  const named = zod.preprocess(raw => {
+    const parsed = schema.safeParse(raw ?? {});
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map(
+      issue => `${fieldName(issue.path)}: ${issue.message}`,
+    );
+    throw new InputError(problems.join('; '));
+  }, schema);
+  // The registry types its schemas as objects; a preprocessed object parses
+  // and converts to JSON Schema as the object does.
+  return named as unknown as z.AnyZodObject;
+}
+
+/**
+ * Registers the platform's actions. The one place that knows the registry's
+ * shape of an action, so that its move to Standard Schema objects changes
+ * this function only.
+ */
+export function registerPlatformActions(
+  registry: ActionsRegistryService,
+  actions: PlatformAction<any, any>[],
+): void {
+  for (const action of actions) {
+    registry.register({
+      name: action.name,
+      title: action.title,
+      description: action.description,
+      attributes: {
+        readOnly: action.attributes.readOnly,
+        idempotent: action.attributes.idempotent,
+        destructive: action.attributes.destructive,
+      },
+      examples: action.examples,
+      schema: {
+        input: zod => withNamedFields(action.input(zod), zod),
+        output: zod => action.output(zod),
+      },
+      action: async ({ input, credentials, logger }) => {
+        try {
+          return { output: await action.run({ input, credentials, logger }) };
+        } catch (error) {
+          throw toActionError(error);
+        }
+      },
+    });
+  }
+}
