@@ -1,0 +1,105 @@
+import { Command, CommanderError, Option } from 'commander';
+import { describeError, EXIT } from './exitCodes';
+import { CliIo } from './io';
+import {
+  createContext,
+  DEFAULT_URL,
+  GlobalOptions,
+  resolveBaseUrl,
+} from './context';
+import { registerResourceCommands } from './commands/resources';
+import { registerFollowCommands } from './commands/follow';
+import { registerRolloutCommands } from './commands/rollout';
+
+/** Everything a command body gets. */
+export interface CommandEnv {
+  io: CliIo;
+  /** The global flags with the command's own. */
+  options: GlobalOptions & Record<string, unknown>;
+  context: () => ReturnType<typeof createContext>;
+}
+
+/**
+ * Wraps a command body: gives it the merged options and a lazily created
+ * context (so usage errors are reported before any token is looked for).
+ */
+export function withEnv<A extends unknown[]>(
+  io: CliIo,
+  body: (env: CommandEnv, ...args: A) => Promise<void>,
+) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const options = command.optsWithGlobals() as CommandEnv['options'];
+    const positional = args.slice(0, -2) as A;
+    await body(
+      { io, options, context: () => createContext(options, io.env) },
+      ...positional,
+    );
+  };
+}
+
+/** The `-o` option every reading command has. */
+export function outputOption() {
+  return new Option('-o, --output <format>', 'table, json or yaml').default(
+    'table',
+  );
+}
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command('trellis')
+    .description(
+      'Request and follow Trellis platform resources from a terminal, with your own Backstage identity.',
+    )
+    .option(
+      '--url <url>',
+      `the Backstage backend (default: TRELLIS_URL, else ${DEFAULT_URL})`,
+    )
+    .option(
+      '--token <token>',
+      'a Backstage token (default: TRELLIS_TOKEN, else backstage-cli auth print-token)',
+    )
+    .option(
+      '--instance <name>',
+      'the backstage-cli auth instance to take the token from',
+    )
+    .showHelpAfterError('(run trellis --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: text => io.stdout(text),
+      writeErr: text => io.stderr(text),
+    });
+  registerResourceCommands(program, io);
+  registerFollowCommands(program, io);
+  registerRolloutCommands(program, io);
+  return program;
+}
+
+/** Runs the command line and answers the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed the message already.
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    let baseUrl: string;
+    try {
+      baseUrl = resolveBaseUrl(program.opts().url, io.env);
+    } catch {
+      baseUrl = String(program.opts().url);
+    }
+    const { message, code } = describeError(error, baseUrl);
+    io.stderr(`trellis: ${message}`);
+    return code;
+  }
+}

@@ -1,0 +1,193 @@
+import { Command, Option } from 'commander';
+import YAML from 'yaml';
+import {
+  isResourcePhase,
+  PlatformResource,
+  RESOURCE_PHASES,
+  ResourcePhase,
+} from '@trellis/backstage-plugin-platform-common';
+import { outputOption, withEnv } from '../cli';
+import { parseDuration } from '../duration';
+import { CliError, EXIT, usageError } from '../exitCodes';
+import { followResource, FollowUpdate } from '../follow';
+import { CliIo } from '../io';
+import { resolveResource } from '../lookup';
+import { formatOutput, parseOutputFormat } from '../output';
+import { lookupOptions } from './resources';
+
+/** Phases a resource does not leave without someone changing it. */
+const STUCK: ResourcePhase[] = ['Failed', 'Deleted'];
+
+/** One watch line: the time, the resource and what it is now. */
+function watchLine(r: PlatformResource): string {
+  const parts = [
+    new Date().toISOString(),
+    r.name,
+    r.status.phase,
+    `generation ${r.observedGeneration}/${r.generation}`,
+  ];
+  if (r.status.message) parts.push(r.status.message);
+  return parts.join('  ');
+}
+
+/** What makes a watch print a line: the things a person follows. */
+function fingerprint(r: PlatformResource): string {
+  return JSON.stringify([
+    r.status.phase,
+    r.status.message ?? null,
+    r.generation,
+    r.observedGeneration,
+    r.appliedVersion ?? null,
+    r.pending?.state ?? null,
+  ]);
+}
+
+export function registerFollowCommands(program: Command, io: CliIo) {
+  lookupOptions(
+    program
+      .command('wait')
+      .description(
+        'Wait until a resource reaches a phase (default Ready, at its latest generation), following it live',
+      )
+      .argument('<resource>', 'its id, or its name')
+      .addOption(
+        new Option('--for <phase>', 'the phase to wait for').default('Ready'),
+      )
+      .option(
+        '--timeout <duration>',
+        'give up after this long (30s, 5m, 1h)',
+        '5m',
+      )
+      .addOption(outputOption()),
+  ).action(
+    withEnv(io, async ({ options, context }, idOrName: string) => {
+      const format = parseOutputFormat(options.output as string);
+      const target = options.for as string;
+      if (!isResourcePhase(target)) {
+        throw usageError(
+          `--for: "${target}" is not a phase (one of ${RESOURCE_PHASES.join(
+            ', ',
+          )})`,
+        );
+      }
+      const timeoutMs = parseDuration(options.timeout as string, '--timeout');
+      const ctx = await context();
+      const start = await resolveResource(ctx, idOrName, {
+        capability: options.capability as string | undefined,
+        environment: options.environment as string | undefined,
+      });
+      let last: PlatformResource = start;
+      let outcome:
+        | { kind: 'reached' }
+        | { kind: 'stuck'; phase: ResourcePhase }
+        | { kind: 'gone' }
+        | undefined;
+      const reached = (r: PlatformResource) =>
+        r.status.phase === target &&
+        (target !== 'Ready' || r.observedGeneration >= r.generation);
+      const follower = followResource(ctx, start.id, {
+        onUpdate: (update: FollowUpdate) => {
+          if (update.kind === 'gone') {
+            outcome =
+              target === 'Deleted' ? { kind: 'reached' } : { kind: 'gone' };
+            follower.stop();
+            return;
+          }
+          last = update.resource;
+          if (reached(last)) {
+            outcome = { kind: 'reached' };
+            follower.stop();
+          } else if (STUCK.includes(last.status.phase)) {
+            outcome = { kind: 'stuck', phase: last.status.phase };
+            follower.stop();
+          }
+        },
+        onNotice: message => io.stderr(message),
+      });
+      const timer = setTimeout(() => follower.stop(), timeoutMs);
+      try {
+        await follower.done;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!outcome) {
+        throw new CliError(
+          `Timed out after ${options.timeout}: ${last.name} is ${
+            last.status.phase
+          }${
+            last.status.message ? ` (${last.status.message})` : ''
+          }, not ${target}`,
+          EXIT.timeout,
+        );
+      }
+      if (outcome.kind === 'gone') {
+        throw new CliError(`${last.name} no longer exists`, EXIT.notFound);
+      }
+      if (outcome.kind === 'stuck') {
+        throw new CliError(
+          `${last.name} is ${outcome.phase}${
+            last.status.message ? `: ${last.status.message}` : ''
+          }; it will not become ${target} by itself`,
+          EXIT.failedPhase,
+        );
+      }
+      io.stdout(formatOutput(format, last, () => `${last.name} is ${target}`));
+    }),
+  );
+
+  lookupOptions(
+    program
+      .command('watch')
+      .description(
+        "Stream a resource's changes as they happen (pushed over Backstage signals, not polled) until it is deleted or you press Ctrl-C",
+      )
+      .argument('<resource>', 'its id, or its name')
+      .addOption(
+        new Option(
+          '-o, --output <format>',
+          'table (one line per change), json (one object per line) or yaml',
+        ).default('table'),
+      ),
+  ).action(
+    withEnv(io, async ({ options, context }, idOrName: string) => {
+      const format = parseOutputFormat(options.output as string);
+      const ctx = await context();
+      const start = await resolveResource(ctx, idOrName, {
+        capability: options.capability as string | undefined,
+        environment: options.environment as string | undefined,
+      });
+      let previous: string | undefined;
+      const print = (r: PlatformResource) => {
+        if (format === 'json') io.stdout(JSON.stringify(r));
+        else if (format === 'yaml')
+          io.stdout(`---\n${YAML.stringify(r).trimEnd()}`);
+        else io.stdout(watchLine(r));
+      };
+      const follower = followResource(ctx, start.id, {
+        onUpdate: update => {
+          if (update.kind === 'gone') {
+            io.stderr(`${start.name} no longer exists`);
+            follower.stop();
+            return;
+          }
+          const now = fingerprint(update.resource);
+          if (now !== previous) {
+            previous = now;
+            print(update.resource);
+          }
+          if (update.resource.status.phase === 'Deleted') follower.stop();
+        },
+        onNotice: message => io.stderr(message),
+      });
+      const stop = () => follower.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await follower.done;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    }),
+  );
+}
