@@ -1,0 +1,258 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, NotAllowedError } from '@backstage/errors';
+import {
+  Capability,
+  CreateResourceRequest,
+  PlatformResource,
+  platformResourceCreatePermission,
+} from '@trellis/backstage-plugin-platform-common';
+import {
+  CreateResourceOptions,
+  CreateResourceResult,
+  PlatformCallOptions,
+} from '@trellis/backstage-plugin-platform-node';
+import { createHash, randomUUID } from 'node:crypto';
+import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
+import { nowIso } from '../database/knexHelpers';
+import { PlatformStores } from '../database/PlatformStores';
+import { IdempotentReplay } from '../database/ResourceStore';
+import { EngineRegistry } from '../engines/EngineRegistry';
+import { Observer } from '../observation/Observer';
+import {
+  checkCreateRequest,
+  checkIdempotencyKey,
+  checkRequestedVersion,
+  normalizeEntityRef,
+  requestedCapability,
+} from '../validation/requestValidation';
+import { SpecValidator } from '../validation/SpecValidator';
+import { audited, AuditContext } from './audited';
+import { EngineTokenHolds } from './EngineTokenHolds';
+import { principalOf } from './principal';
+import { ResourceAccess } from './ResourceAccess';
+
+/** A create request, checked, as the resource it would make. */
+interface Draft {
+  capability: Capability;
+  resource: PlatformResource;
+  version: string;
+}
+
+/**
+ * `POST /resources`: validation, the create permission on the draft,
+ * dry runs, idempotency keys, and the committed insert that the dispatcher
+ * picks up.
+ */
+export class ResourceCreation {
+  constructor(
+    private readonly deps: {
+      store: PlatformStores;
+      capabilities: CapabilityRegistry;
+      engines: EngineRegistry;
+      observer: Observer;
+      access: ResourceAccess;
+      tokenHolds: EngineTokenHolds;
+      validator: SpecValidator;
+      auditor: AuditorService;
+      logger: LoggerService;
+      /** The service's read: replays answer only what the caller may read. */
+      getResource(
+        id: string,
+        options: PlatformCallOptions,
+      ): Promise<PlatformResource>;
+      kickDispatcher(): void;
+    },
+  ) {}
+
+  async createResource(
+    request: CreateResourceRequest,
+    options: CreateResourceOptions & AuditContext,
+  ): Promise<CreateResourceResult> {
+    return audited(
+      this.deps,
+      {
+        eventId: 'resource-create',
+        severityLevel: 'medium',
+        options,
+        meta: {
+          capabilityRef: String(request?.capabilityRef ?? ''),
+          name: String(request?.name ?? ''),
+          environment: String(request?.environment ?? ''),
+          dryRun: Boolean(options.dryRun),
+        },
+        successMeta: result => ({
+          resourceId: result.resource.id,
+          created: result.created,
+        }),
+      },
+      () => this.create(request, options),
+    );
+  }
+
+  private async create(
+    request: CreateResourceRequest,
+    options: CreateResourceOptions,
+  ): Promise<CreateResourceResult> {
+    const draft = await this.validate(request, options.credentials);
+
+    if (
+      !(await this.deps.access.allowed(
+        platformResourceCreatePermission,
+        draft.resource,
+        options,
+      ))
+    ) {
+      throw new NotAllowedError(
+        `You may not request ${draft.capability.ref} for owner ${draft.resource.owner} in environment ${draft.resource.environment}`,
+      );
+    }
+    if (!draft.capability.available) {
+      throw new ConflictError(
+        `Capability ${draft.capability.ref} is not available: ${
+          draft.capability.availabilityMessage ??
+          'the engine reports it unavailable'
+        }`,
+      );
+    }
+    if (options.dryRun) {
+      return { resource: draft.resource, created: false };
+    }
+    const engine = this.deps.engines.get(draft.capability.engine);
+    const engineToken = this.deps.tokenHolds.tokenFor(engine, options);
+
+    const principal = principalOf(options.credentials);
+    const key = options.idempotencyKey;
+    checkIdempotencyKey(key);
+    const requestHash = hashOf(request, draft);
+    if (key) {
+      const earlier = await this.deps.store.idempotencyKeys.find(
+        principal,
+        key,
+      );
+      if (earlier)
+        return this.replay(
+          earlier.resourceId,
+          earlier.requestHash,
+          requestHash,
+          options,
+        );
+    }
+
+    let resource: PlatformResource;
+    try {
+      // Held before the row exists, so that no dispatch pass finds it without.
+      resource = await this.deps.tokenHolds.holding(
+        draft.resource.id,
+        engineToken,
+        options,
+        () =>
+          this.deps.store.resources.insert(
+            {
+              id: draft.resource.id,
+              capabilityRef: draft.capability.ref,
+              engineId: draft.capability.engine,
+              name: draft.resource.name,
+              environment: draft.resource.environment,
+              owner: draft.resource.owner,
+              requestedBy: draft.resource.requestedBy,
+              component: draft.resource.component,
+              spec: draft.resource.spec,
+              version: draft.version,
+            },
+            key ? { principal, key, requestHash } : undefined,
+          ),
+      );
+    } catch (error) {
+      if (error instanceof IdempotentReplay) {
+        return this.replay(
+          error.resourceId,
+          error.requestHash,
+          requestHash,
+          options,
+        );
+      }
+      throw error;
+    }
+    this.deps.kickDispatcher();
+    // Not awaited: the create is committed, and announcing it (browsers,
+    // in-process subscribers) needs nothing more from the caller.
+    void this.deps.observer.announce(resource);
+    return { resource, created: true };
+  }
+
+  private async replay(
+    resourceId: string,
+    earlierHash: string,
+    requestHash: string,
+    options: PlatformCallOptions,
+  ): Promise<CreateResourceResult> {
+    if (earlierHash !== requestHash) {
+      throw new ConflictError(
+        'Idempotency-Key: was already used for a different request',
+      );
+    }
+    return {
+      resource: await this.deps.getResource(resourceId, options),
+      created: false,
+    };
+  }
+
+  /** Validates a create request; every error names the field. */
+  private async validate(
+    request: CreateResourceRequest,
+    credentials: BackstageCredentials,
+  ): Promise<Draft> {
+    checkCreateRequest(request);
+    const capability = await requestedCapability(
+      this.deps.capabilities,
+      request.capabilityRef,
+    );
+    const version = checkRequestedVersion(request, capability);
+    const spec = this.deps.validator.validate(capability, request.spec);
+    const now = nowIso();
+    return {
+      capability,
+      version,
+      resource: {
+        id: randomUUID(),
+        capabilityRef: capability.ref,
+        name: request.name,
+        environment: request.environment,
+        owner: normalizeEntityRef(request.owner, 'group'),
+        requestedBy: principalOf(credentials),
+        component: request.component
+          ? normalizeEntityRef(request.component, 'component')
+          : undefined,
+        spec,
+        generation: 1,
+        observedGeneration: 0,
+        status: { phase: 'Pending', conditions: [] },
+        outputs: {},
+        createdAt: now,
+        updatedAt: now,
+      },
+    };
+  }
+}
+
+/** What an idempotency key is bound to: the request as it was understood. */
+function hashOf(request: CreateResourceRequest, draft: Draft): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        request.capabilityRef,
+        draft.resource.name,
+        draft.resource.environment,
+        draft.resource.owner,
+        draft.resource.component ?? null,
+        draft.resource.spec,
+        // Only when pinned, so that keys stored before pinning still match.
+        ...(request.version === undefined ? [] : [draft.version]),
+      ]),
+    )
+    .digest('hex');
+}
