@@ -6,6 +6,13 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 
+/** Bad input, in one wording whether the schema or the service found it. */
+export function invalidInput(problems: string): InputError {
+  return new InputError(
+    `Invalid input: ${problems}. Correct the named field and call again`,
+  );
+}
+
 /**
  * The platform service's error as an agent should read it: the same type
  * (so the status and the MCP error name stay right), the service's message
@@ -14,27 +21,20 @@ import {
  */
 export function toActionError(error: unknown): unknown {
   if (!isError(error)) return error;
-  const cause = error as Error;
   switch (error.name) {
     case 'InputError':
-      return new InputError(
-        `Invalid input: ${error.message}. Correct the named field and call again`,
-        cause,
-      );
+      return invalidInput(error.message);
     case 'NotAllowedError':
       return new NotAllowedError(
         `Refused by the platform's permission policy: ${error.message}. This is not a fault to retry: the owning team or a platform administrator can make this change`,
-        cause,
       );
     case 'NotFoundError':
       return new NotFoundError(
         `${error.message}, or you may not read it. Find ids with platform.list-resources (resources) or platform.list-capabilities (capability refs)`,
-        cause,
       );
     case 'ConflictError':
       return new ConflictError(
         `Conflict: ${error.message}. Read the current state (platform.get-resource) and decide again; a spec update needs the current generation`,
-        cause,
       );
     default:
       return error;

@@ -3,9 +3,8 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { InputError } from '@backstage/errors';
 import type { z } from 'zod/v3';
-import { toActionError } from './errors';
+import { invalidInput, toActionError } from './errors';
 
 /** The zod namespace the actions registry hands to schema factories. */
 export type Zod = typeof z;
@@ -60,9 +59,10 @@ export function platformAction<
 function fieldName(path: Array<string | number>): string {
   if (path.length === 0) return '(input)';
   return path
-    .map((part, i) =>
-      typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`,
-    )
+    .map((part, i) => {
+      if (typeof part === 'number') return `[${part}]`;
+      return i === 0 ? part : `.${part}`;
+    })
     .join('');
 }
 
@@ -79,7 +79,7 @@ function withNamedFields(schema: z.AnyZodObject, zod: Zod): z.AnyZodObject {
     const problems = parsed.error.issues.map(
       issue => `${fieldName(issue.path)}: ${issue.message}`,
     );
-    throw new InputError(problems.join('; '));
+    throw invalidInput(problems.join('; '));
   }, schema);
   // The registry types its schemas as objects; a preprocessed object parses
   // and converts to JSON Schema as the object does.

@@ -33,6 +33,17 @@ export async function waitForPhase(options: {
     changed = true;
     wake?.();
   });
+  /** Sleeps up to `ms`, or until a change notice for the resource. */
+  const nap = (ms: number) =>
+    new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wake = undefined;
+    });
   try {
     for (;;) {
       changed = false;
@@ -47,14 +58,7 @@ export async function waitForPhase(options: {
         return { resource, reached: false };
       }
       if (changed) continue;
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(resolve, Math.min(POLL_MS, left));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await nap(Math.min(POLL_MS, left));
     }
   } finally {
     unsubscribe();

@@ -1,0 +1,497 @@
+import {
+  BackstageCredentials,
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { authServiceFactory } from '@backstage/backend-defaults/auth';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
+import {
+  actionsRegistryServiceFactory,
+  actionsServiceFactory,
+} from '@backstage/backend-defaults/alpha';
+import {
+  mockServices,
+  startTestBackend,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+// The MCP server and sign-in, as a backend that installs Trellis runs them.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import authBackend from '@backstage/plugin-auth-backend';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import authModuleGuestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import mcpActionsBackend from '@backstage/plugin-mcp-actions-backend';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  DesiredResource,
+  EngineCallContext,
+} from '@trellis/backstage-plugin-platform-node';
+import {
+  InMemoryEngine,
+  testCapability,
+} from '@trellis/backstage-plugin-platform-node/testUtils';
+import { Knex } from 'knex';
+import platformPlugin from '../index';
+import {
+  ALICE,
+  engineModule,
+  TEAM_A,
+  TEAM_B,
+  testDatabaseIds,
+  testPermissions,
+} from '../__testUtils__/harness';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({
+  ids: testDatabaseIds(),
+  disableDocker: true,
+});
+
+/** The agent's own identity: a static external-access token. */
+const AGENT_TOKEN = 'trellis-test-agent-token-0123456789';
+
+/**
+ * An engine that provisions as a real one would answer: Ready a moment after
+ * the apply, with the outputs a developer connects with.
+ */
+class ProvisioningEngine extends InMemoryEngine {
+  async apply(desired: DesiredResource, context?: EngineCallContext) {
+    const result = await super.apply(desired, context);
+    setTimeout(() =>
+      this.report(desired.resourceId, {
+        phase: 'Ready',
+        observedGeneration: desired.generation,
+        outputs: { host: `${desired.name}.db.internal`, port: 5432 },
+      }),
+    );
+    return result;
+  }
+}
+
+/**
+ * The harness's policy for users (owners change their resources, production
+ * is the platform team's); a service principal is allowed what its token's
+ * access restrictions allow, as Backstage's permission client decides
+ * without asking the policy.
+ */
+function permissions() {
+  const users = testPermissions();
+  const isService = (credentials: BackstageCredentials) =>
+    credentials.principal && (credentials.principal as any).type === 'service';
+  return mockServices.permissions.mock({
+    authorize: async (requests, options) =>
+      isService(options.credentials)
+        ? requests.map(() => ({ result: AuthorizeResult.ALLOW }))
+        : users.authorize(requests, options),
+    authorizeConditional: async (requests, options) =>
+      isService(options.credentials)
+        ? requests.map(() => ({ result: AuthorizeResult.ALLOW }))
+        : (users.authorizeConditional(requests, options) as any),
+  });
+}
+
+/** The platform on the database under test; other plugins on SQLite. */
+function databaseFactory(platformKnex: Knex) {
+  return createServiceFactory({
+    service: coreServices.database,
+    deps: { metadata: coreServices.pluginMetadata },
+    async factory({ metadata }) {
+      if (metadata.getId() === 'platform') {
+        return { getClient: async () => platformKnex };
+      }
+      const own = databases.init('SQLITE_3');
+      return { getClient: () => own };
+    },
+  });
+}
+
+async function startBackend(databaseId: TestDatabaseId) {
+  const knex = await databases.init(databaseId);
+  const engine = new ProvisioningEngine({
+    capabilities: [testCapability()],
+  });
+  const auditor = mockServices.auditor.mock();
+  const backend = await startTestBackend({
+    features: [
+      // Real auth: signed plugin, user and on-behalf-of tokens, and the
+      // static token checked against its access restrictions.
+      authServiceFactory,
+      httpAuthServiceFactory,
+      httpRouterServiceFactory,
+      // The real actions registry and service: actions are listed and
+      // invoked over HTTP, as between any two plugins.
+      actionsRegistryServiceFactory,
+      actionsServiceFactory,
+      databaseFactory(knex),
+      permissions().factory,
+      auditor.factory,
+      platformPlugin,
+      engineModule(engine),
+      mcpActionsBackend,
+      authBackend,
+      authModuleGuestProvider,
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://localhost:3000' },
+          backend: {
+            baseUrl: 'http://localhost:7007',
+            actions: { pluginSources: ['platform'] },
+            auth: {
+              externalAccess: [
+                {
+                  type: 'static',
+                  options: { token: AGENT_TOKEN, subject: 'test-agent' },
+                  accessRestrictions: [
+                    { plugin: 'mcp-actions' },
+                    { plugin: 'platform' },
+                  ],
+                },
+              ],
+            },
+          },
+          auth: {
+            providers: {
+              guest: {
+                dangerouslyAllowOutsideDevelopment: true,
+                userEntityRef: ALICE,
+                ownershipEntityRefs: [ALICE, TEAM_A],
+              },
+            },
+          },
+        },
+      }),
+    ],
+  });
+  const url = `http://localhost:${backend.server.port()}`;
+  return { backend, engine, auditor, url };
+}
+
+/** An MCP client session, as VS Code or Claude Code would open one. */
+async function connect(url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'trellis-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/api/mcp-actions/v1`), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+/** Alice signs in at the auth backend: a real, signed user token. */
+async function signIn(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/auth/guest/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()).backstageIdentity.token;
+}
+
+type ToolResult = {
+  isError?: boolean;
+  content: Array<{ type: string; text?: string }>;
+  structuredContent?: any;
+};
+
+async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<ToolResult> {
+  return (await client.callTool({ name, arguments: args })) as ToolResult;
+}
+
+/** The tool's answer; fails with its error text when it refused. */
+async function ok(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<any> {
+  const result = await call(client, name, args);
+  if (result.isError) {
+    throw new Error(`${name} failed: ${result.content[0]?.text}`);
+  }
+  return result.structuredContent;
+}
+
+/** The text of a refusal; fails when the tool did not refuse. */
+async function refusal(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<string> {
+  const result = await call(client, name, args);
+  expect(result.isError).toBe(true);
+  return result.content[0]?.text ?? '';
+}
+
+/** Each tool and what it says it does to the platform. */
+const EXPECTED_TOOLS: Record<
+  string,
+  { readOnly: boolean; destructive: boolean; idempotent: boolean }
+> = {
+  'platform.list-capabilities': r(true, false, true),
+  'platform.get-capability': r(true, false, true),
+  'platform.list-resources': r(true, false, true),
+  'platform.get-resource': r(true, false, true),
+  'platform.wait-for-resource': r(true, false, true),
+  'platform.get-resource-history': r(true, false, true),
+  'platform.get-resource-logs': r(true, false, true),
+  'platform.request-resource': r(false, false, true),
+  'platform.update-resource': r(false, true, true),
+  'platform.delete-resource': r(false, true, true),
+  'platform.retry-resource': r(false, false, true),
+  'platform.get-fleet-summary': r(true, false, true),
+  'platform.start-rollout': r(false, true, false),
+  'platform.get-rollout': r(true, false, true),
+  'platform.list-rollouts': r(true, false, true),
+  'platform.pause-rollout': r(false, false, true),
+  'platform.resume-rollout': r(false, true, true),
+};
+function r(readOnly: boolean, destructive: boolean, idempotent: boolean) {
+  return { readOnly, destructive, idempotent };
+}
+
+/** Paths of schema properties that carry no description. */
+function undescribed(schema: any, path = ''): string[] {
+  const missing: string[] = [];
+  for (const [key, value] of Object.entries<any>(schema?.properties ?? {})) {
+    const at = path ? `${path}.${key}` : key;
+    if (!value.description) missing.push(at);
+    missing.push(...undescribed(value, at));
+    if (value.items) missing.push(...undescribed(value.items, `${at}[]`));
+  }
+  return missing;
+}
+
+/** The audit events of one kind the platform plugin recorded, as started. */
+function auditMeta(
+  auditor: ReturnType<typeof mockServices.auditor.mock>,
+  eventId: string,
+) {
+  return (auditor.createEvent as jest.Mock).mock.calls
+    .map(([event]) => event)
+    .filter(event => event.eventId === eventId)
+    .map(event => event.meta);
+}
+
+describe.each(databases.eachSupportedId())(
+  'platform actions over MCP on %p',
+  databaseId => {
+    it('lists the platform tools with their attributes and described inputs', async () => {
+      const { url } = await startBackend(databaseId);
+      const agent = await connect(url, AGENT_TOKEN);
+      const { tools } = await agent.listTools();
+      const platformTools = tools.filter(t => t.name.startsWith('platform.'));
+      expect(platformTools.map(t => t.name).sort()).toEqual(
+        Object.keys(EXPECTED_TOOLS).sort(),
+      );
+      for (const tool of platformTools) {
+        expect({
+          name: tool.name,
+          readOnly: tool.annotations?.readOnlyHint,
+          destructive: tool.annotations?.destructiveHint,
+          idempotent: tool.annotations?.idempotentHint,
+        }).toEqual({ name: tool.name, ...EXPECTED_TOOLS[tool.name] });
+        expect(tool.description).toBeTruthy();
+        expect(tool.inputSchema.type).toBe('object');
+        expect({
+          tool: tool.name,
+          missing: undescribed(tool.inputSchema),
+        }).toEqual({ tool: tool.name, missing: [] });
+      }
+      await agent.close();
+    });
+
+    it('lets an agent find a capability, request it, wait for Ready and read its outputs', async () => {
+      const { url, engine, auditor } = await startBackend(databaseId);
+      const agent = await connect(url, AGENT_TOKEN);
+
+      const { capabilities } = await ok(agent, 'platform.list-capabilities', {
+        text: 'database',
+      });
+      expect(capabilities.map((c: any) => c.ref)).toEqual(['memory:database']);
+      const { capability } = await ok(agent, 'platform.get-capability', {
+        ref: 'memory:database',
+      });
+      expect(capability.inputSchema.properties.size.enum).toEqual([
+        'small',
+        'medium',
+        'large',
+      ]);
+
+      const request = {
+        capabilityRef: 'memory:database',
+        name: 'orders-db',
+        environment: 'dev',
+        owner: TEAM_B,
+        spec: { size: 'medium' },
+      };
+      // A dry run answers with the defaults applied and creates nothing.
+      const dry = await ok(agent, 'platform.request-resource', {
+        ...request,
+        dryRun: true,
+      });
+      expect(dry).toMatchObject({ created: false, dryRun: true });
+      expect(dry.resource.spec).toEqual({ size: 'medium', replicas: 1 });
+      expect((await ok(agent, 'platform.list-resources', {})).totalCount).toBe(
+        0,
+      );
+
+      const first = await ok(agent, 'platform.request-resource', {
+        ...request,
+        idempotencyKey: 'orders-db-1',
+      });
+      expect(first).toMatchObject({ created: true, dryRun: false });
+      expect(first.resource.phase).toBe('Pending');
+      // The agent retries, as agents do: the same resource, not a second.
+      const again = await ok(agent, 'platform.request-resource', {
+        ...request,
+        idempotencyKey: 'orders-db-1',
+      });
+      expect(again.created).toBe(false);
+      expect(again.resource.id).toBe(first.resource.id);
+
+      const waited = await ok(agent, 'platform.wait-for-resource', {
+        id: first.resource.id,
+        timeoutSeconds: 20,
+      });
+      expect(waited.reached).toBe(true);
+      expect(waited.resource.phase).toBe('Ready');
+
+      const { resource } = await ok(agent, 'platform.get-resource', {
+        id: first.resource.id,
+      });
+      expect(resource.outputs).toEqual({
+        host: 'orders-db.db.internal',
+        port: 5432,
+      });
+      expect(resource.pendingChange).toBeUndefined();
+      expect(engine.applyCount(first.resource.id)).toBe(1);
+
+      const { events } = await ok(agent, 'platform.get-resource-history', {
+        id: first.resource.id,
+      });
+      expect(events.map((e: any) => e.type)).toContain('requested');
+      expect(events.at(-1)).toMatchObject({ toPhase: 'Ready' });
+
+      const list = await ok(agent, 'platform.list-resources', {
+        owner: [TEAM_B],
+        phase: ['Ready'],
+      });
+      expect(list.resources.map((x: any) => x.name)).toEqual(['orders-db']);
+      const fleet = await ok(agent, 'platform.get-fleet-summary', {});
+      expect(fleet.counts).toEqual([
+        {
+          capabilityRef: 'memory:database',
+          version: '1.0.0',
+          phase: 'Ready',
+          count: 1,
+        },
+      ]);
+
+      // The audit log tells who acted: a service principal, through MCP.
+      expect(auditMeta(auditor, 'resource-create')).toContainEqual(
+        expect.objectContaining({
+          actor: 'plugin:mcp-actions',
+          name: 'orders-db',
+        }),
+      );
+      await agent.close();
+    });
+
+    it('refuses a user what the policy refuses, and acts as that user otherwise', async () => {
+      const { url, auditor } = await startBackend(databaseId);
+      const agent = await connect(url, AGENT_TOKEN);
+      const theirs = await ok(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'billing-db',
+        environment: 'dev',
+        owner: TEAM_B,
+      });
+      await agent.close();
+
+      // Alice's agent acts as Alice (team-a), with her token.
+      const alice = await connect(url, await signIn(url));
+      const refused = await refusal(alice, 'platform.delete-resource', {
+        id: theirs.resource.id,
+      });
+      expect(refused).toMatch(
+        /^NotAllowedError: Refused by the platform's permission policy: /,
+      );
+      expect(refused).toContain('not a fault to retry');
+      // Still there, untouched.
+      const still = await ok(alice, 'platform.get-resource', {
+        id: theirs.resource.id,
+      });
+      expect(still.resource.phase).not.toMatch(/^Delet/);
+
+      // Her own: requested as Alice, not as the agent.
+      const mine = await ok(alice, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'web-db',
+        environment: 'production',
+        owner: TEAM_A,
+      });
+      expect(mine.resource.requestedBy).toBe(ALICE);
+      // Deleting production is the platform team's, even for its owners.
+      const production = await refusal(alice, 'platform.delete-resource', {
+        id: mine.resource.id,
+      });
+      expect(production).toMatch(
+        /^NotAllowedError: Refused by the platform's permission policy: .*production/,
+      );
+      expect(auditMeta(auditor, 'resource-delete')).toContainEqual(
+        expect.objectContaining({ actor: ALICE }),
+      );
+      await alice.close();
+    });
+
+    it('names the field of bad input, whether the schema or the platform refuses it', async () => {
+      const { url } = await startBackend(databaseId);
+      const agent = await connect(url, AGENT_TOKEN);
+      const wrongTypes = await refusal(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 42,
+        environment: 'dev',
+      });
+      expect(wrongTypes).toMatch(/^InputError: Invalid input: /);
+      expect(wrongTypes).toContain('name: Expected string, received number');
+      expect(wrongTypes).toContain('owner: Required');
+
+      const badSpec = await refusal(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'orders-db',
+        environment: 'dev',
+        owner: TEAM_B,
+        spec: { size: 'huge' },
+      });
+      expect(badSpec).toMatch(
+        /^InputError: Invalid input: .*spec\.size: must be one of "small", "medium", "large"/,
+      );
+
+      const badName = await refusal(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'Orders DB',
+        environment: 'dev',
+        owner: TEAM_B,
+      });
+      expect(badName).toMatch(/^InputError: Invalid input: name: /);
+
+      const badPhase = await refusal(agent, 'platform.list-resources', {
+        phase: ['Sleeping'],
+      });
+      expect(badPhase).toContain('phase[0]: ');
+
+      const missing = await refusal(agent, 'platform.get-resource', {
+        id: 'no-such-resource',
+      });
+      expect(missing).toMatch(/^NotFoundError: /);
+      await agent.close();
+    });
+  },
+);
