@@ -1,5 +1,5 @@
 /*
- * The database's share of a create, without HTTP: the PlatformStore calls one
+ * The database's share of a create, without HTTP: the platform stores' calls one
  * create makes (insert with its `requested` event, the dispatcher's claim and
  * completion, the engine's Ready observation), with BENCH_CONNECTIONS creates
  * in flight at a time, on a fresh SQLite file (or PostgreSQL with
@@ -13,7 +13,7 @@
  */
 import knexFactory, { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { PlatformStore } from '../../plugins/platform-backend/src/database/PlatformStore';
+import { openPlatformStores } from '../../plugins/platform-backend/src/database/PlatformStores';
 import {
   benchDatabase,
   cleanupResources,
@@ -57,7 +57,7 @@ async function main() {
       });
     }
     const db = knex;
-    const store = await PlatformStore.create({ getClient: async () => db });
+    const store = await openPlatformStores({ getClient: async () => db });
     for (const statement of (process.env.BENCH_SQL ?? '')
       .split(';')
       .filter(Boolean)) {
@@ -73,7 +73,7 @@ async function main() {
     const one = async () => {
       const n = next++;
       const id = randomUUID();
-      await store.insertResource({
+      await store.resources.insert({
         id,
         capabilityRef: 'bench:database',
         engineId: 'bench',
@@ -85,20 +85,20 @@ async function main() {
         spec: { size: 'small' },
         version: '1.0.0',
       });
-      const claims = await store.claimDispatch({
+      const claims = await store.outbox.claim({
         claimant,
         limit: 50,
         leaseMs: 60_000,
         onlyIds: [id],
       });
       for (const claim of claims) {
-        await store.completeDispatch(claim, claimant, {
+        await store.outbox.complete(claim, claimant, {
           id,
-          name: claim.row.name,
+          name: claim.resource.name,
         });
-        await store.recordObservation(id, {
+        await store.resources.recordObservation(id, {
           resourceId: id,
-          engineRef: { id, name: claim.row.name },
+          engineRef: { id, name: claim.resource.name },
           phase: 'Ready',
           observedGeneration: 1,
           conditions: [],

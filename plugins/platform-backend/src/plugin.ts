@@ -16,7 +16,7 @@ import {
 import { createPlatformActions, registerPlatformActions } from './actions';
 import { CapabilityRegistry } from './capabilities/CapabilityRegistry';
 import { UserTokenVault } from './credentials/UserTokenVault';
-import { PlatformStore } from './database/PlatformStore';
+import { openPlatformStores } from './database/PlatformStores';
 import { Dispatcher } from './dispatch/Dispatcher';
 import { EngineRegistry } from './engines/EngineRegistry';
 import { Observer } from './observation/Observer';
@@ -62,9 +62,13 @@ export const platformPlugin = createBackendPlugin({
       async init(deps) {
         const { config, logger, scheduler, permissionsRegistry } = deps;
         engines.lock();
-        const store = await PlatformStore.create(deps.database, { logger });
+        const store = await openPlatformStores(deps.database, { logger });
         deps.lifecycle.addShutdownHook(() => store.close());
-        const capabilities = new CapabilityRegistry(engines, store, logger);
+        const capabilities = new CapabilityRegistry(
+          engines,
+          store.capabilities,
+          logger,
+        );
         const observer = new Observer(
           store,
           engines,
@@ -109,7 +113,7 @@ export const platformPlugin = createBackendPlugin({
           resourceRef: platformResourcePermissionResourceRef,
           permissions: platformPermissions.filter(p => p.type === 'resource'),
           rules: Object.values(platformResourcePermissionRules),
-          getResources: ids => store.getResources(ids),
+          getResources: ids => store.resources.getMany(ids),
         });
 
         const service = new PlatformServiceImpl({

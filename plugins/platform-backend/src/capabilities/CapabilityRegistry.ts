@@ -5,7 +5,7 @@ import {
   stringifyCapabilityRef,
 } from '@trellis/backstage-plugin-platform-common';
 import { EngineCapability } from '@trellis/backstage-plugin-platform-node';
-import { PlatformStore } from '../database/PlatformStore';
+import { CapabilityCache } from '../database/CapabilityCache';
 import { EngineRegistry } from '../engines/EngineRegistry';
 
 const CAPABILITY_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -20,7 +20,7 @@ export class CapabilityRegistry {
 
   constructor(
     private readonly engines: EngineRegistry,
-    private readonly store: PlatformStore,
+    private readonly store: CapabilityCache,
     private readonly logger: LoggerService,
     private readonly cacheMs = 2000,
   ) {}

@@ -6,7 +6,8 @@ import {
   platformResourcePermissionRules,
 } from '@trellis/backstage-plugin-platform-node';
 import { testDatabaseIds } from '../__testUtils__/harness';
-import { PlatformStore } from './PlatformStore';
+import { openPlatformStores } from './PlatformStores';
+import { ResourceStore } from './ResourceStore';
 
 /**
  * A permission rule is applied twice: `apply` decides for one resource (get,
@@ -85,18 +86,19 @@ const databases = TestDatabases.create({
 describe.each(databases.eachSupportedId())(
   'permission rules on %p',
   databaseId => {
-    let store: PlatformStore;
+    let store: ResourceStore;
     let all: PlatformResource[];
 
     beforeAll(async () => {
       const knex = await databases.init(databaseId);
-      store = await PlatformStore.create({ getClient: async () => knex });
+      store = (await openPlatformStores({ getClient: async () => knex }))
+        .resources;
       let n = 0;
       for (const owner of OWNERS) {
         for (const environment of ENVIRONMENTS) {
           for (const capabilityRef of CAPABILITIES) {
             n += 1;
-            await store.insertResource({
+            await store.insert({
               id: `r${n}`,
               capabilityRef,
               engineId: 'memory',
@@ -110,7 +112,7 @@ describe.each(databases.eachSupportedId())(
           }
         }
       }
-      all = (await store.listResources({ limit: 100 })).items;
+      all = (await store.list({ limit: 100 })).items;
       if (
         all.length !==
         OWNERS.length * ENVIRONMENTS.length * CAPABILITIES.length
@@ -122,9 +124,7 @@ describe.each(databases.eachSupportedId())(
     const listed = async (
       criteria: PermissionCriteria<PlatformResourceFilter>,
     ) =>
-      (await store.listResources({ limit: 100 }, criteria)).items
-        .map(r => r.id)
-        .sort();
+      (await store.list({ limit: 100 }, criteria)).items.map(r => r.id).sort();
     const applied = (match: (r: PlatformResource) => boolean) =>
       all
         .filter(match)

@@ -14,8 +14,9 @@ import {
   RolloutItemStatus,
   RolloutStatus,
 } from '@trellis/backstage-plugin-platform-common';
+import { DispatchState } from './outboxColumns';
 
-/** A row of platform_resources. */
+/** A row of platform_resources. Rows never leave `database/`. */
 export interface ResourceRow {
   id: string;
   capability_ref: string;
@@ -40,6 +41,8 @@ export interface ResourceRow {
   ready_at: string | null;
   deleted_at: string | null;
   dispatch_action: 'apply' | 'delete' | null;
+  /** Where owed work stands (migration 20261202110000); NULL when nothing is owed. */
+  dispatch_state: DispatchState | null;
   dispatch_generation: number | null;
   dispatch_attempts: number;
   dispatch_next_at: string | null;
@@ -137,8 +140,9 @@ function pendingFromRow(row: ResourceRow): PendingDispatch | undefined {
   if (!row.dispatch_action || row.deleted_at) return undefined;
   const attempts = Number(row.dispatch_attempts ?? 0);
   let state: PendingDispatch['state'];
-  if (!row.dispatch_next_at) state = 'awaiting-credentials';
-  else if (attempts > 0) state = 'retrying';
+  if (row.dispatch_state === 'awaiting-credentials') {
+    state = 'awaiting-credentials';
+  } else if (attempts > 0) state = 'retrying';
   else state = 'queued';
   return {
     action: row.dispatch_action,

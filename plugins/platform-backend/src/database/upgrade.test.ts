@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Knex } from 'knex';
 import { testDatabaseIds } from '../__testUtils__/harness';
-import { PlatformStore } from './PlatformStore';
+import { openPlatformStores } from './PlatformStores';
 
 /**
  * Upgrades of Trellis itself. The first release with migrations (commit
@@ -145,14 +145,14 @@ describe.each(databases.eachSupportedId())(
       await seedFirstRelease(knex);
 
       // This release's store runs every later migration on start.
-      const store = await PlatformStore.create({ getClient: async () => knex });
+      const store = await openPlatformStores({ getClient: async () => knex });
       const [, pendingNames] = await knex.migrate.list({
         directory,
         tableName,
       });
       expect(pendingNames).toEqual([]);
 
-      const ready = await store.getResource('r-ready');
+      const ready = await store.resources.get('r-ready');
       expect(ready).toMatchObject({
         id: 'r-ready',
         name: 'orders-db',
@@ -161,25 +161,41 @@ describe.each(databases.eachSupportedId())(
         outputs: { host: 'orders-db.local' },
         component: 'component:default/orders',
       });
-      expect((await store.listEvents('r-ready')).map(e => e.type)).toEqual([
-        'requested',
-        'phase-changed',
-      ]);
+      expect(
+        (await store.history.listEvents('r-ready')).map(e => e.type),
+      ).toEqual(['requested', 'phase-changed']);
 
       // Free-text search, whose index later migrations added, finds old rows.
-      const found = await store.listResources({ text: 'ledger' });
+      const found = await store.resources.list({ text: 'ledger' });
       expect(found.items.map(r => r.id)).toEqual(['r-pending']);
 
       // The request the first release accepted but never dispatched is still owed.
-      const pending = await store.getResource('r-pending');
+      const pending = await store.resources.get('r-pending');
       expect(pending?.status.phase).toBe('Pending');
       const owed = await knex('platform_resources')
         .where({ id: 'r-pending' })
         .first();
-      expect(owed.dispatch_action).toBe('apply');
+      expect(owed).toMatchObject({
+        dispatch_action: 'apply',
+        dispatch_state: 'scheduled',
+      });
+      expect(pending?.pending).toMatchObject({
+        action: 'apply',
+        state: 'queued',
+      });
       expect(
-        await store.findIdempotencyKey('user:default/guest', 'task-1/database'),
-      ).toMatchObject({ resource_id: 'r-pending' });
+        await store.idempotencyKeys.find(
+          'user:default/guest',
+          'task-1/database',
+        ),
+      ).toMatchObject({ resourceId: 'r-pending' });
+      // And the dispatcher claims it.
+      const claims = await store.outbox.claim({
+        claimant: 'upgraded',
+        limit: 10,
+        leaseMs: 60_000,
+      });
+      expect(claims.map(c => c.resource.id)).toEqual(['r-pending']);
     });
 
     it('rolls every migration back, and applies them again', async () => {
@@ -198,8 +214,10 @@ describe.each(databases.eachSupportedId())(
 
       await knex.migrate.latest({ directory, tableName });
       await seedFirstRelease(knex);
-      const store = await PlatformStore.create({ getClient: async () => knex });
-      expect((await store.getResource('r-ready'))?.status.phase).toBe('Ready');
+      const store = await openPlatformStores({ getClient: async () => knex });
+      expect((await store.resources.get('r-ready'))?.status.phase).toBe(
+        'Ready',
+      );
     });
 
     it('steps down one migration at a time from this release to the first', async () => {
@@ -217,6 +235,94 @@ describe.each(databases.eachSupportedId())(
         'r-pending',
         'r-ready',
       ]);
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'the explicit dispatch state (20261202110000) on %p',
+  databaseId => {
+    const STATE = '20261202110000_dispatch_state.js';
+    const BEFORE = '20261202043000_dispatch_due_index.js';
+
+    /** The outbox as the release before the state column left it. */
+    async function seedBeforeState(knex: Knex) {
+      await seedFirstRelease(knex);
+      const owed = {
+        dispatch_action: 'apply',
+        dispatch_generation: 1,
+        dispatch_attempts: 1,
+        dispatch_error: 'no token',
+      };
+      // Parked for credentials: owed work without a time to run at.
+      await knex('platform_resources')
+        .where({ id: 'r-ready' })
+        .update({ ...owed, dispatch_next_at: null });
+    }
+
+    it('says which owed work awaits credentials, and which is scheduled', async () => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.up({ directory, tableName, name: FIRST_RELEASE });
+      while (
+        !(await knex.migrate.list({ directory, tableName }))[0].some(
+          (m: { name: string } | string) =>
+            (typeof m === 'string' ? m : m.name) === BEFORE,
+        )
+      ) {
+        await knex.migrate.up({ directory, tableName });
+      }
+      await seedBeforeState(knex);
+
+      const store = await openPlatformStores({ getClient: async () => knex });
+      const states = await knex('platform_resources')
+        .orderBy('id')
+        .select('id', 'dispatch_state');
+      expect(states).toEqual([
+        { id: 'r-pending', dispatch_state: 'scheduled' },
+        { id: 'r-ready', dispatch_state: 'awaiting-credentials' },
+      ]);
+      expect((await store.resources.get('r-ready'))?.pending).toMatchObject({
+        state: 'awaiting-credentials',
+        message: 'no token',
+      });
+      // Parked work is not claimed; a retry schedules it again.
+      const claim = () =>
+        store.outbox.claim({ claimant: 'a', limit: 10, leaseMs: 60_000 });
+      expect((await claim()).map(c => c.resource.id)).toEqual(['r-pending']);
+      expect(await store.outbox.retryNow('r-ready')).toBe(true);
+      expect((await claim()).map(c => c.resource.id)).toEqual(['r-ready']);
+    });
+
+    it('rolls back to parked work as a missing time, and forward again', async () => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory, tableName });
+      await seedFirstRelease(knex);
+      await knex('platform_resources').where({ id: 'r-ready' }).update({
+        dispatch_action: 'apply',
+        dispatch_state: 'awaiting-credentials',
+        dispatch_generation: 1,
+        dispatch_next_at: null,
+      });
+      while (
+        (await knex.migrate.currentVersion({ directory, tableName })) >=
+        STATE.slice(0, 14)
+      ) {
+        await knex.migrate.down({ directory, tableName });
+      }
+      const columns = await knex('platform_resources').columnInfo();
+      expect(columns).not.toHaveProperty('dispatch_state');
+      const parked = await knex('platform_resources')
+        .where({ id: 'r-ready' })
+        .first();
+      expect(parked).toMatchObject({
+        dispatch_action: 'apply',
+        dispatch_next_at: null,
+      });
+
+      await knex.migrate.latest({ directory, tableName });
+      expect(
+        await knex('platform_resources').orderBy('id').pluck('dispatch_state'),
+      ).toEqual(['scheduled', 'awaiting-credentials']);
     });
   },
 );

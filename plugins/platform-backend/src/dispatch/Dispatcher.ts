@@ -17,13 +17,10 @@ import {
 } from '@trellis/backstage-plugin-platform-node';
 import { randomUUID } from 'node:crypto';
 import { HeldToken, UserTokenVault } from '../credentials/UserTokenVault';
-import {
-  DispatchClaim,
-  ObservationResult,
-  PlatformStore,
-} from '../database/PlatformStore';
-import { resourceFromRow } from '../database/rows';
+import { DispatchClaim, DispatchOutbox } from '../database/DispatchOutbox';
+import { ObservationResult, ResourceStore } from '../database/ResourceStore';
 import { EngineRegistry } from '../engines/EngineRegistry';
+import { CoalescingRunner } from './CoalescingRunner';
 
 export interface DispatcherOptions {
   /** How long a claim is held before another replica may take the work over. */
@@ -57,17 +54,24 @@ export class Dispatcher {
   private readonly maxDelayMs: number;
   private readonly batchSize: number;
   private readonly callTimeoutMs: number;
-  private running?: Promise<void>;
-  /** Calls of `dispatchDue`: a pass claims again when this changed. */
-  private kicks = 0;
-  /** Wakes the running pass when a new change is asked for. */
-  private wake?: () => void;
+  /** Claims again when asked while claimed work is in flight. */
+  private readonly runner = new CoalescingRunner(
+    () => this.claimOnce(),
+    () => this.settleInFlight(),
+  );
+  /** Batches of claimed work whose engine calls run now. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The scheduler's timeout of the run in progress. */
+  private signal?: AbortSignal;
   private stopping = false;
   /** Claims this replica holds now, by resource id. */
   private readonly held = new Map<string, HeldClaim>();
 
   constructor(
-    private readonly store: PlatformStore,
+    private readonly stores: {
+      outbox: DispatchOutbox;
+      resources: Pick<ResourceStore, 'markDeleted'>;
+    },
     private readonly engines: EngineRegistry,
     private readonly logger: LoggerService,
     private readonly onChange: (result: ObservationResult) => Promise<void>,
@@ -99,58 +103,44 @@ export class Dispatcher {
   async dispatchDue(signal?: AbortSignal): Promise<void> {
     // Shutting down: the other replicas take the work.
     if (this.stopping) return undefined;
-    this.kicks += 1;
-    if (this.running) {
-      this.wake?.();
-      return this.running;
-    }
-    this.running = (async () => {
-      const inFlight = new Set<Promise<void>>();
-      try {
-        // Whether to claim again (a const: the batches' callbacks set it).
-        const pass = { again: true };
-        while (pass.again && !signal?.aborted && !this.stopping) {
-          pass.again = false;
-          const kicksAtClaim = this.kicks;
-          const claimed = await this.store.claimDispatch({
-            claimant: this.claimant,
-            limit: this.batchSize,
-            leaseMs: this.leaseMs,
-            instances: this.instances(),
-          });
-          const full = claimed.length === this.batchSize;
-          const batch = Promise.all(
-            claimed.map(claim => this.waitAtMost(claim, this.dispatch(claim))),
-          ).then(() => {
-            // A full batch may have left due work behind; a change asked
-            // for while these ran may concern them: claim again.
-            if (full || this.kicks !== kicksAtClaim) pass.again = true;
-            inFlight.delete(batch);
-          });
-          inFlight.add(batch);
-          // Until a batch ends with more to do, or a new change comes.
-          while (!pass.again && inFlight.size > 0) {
-            const kicks = this.kicks;
-            await Promise.race([
-              Promise.race(inFlight),
-              new Promise<void>(resolve => {
-                this.wake = resolve;
-              }),
-            ]);
-            this.wake = undefined;
-            if (this.kicks !== kicks) pass.again = true;
-          }
-          if (!pass.again && this.kicks !== kicksAtClaim) pass.again = true;
-        }
-      } finally {
-        // Stopped, aborted or failed to claim: the calls in flight still
-        // end (bounded by `waitAtMost`) before the pass does.
-        this.wake = undefined;
-        if (inFlight.size > 0) await Promise.all(inFlight);
-        this.running = undefined;
+    if (!this.runner.current) this.signal = signal;
+    return this.runner.run(() => !!this.signal?.aborted || this.stopping);
+  }
+
+  /**
+   * One claim; then waits until a batch ends with more to do (it was full,
+   * or a change was asked for while it ran: it may concern its resources)
+   * or a new change comes, when the runner claims again.
+   */
+  private async claimOnce() {
+    const callsAtClaim = this.runner.callCount;
+    const claimed = await this.stores.outbox.claim({
+      claimant: this.claimant,
+      limit: this.batchSize,
+      leaseMs: this.leaseMs,
+      instances: this.instances(),
+    });
+    const full = claimed.length === this.batchSize;
+    const batch = Promise.all(
+      claimed.map(claim => this.waitAtMost(claim, this.dispatch(claim))),
+    ).then(() => {
+      this.inFlight.delete(batch);
+      if (full || this.runner.callCount !== callsAtClaim) {
+        this.runner.askAgain();
       }
-    })();
-    return this.running;
+    });
+    this.inFlight.add(batch);
+    while (!this.runner.asked() && this.inFlight.size > 0) {
+      await Promise.race([Promise.race(this.inFlight), this.runner.nextAsk()]);
+    }
+  }
+
+  /**
+   * Stopped, aborted or failed to claim: the calls in flight still end
+   * (bounded by `waitAtMost`) before the run does.
+   */
+  private async settleInFlight() {
+    if (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
   /**
@@ -165,7 +155,7 @@ export class Dispatcher {
     // The pass ends (it claims nothing more), then the calls it left
     // running: a slow call outlives its pass (see `waitAtMost`).
     const finished = (async () => {
-      await this.running?.catch(() => undefined);
+      await this.runner.current?.catch(() => undefined);
       await Promise.all(
         [...this.held.values()].map(entry => entry.done.catch(() => undefined)),
       );
@@ -184,12 +174,12 @@ export class Dispatcher {
     for (const entry of left) {
       entry.released = true;
       try {
-        if (await this.store.releaseDispatch(entry.claim, this.claimant)) {
+        if (await this.stores.outbox.release(entry.claim, this.claimant)) {
           handedBack += 1;
         }
       } catch (error) {
         this.logger.warn(
-          `Could not hand back the ${entry.claim.action} of resource ${entry.claim.row.id}; it is taken over when its lease ends: ${error}`,
+          `Could not hand back the ${entry.claim.action} of resource ${entry.claim.resource.id}; it is taken over when its lease ends: ${error}`,
         );
       }
     }
@@ -216,7 +206,7 @@ export class Dispatcher {
       () => false,
       error => {
         this.logger.error(
-          `Dispatch of resource ${claim.row.id} failed: ${error}`,
+          `Dispatch of resource ${claim.resource.id} failed: ${error}`,
         );
         return false;
       },
@@ -226,7 +216,7 @@ export class Dispatcher {
     if (tooLong) {
       this.logger.warn(
         `The engine has not answered the ${claim.action} of resource ${
-          claim.row.id
+          claim.resource.id
         } within ${
           this.callTimeoutMs / 1000
         } s; dispatching goes on, the call keeps its claim until it answers or the lease ends`,
@@ -245,23 +235,23 @@ export class Dispatcher {
 
   private async dispatch(claim: DispatchClaim) {
     const entry = { claim, released: false } as HeldClaim;
-    this.held.set(claim.row.id, entry);
+    this.held.set(claim.resource.id, entry);
     entry.done = this.dispatchHeld(entry).finally(() => {
-      if (this.held.get(claim.row.id) === entry) this.held.delete(claim.row.id);
+      if (this.held.get(claim.resource.id) === entry)
+        this.held.delete(claim.resource.id);
     });
     await entry.done;
   }
 
   private async dispatchHeld(entry: HeldClaim) {
     const { claim } = entry;
-    const { row } = claim;
+    const { resource } = claim;
     let held: HeldToken | undefined;
     try {
-      const engine = this.engines.get(row.engine_id);
-      const resource = resourceFromRow(row);
-      const context: EngineCallContext = { actor: row.requested_by };
+      const engine = this.engines.get(claim.engineId);
+      const context: EngineCallContext = { actor: resource.requestedBy };
       if (engine.userAuth) {
-        held = this.tokens.get(row.id);
+        held = this.tokens.get(resource.id);
         if (!held) {
           await this.park(claim, awaitingMessage(engine, claim));
           return;
@@ -272,38 +262,38 @@ export class Dispatcher {
       if (claim.action === 'apply') {
         const { engineRef } = await engine.apply(
           {
-            resourceId: row.id,
+            resourceId: resource.id,
             engineRef: resource.engineRef,
             capability:
-              parseCapabilityRef(row.capability_ref)?.name ??
-              row.capability_ref,
-            name: row.name,
-            environment: row.environment,
-            owner: row.owner,
-            requestedBy: row.requested_by,
+              parseCapabilityRef(resource.capabilityRef)?.name ??
+              resource.capabilityRef,
+            name: resource.name,
+            environment: resource.environment,
+            owner: resource.owner,
+            requestedBy: resource.requestedBy,
             component: resource.component,
             spec: resource.spec as JsonObject,
             generation: claim.generation,
-            version: row.applied_version ?? row.desired_version,
+            version: claim.version,
           },
           context,
         );
         if (entry.released) return;
-        await this.store.completeDispatch(claim, this.claimant, engineRef);
+        await this.stores.outbox.complete(claim, this.claimant, engineRef);
       } else {
         await engine.delete(
-          { resourceId: row.id, engineRef: resource.engineRef },
+          { resourceId: resource.id, engineRef: resource.engineRef },
           context,
         );
         if (entry.released) return;
-        await this.store.completeDispatch(claim, this.claimant);
+        await this.stores.outbox.complete(claim, this.claimant);
       }
       // Used: the token has no business staying around.
-      if (held) this.tokens.release(row.id, held);
+      if (held) this.tokens.release(resource.id, held);
     } catch (error) {
       if (entry.released) return; // handed back at shutdown: not ours
       if (held && error instanceof AuthenticationError) {
-        this.tokens.release(row.id, held);
+        this.tokens.release(resource.id, held);
         await this.park(
           claim,
           `${error.message}. Waiting for fresh credentials: retry the change with your token.`,
@@ -317,9 +307,9 @@ export class Dispatcher {
   /** Leaves the claimed work waiting for credentials. */
   private async park(claim: DispatchClaim, message: string) {
     this.logger.info(
-      `Resource ${claim.row.id} awaits credentials for its ${claim.action}: ${message}`,
+      `Resource ${claim.resource.id} awaits credentials for its ${claim.action}: ${message}`,
     );
-    const result = await this.store.awaitCredentials(
+    const result = await this.stores.outbox.awaitCredentials(
       claim,
       this.claimant,
       message,
@@ -330,7 +320,7 @@ export class Dispatcher {
   private async handleFailure(claim: DispatchClaim, error: unknown) {
     const message = isError(error) ? error.message : String(error);
     if (claim.action === 'delete' && error instanceof NotFoundError) {
-      const result = await this.store.markDeleted(claim.row.id);
+      const result = await this.stores.resources.markDeleted(claim.resource.id);
       if (result) await this.onChange(result);
       return;
     }
@@ -341,9 +331,9 @@ export class Dispatcher {
       error instanceof NotFoundError;
     if (permanent) {
       this.logger.warn(
-        `Engine ${claim.row.engine_id} rejected ${claim.action} of resource ${claim.row.id}: ${message}`,
+        `Engine ${claim.engineId} rejected ${claim.action} of resource ${claim.resource.id}: ${message}`,
       );
-      const result = await this.store.failDispatch(
+      const result = await this.stores.outbox.fail(
         claim,
         this.claimant,
         message,
@@ -351,25 +341,17 @@ export class Dispatcher {
       if (result) await this.onChange(result);
       return;
     }
-    const attempt = Number(claim.row.dispatch_attempts) + 1;
+    const attempt = claim.attempts + 1;
     const delay = Math.min(
       this.maxDelayMs,
       this.baseDelayMs * 2 ** Math.min(attempt - 1, 20),
     );
     // Jitter spreads retries of many resources after an outage.
     const nextAt = new Date(Date.now() + delay * (0.8 + Math.random() * 0.4));
-    await this.store.retryDispatch(claim, this.claimant, message, nextAt);
-    if (attempt === 1) {
-      await this.store.appendEvent(claim.row.id, {
-        type: 'dispatch-failed',
-        reason: 'EngineUnavailable',
-        message: `${message}; retrying with backoff`,
-        generation: claim.generation,
-      });
-    }
+    await this.stores.outbox.retry(claim, this.claimant, message, nextAt);
     this.logger.info(
       `Could not ${claim.action} resource ${
-        claim.row.id
+        claim.resource.id
       } (attempt ${attempt}), retrying at ${nextAt.toISOString()}: ${message}`,
     );
   }

@@ -1,7 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   entitySignalChannel,
-  EngineObjectRef,
   PlatformResource,
   ResourceChangedSignal,
   resourceSignalChannel,
@@ -13,7 +12,8 @@ import {
   PlatformEngine,
 } from '@trellis/backstage-plugin-platform-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { PlatformStore } from '../database/PlatformStore';
+import { DispatchOutbox } from '../database/DispatchOutbox';
+import { ResourceStore } from '../database/ResourceStore';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 
@@ -31,7 +31,13 @@ export class Observer {
   private readonly unsubscribes: Array<() => void> = [];
 
   constructor(
-    private readonly store: PlatformStore,
+    private readonly stores: {
+      resources: Pick<
+        ResourceStore,
+        'recordObservation' | 'markDeleted' | 'listApplied'
+      >;
+      outbox: Pick<DispatchOutbox, 'scheduleReapply'>;
+    },
     private readonly engines: EngineRegistry,
     private readonly capabilities: CapabilityRegistry,
     private readonly signals: SignalsService | undefined,
@@ -87,7 +93,7 @@ export class Observer {
         await this.observed(change.state, engine.instanceId);
         return;
       case 'deleted': {
-        const result = await this.store.markDeleted(
+        const result = await this.stores.resources.markDeleted(
           change.resource.resourceId,
           undefined,
           engine.instanceId,
@@ -106,7 +112,7 @@ export class Observer {
    */
   async observed(state: ObservedState, instance?: string): Promise<void> {
     if (!state.resourceId) return;
-    const result = await this.store.recordObservation(
+    const result = await this.stores.resources.recordObservation(
       state.resourceId,
       state,
       instance,
@@ -138,7 +144,7 @@ export class Observer {
 
   private async resyncEngine(engine: PlatformEngine) {
     const instance = engine.instanceId;
-    const known = await this.store.listAppliedResources(engine.id, instance);
+    const known = await this.stores.resources.listApplied(engine.id, instance);
     let observed: ObservedState[];
     if (engine.observeAll) {
       observed = await engine.observeAll();
@@ -147,7 +153,7 @@ export class Observer {
       for (const row of known) {
         const state = await engine.observe({
           resourceId: row.id,
-          engineRef: JSON.parse(row.engine_ref!) as EngineObjectRef,
+          engineRef: row.engineRef,
         });
         if (state) observed.push(state);
       }
@@ -164,29 +170,29 @@ export class Observer {
       const row = rows.get(state.resourceId!);
       if (
         row &&
-        !row.dispatch_action &&
+        !row.pendingAction &&
         state.phase === 'Pending' &&
-        (state.observedGeneration ?? 0) < Number(row.generation)
+        (state.observedGeneration ?? 0) < row.generation
       ) {
         this.logger.warn(
           `Engine ${engine.id} holds resource ${row.id} but is not working on it; applying it again`,
         );
-        await this.store.scheduleReapply(
+        await this.stores.outbox.scheduleReapply(
           row.id,
           'Resync: the engine held the resource without working on it',
         );
       }
     }
     for (const row of known) {
-      if (seen.has(row.id) || row.dispatch_action === 'apply') continue;
-      if (row.phase === 'Deleting' || row.dispatch_action === 'delete') {
-        const result = await this.store.markDeleted(row.id);
+      if (seen.has(row.id) || row.pendingAction === 'apply') continue;
+      if (row.phase === 'Deleting' || row.pendingAction === 'delete') {
+        const result = await this.stores.resources.markDeleted(row.id);
         if (result) await this.announce(result.after);
       } else {
         this.logger.warn(
           `Engine ${engine.id} has no record of resource ${row.id}; applying it again`,
         );
-        await this.store.scheduleReapply(
+        await this.stores.outbox.scheduleReapply(
           row.id,
           'Resync: the engine had no record of the resource',
         );

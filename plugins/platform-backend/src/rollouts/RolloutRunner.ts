@@ -5,14 +5,15 @@ import {
   isError,
   NotFoundError,
 } from '@backstage/errors';
-import { EngineObjectRef } from '@trellis/backstage-plugin-platform-common';
 import {
   EngineCallContext,
   PlatformEngine,
 } from '@trellis/backstage-plugin-platform-node';
 import { UserTokenVault } from '../credentials/UserTokenVault';
-import { nowIso, PlatformStore } from '../database/PlatformStore';
-import { RolloutRow } from '../database/rows';
+import { nowIso } from '../database/knexHelpers';
+import { ResourceHistory, ResourceStore } from '../database/ResourceStore';
+import { RolloutProgress, RolloutStore } from '../database/RolloutStore';
+import { CoalescingRunner } from '../dispatch/CoalescingRunner';
 import { EngineRegistry } from '../engines/EngineRegistry';
 
 /**
@@ -23,11 +24,15 @@ import { EngineRegistry } from '../engines/EngineRegistry';
  * concurrent ticks never upgrade an instance twice.
  */
 export class RolloutRunner {
-  private running?: Promise<void>;
-  private rerun = false;
+  /** A tick while one runs makes it look at every rollout once more. */
+  private readonly runner = new CoalescingRunner(() => this.advanceAll());
 
   constructor(
-    private readonly store: PlatformStore,
+    private readonly stores: {
+      rollouts: RolloutStore;
+      resources: Pick<ResourceStore, 'get' | 'getWithEngine'>;
+      history: Pick<ResourceHistory, 'appendEvent'>;
+    },
     private readonly engines: EngineRegistry,
     private readonly logger: LoggerService,
     private readonly tokens: UserTokenVault,
@@ -38,82 +43,67 @@ export class RolloutRunner {
     return `rollout:${rolloutId}`;
   }
 
-  async tick(): Promise<void> {
-    if (this.running) {
-      this.rerun = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.rerun = false;
-          const rollouts = await this.store.listRollouts({
-            status: ['Running'],
-          });
-          for (const rollout of rollouts) {
-            try {
-              await this.advance(rollout);
-            } catch (error) {
-              this.logger.error(
-                `Rollout ${rollout.id} could not advance: ${error}`,
-              );
-            }
-          }
-        } while (this.rerun);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+  tick(): Promise<void> {
+    return this.runner.run();
   }
 
-  private async advance(rollout: RolloutRow) {
-    const wave = Number(rollout.current_wave);
-    if (rollout.next_wave_at && rollout.next_wave_at > nowIso()) return;
-    const items = await this.store.waveItems(rollout.id, wave);
+  private async advanceAll() {
+    for (const rollout of await this.stores.rollouts.listRunning()) {
+      try {
+        await this.advance(rollout);
+      } catch (error) {
+        this.logger.error(`Rollout ${rollout.id} could not advance: ${error}`);
+      }
+    }
+  }
+
+  private async advance(rollout: RolloutProgress) {
+    const wave = rollout.currentWave;
+    if (rollout.nextWaveAt && rollout.nextWaveAt > nowIso()) return;
+    const items = await this.stores.rollouts.waveItems(rollout.id, wave);
 
     for (const item of items) {
       if (item.status === 'Pending') {
-        if ((await this.start(rollout, item.resource_id)) === 'paused') return;
+        if ((await this.start(rollout, item.resourceId)) === 'paused') return;
       } else if (item.status === 'Upgrading') {
-        await this.check(rollout, item.resource_id);
+        await this.check(rollout, item.resourceId);
       }
     }
 
-    const after = await this.store.waveItems(rollout.id, wave);
+    const after = await this.stores.rollouts.waveItems(rollout.id, wave);
     if (after.some(i => i.status === 'Pending' || i.status === 'Upgrading')) {
       return;
     }
     const failed = after.filter(i => i.status === 'Failed');
     if (failed.length) {
-      await this.store.updateRollout(
+      await this.stores.rollouts.update(
         rollout.id,
         { status: ['Running'], currentWave: wave },
         {
           status: 'Paused',
-          current_wave: wave + 1,
-          message: `Paused after wave ${wave + 1} of ${rollout.wave_count}: ${
+          currentWave: wave + 1,
+          message: `Paused after wave ${wave + 1} of ${rollout.waveCount}: ${
             failed.length
           } instance(s) failed to upgrade. Resume to continue with the next wave.`,
-          next_wave_at: nowIso(),
+          nextWaveAt: nowIso(),
         },
       );
       return;
     }
-    const last = wave + 1 >= Number(rollout.wave_count);
-    await this.store.updateRollout(
+    const last = wave + 1 >= rollout.waveCount;
+    await this.stores.rollouts.update(
       rollout.id,
       { status: ['Running'], currentWave: wave },
       last
         ? {
             status: 'Completed',
-            current_wave: wave + 1,
-            message: `Every instance is at ${rollout.target_version}`,
+            currentWave: wave + 1,
+            message: `Every instance is at ${rollout.targetVersion}`,
           }
         : {
-            current_wave: wave + 1,
-            next_wave_at: new Date(
-              Date.now() + Number(rollout.pause_seconds) * 1000,
+            currentWave: wave + 1,
+            nextWaveAt: new Date(
+              Date.now() + rollout.pauseSeconds * 1000,
             ).toISOString(),
           },
     );
@@ -122,44 +112,49 @@ export class RolloutRunner {
       const key = RolloutRunner.tokenKey(rollout.id);
       const held = this.tokens.get(key);
       if (held) this.tokens.release(key, held);
-    } else {
-      this.rerun = Number(rollout.pause_seconds) === 0;
+    } else if (rollout.pauseSeconds === 0) {
+      this.runner.askAgain(); // the next wave is due now
     }
   }
 
   private async start(
-    rollout: RolloutRow,
+    rollout: RolloutProgress,
     resourceId: string,
   ): Promise<'paused' | 'continue'> {
-    const row = await this.store.getResourceRow(resourceId);
-    if (!row || row.deleted_at || row.dispatch_action === 'delete') {
-      await this.store.updateRolloutItem(rollout.id, resourceId, 'Pending', {
+    const found = await this.stores.resources.getWithEngine(resourceId);
+    if (
+      !found ||
+      found.resource.deletedAt ||
+      found.resource.pending?.action === 'delete'
+    ) {
+      await this.stores.rollouts.updateItem(rollout.id, resourceId, 'Pending', {
         status: 'Skipped',
         message: 'The resource was deleted',
-        finished_at: nowIso(),
+        finishedAt: nowIso(),
       });
       return 'continue';
     }
-    if (row.applied_version === rollout.target_version) {
-      await this.store.updateRolloutItem(rollout.id, resourceId, 'Pending', {
+    const { resource, engineId } = found;
+    if (resource.appliedVersion === rollout.targetVersion) {
+      await this.stores.rollouts.updateItem(rollout.id, resourceId, 'Pending', {
         status: 'Succeeded',
         message: 'Already at the target version',
-        started_at: nowIso(),
-        finished_at: nowIso(),
+        startedAt: nowIso(),
+        finishedAt: nowIso(),
       });
       return 'continue';
     }
-    const engine = this.engines.get(row.engine_id);
+    const engine = this.engines.get(engineId);
     if (!engine.upgrade) {
-      await this.store.updateRolloutItem(rollout.id, resourceId, 'Pending', {
+      await this.stores.rollouts.updateItem(rollout.id, resourceId, 'Pending', {
         status: 'Failed',
         message: `Engine ${engine.id} cannot upgrade instances`,
-        finished_at: nowIso(),
+        finishedAt: nowIso(),
       });
       return 'continue';
     }
     const key = RolloutRunner.tokenKey(rollout.id);
-    const context: EngineCallContext = { actor: rollout.created_by };
+    const context: EngineCallContext = { actor: rollout.createdBy };
     const held = engine.userAuth ? this.tokens.get(key) : undefined;
     if (engine.userAuth) {
       if (!held) {
@@ -170,38 +165,33 @@ export class RolloutRunner {
       context.userToken = held.token;
     }
     // Claim the item first so that a concurrent tick does not upgrade it too.
-    const claimed = await this.store.updateRolloutItem(
+    const claimed = await this.stores.rollouts.updateItem(
       rollout.id,
       resourceId,
       'Pending',
-      { status: 'Upgrading', started_at: nowIso() },
+      { status: 'Upgrading', startedAt: nowIso() },
     );
     if (!claimed) return 'continue';
     try {
       await engine.upgrade(
-        {
-          resourceId,
-          engineRef: row.engine_ref
-            ? (JSON.parse(row.engine_ref) as EngineObjectRef)
-            : undefined,
-        },
-        rollout.target_version,
+        { resourceId, engineRef: resource.engineRef },
+        rollout.targetVersion,
         context,
       );
-      await this.store.appendEvent(resourceId, {
+      await this.stores.history.appendEvent(resourceId, {
         type: 'upgrade-started',
         actor: context.actor,
         data: {
           rolloutId: rollout.id,
-          fromVersion: row.applied_version,
-          toVersion: rollout.target_version,
+          fromVersion: resource.appliedVersion ?? null,
+          toVersion: rollout.targetVersion,
         },
       });
     } catch (error) {
       const message = isError(error) ? error.message : String(error);
       if (held && error instanceof AuthenticationError) {
         this.tokens.release(key, held);
-        await this.store.updateRolloutItem(
+        await this.stores.rollouts.updateItem(
           rollout.id,
           resourceId,
           'Upgrading',
@@ -218,14 +208,11 @@ export class RolloutRunner {
         await this.finish(rollout, resourceId, 'Failed', message);
       } else {
         // Transient: hand the item back, the next tick tries again.
-        await this.store.updateRolloutItem(
+        await this.stores.rollouts.updateItem(
           rollout.id,
           resourceId,
           'Upgrading',
-          {
-            status: 'Pending',
-            message: `Retrying: ${message}`,
-          },
+          { status: 'Pending', message: `Retrying: ${message}` },
         );
       }
     }
@@ -237,19 +224,19 @@ export class RolloutRunner {
    * valid token is held for it; resuming hands over the resumer's token.
    */
   private async pauseForCredentials(
-    rollout: RolloutRow,
+    rollout: RolloutProgress,
     engine: PlatformEngine,
     reason?: string,
   ) {
-    const message = `Paused in wave ${Number(rollout.current_wave) + 1} of ${
-      rollout.wave_count
+    const message = `Paused in wave ${rollout.currentWave + 1} of ${
+      rollout.waveCount
     }: ${engine.title} upgrades with the user's own identity (${
       engine.userAuth!.provider
     } sign-in) and ${
       reason ??
       'the platform holds no valid token for this rollout any more (it expired, or the backend restarted)'
     }. Resume to continue with your credentials.`;
-    await this.store.updateRollout(
+    await this.stores.rollouts.update(
       rollout.id,
       { status: ['Running'] },
       { status: 'Paused', message },
@@ -257,9 +244,9 @@ export class RolloutRunner {
     this.logger.info(`Rollout ${rollout.id}: ${message}`);
   }
 
-  private async check(rollout: RolloutRow, resourceId: string) {
-    const row = await this.store.getResourceRow(resourceId);
-    if (!row || row.deleted_at) {
+  private async check(rollout: RolloutProgress, resourceId: string) {
+    const resource = await this.stores.resources.get(resourceId);
+    if (!resource || resource.deletedAt) {
       await this.finish(
         rollout,
         resourceId,
@@ -267,40 +254,40 @@ export class RolloutRunner {
         'The resource was deleted',
       );
     } else if (
-      row.applied_version === rollout.target_version &&
-      row.phase === 'Ready'
+      resource.appliedVersion === rollout.targetVersion &&
+      resource.status.phase === 'Ready'
     ) {
       await this.finish(rollout, resourceId, 'Succeeded');
-    } else if (row.phase === 'Failed') {
+    } else if (resource.status.phase === 'Failed') {
       await this.finish(
         rollout,
         resourceId,
         'Failed',
-        row.message ?? 'The instance failed during the upgrade',
+        resource.status.message ?? 'The instance failed during the upgrade',
       );
     }
   }
 
   private async finish(
-    rollout: RolloutRow,
+    rollout: RolloutProgress,
     resourceId: string,
     status: 'Succeeded' | 'Failed' | 'Skipped',
     message?: string,
   ) {
-    const done = await this.store.updateRolloutItem(
+    const done = await this.stores.rollouts.updateItem(
       rollout.id,
       resourceId,
       'Upgrading',
-      { status, message: message ?? null, finished_at: nowIso() },
+      { status, message: message ?? null, finishedAt: nowIso() },
     );
     if (done && status !== 'Skipped') {
-      await this.store.appendEvent(resourceId, {
+      await this.stores.history.appendEvent(resourceId, {
         type: 'upgrade-finished',
-        actor: rollout.created_by,
+        actor: rollout.createdBy,
         message,
         data: {
           rolloutId: rollout.id,
-          toVersion: rollout.target_version,
+          toVersion: rollout.targetVersion,
           result: status,
         },
       });

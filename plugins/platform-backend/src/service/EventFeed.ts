@@ -18,7 +18,7 @@ import {
   PlatformResourceFilter,
   platformResourcePermissionResourceRef,
 } from '@trellis/backstage-plugin-platform-node';
-import { PlatformStore } from '../database/PlatformStore';
+import { ResourceHistory } from '../database/ResourceStore';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 500;
@@ -35,7 +35,7 @@ export class EventFeed {
 
   constructor(
     private readonly deps: {
-      store: PlatformStore;
+      store: { history: Pick<ResourceHistory, 'listEventFeed'> };
       permissions: PermissionsService;
       permissionsRegistry: PermissionsRegistryService;
       /** How long the newest events are held back; see listEventFeed. */
@@ -70,7 +70,7 @@ export class EventFeed {
     if (decision.result === AuthorizeResult.DENY) {
       return { items: [], nextCursor: after };
     }
-    const items = await this.deps.store.listEventFeed({
+    const items = await this.deps.store.history.listEventFeed({
       afterId: Number(after),
       limit,
       settledBefore: new Date(
