@@ -394,13 +394,16 @@ describe.each(databases.eachSupportedId())(
         },
       ]);
 
-      // The audit log tells who acted: a service principal, through MCP.
-      expect(auditMeta(auditor, 'resource-create')).toContainEqual(
-        expect.objectContaining({
-          actor: 'plugin:mcp-actions',
-          name: 'orders-db',
-        }),
+      // The audit log tells who acted: a service principal (the agent's own
+      // token, forwarded by the MCP plugin), on nobody's behalf.
+      const created = auditMeta(auditor, 'resource-create').filter(
+        meta => meta.name === 'orders-db' && !meta.dryRun,
       );
+      expect(created[0]).toMatchObject({
+        actor: 'plugin:mcp-actions',
+        actorType: 'service',
+      });
+      expect(created[0]).not.toHaveProperty('via');
       await agent.close();
     });
 
@@ -416,7 +419,8 @@ describe.each(databases.eachSupportedId())(
       await agent.close();
 
       // Alice's agent acts as Alice (team-a), with her token.
-      const alice = await connect(url, await signIn(url));
+      const token = await signIn(url);
+      const alice = await connect(url, token);
       const refused = await refusal(alice, 'platform.delete-resource', {
         id: theirs.resource.id,
       });
@@ -445,9 +449,34 @@ describe.each(databases.eachSupportedId())(
       expect(production).toMatch(
         /^NotAllowedError: Refused by the platform's permission policy: .*production/,
       );
+      // The audit log tells who acted for whom: Alice, through the agent.
       expect(auditMeta(auditor, 'resource-delete')).toContainEqual(
-        expect.objectContaining({ actor: ALICE }),
+        expect.objectContaining({
+          actor: ALICE,
+          actorType: 'user',
+          via: 'plugin:mcp-actions',
+        }),
       );
+      // The same person in the portal: no agent in between.
+      const direct = await fetch(`${url}/api/platform/resources`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({
+          capabilityRef: 'memory:database',
+          name: 'web-cache',
+          environment: 'dev',
+          owner: TEAM_A,
+        }),
+      });
+      expect(direct.status).toBe(201);
+      const portal = auditMeta(auditor, 'resource-create').find(
+        meta => meta.name === 'web-cache',
+      );
+      expect(portal).toMatchObject({ actor: ALICE, actorType: 'user' });
+      expect(portal).not.toHaveProperty('via');
       await alice.close();
     });
 

@@ -1,7 +1,7 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
 import { PlatformCallOptions } from '@trellis/backstage-plugin-platform-node';
-import { principalOf } from './principal';
+import { actorDetails, principalOf } from './principal';
 
 /** Options that the HTTP layer adds to in-process calls. */
 export interface AuditContext {
@@ -39,7 +39,11 @@ export async function audited<T>(
     eventId,
     severityLevel,
     request: options.request,
-    meta: { actor: principalOf(options.credentials), ...meta },
+    meta: {
+      actor: principalOf(options.credentials),
+      ...actorDetails(options.credentials),
+      ...meta,
+    },
   });
   try {
     const result = await run();
