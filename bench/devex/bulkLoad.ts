@@ -8,8 +8,9 @@
  *   keyed by day and a day's facts all land in one pass, so they are plain
  *   inserts here instead of the store's upserts (same rows, same values);
  *   the week and month tables (counts and histograms per period, users per
- *   week and month, user counts, first-seen days) come from the store's own
- *   `derivePeriodRollups` and `deriveActivePeriods`, as after a rebuild;
+ *   week and month, user counts, user bitmaps, first-seen days) come from the
+ *   store's own `derivePeriodRollups`, `deriveActivePeriods` and
+ *   `deriveActiveSets`, as after a rebuild;
  * - the facts and rollup rows: inserted with one prepared statement (SQLite)
  *   or one `unnest` statement per 2,000 rows (PostgreSQL), with the columns
  *   the store writes, fact ids assigned here in arrival order; the plain
@@ -24,6 +25,7 @@
  */
 import { Knex } from 'knex';
 import { deriveActivePeriods } from '../../plugins/devex-backend/src/database/ActiveRollups';
+import { deriveActiveSets } from '../../plugins/devex-backend/src/database/ActiveSets';
 import { derivePeriodRollups } from '../../plugins/devex-backend/src/database/PeriodRollups';
 import {
   activeRow,
@@ -414,9 +416,10 @@ export async function bulkLoad(
   await db.transaction(async trx => {
     await derivePeriodRollups(trx);
     await deriveActivePeriods(trx);
+    await deriveActiveSets(trx);
   });
   log(
-    `  weeks, months, counts and first-seen days derived in ${(
+    `  weeks, months, counts, bitmaps and first-seen days derived in ${(
       (Date.now() - derived) /
       1000
     ).toFixed(0)} s`,

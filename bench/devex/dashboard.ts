@@ -178,7 +178,9 @@ async function main() {
           'devex_active_counts',
         )}, daily per week/month ${await count(
           'devex_rollup_periods',
-        )}, histogram per week/month ${await count('devex_histogram_periods')}`,
+        )}, histogram per week/month ${await count(
+          'devex_histogram_periods',
+        )}, user bitmaps ${await count('devex_active_sets')}`,
       );
       if (process.env.BENCH_VERIFY) {
         // The loader must leave what the store's own rebuild computes.

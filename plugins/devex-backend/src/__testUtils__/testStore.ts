@@ -101,6 +101,25 @@ export async function rollupSnapshot(db: Knex) {
   const histogramPeriods = (await db('devex_histogram_periods').select()).map(
     r => ({ ...r, count: Number(r.count), bucket: Number(r.bucket) }),
   );
+  // Bitmaps as the users they hold, so that the check does not depend on
+  // which ordinal a user got.
+  const actorOf = new Map(
+    (await db('devex_actor_ordinals').select()).map(r => [
+      Number(r.ordinal),
+      r.actor as string,
+    ]),
+  );
+  const sets = (await db('devex_active_sets').select()).map(r => {
+    const bits = new Uint8Array(r.users);
+    const users: string[] = [];
+    bits.forEach((byte, i) => {
+      for (let b = 0; b < 8; b++) {
+        if (byte & (1 << b))
+          users.push(actorOf.get(i * 8 + b) ?? `#${i * 8 + b}`);
+      }
+    });
+    return { ...r, users: users.sort(), bytes: bits.length };
+  });
   const sort = (rows: Record<string, unknown>[]) =>
     rows.map(r => JSON.stringify(r, Object.keys(r).sort())).sort();
   return {
@@ -113,5 +132,6 @@ export async function rollupSnapshot(db: Knex) {
     firstSeen: sort(firstSeen),
     dailyPeriods: sort(dailyPeriods),
     histogramPeriods: sort(histogramPeriods),
+    sets: sort(sets),
   };
 }

@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import { ALL } from '../rollups/contributions';
 import { weekOf } from '../rollups/days';
+import { applySetChanges, SetChange } from './ActiveSets';
 import {
   CountedChanges,
   deleteRows,
@@ -25,8 +26,9 @@ const COUNT_KEY = ['period', 'team', 'plugin', 'start'];
 /**
  * Keeps the distinct-user tables in step with a change of the per-day active
  * rows: a user's week and month rows gain the events, the counts of users
- * per day, week and month move by the rows that appeared or vanished, and
- * first-seen days follow. Nothing here reads raw facts.
+ * per day, week and month move by the rows that appeared or vanished, so do
+ * the user bitmaps of those days, weeks and months, and first-seen days
+ * follow. Nothing here reads raw facts.
  */
 export async function applyActiveChanges(
   trx: Knex.Transaction,
@@ -119,6 +121,29 @@ export async function applyActiveChanges(
     emptied.push(...stored.filter(r => Number(r.users) <= 0));
   }
   await deleteRows(trx, 'devex_active_counts', COUNT_KEY, emptied);
+
+  const sets: SetChange[] = [];
+  const change = (
+    row: Record<string, unknown>,
+    period: string,
+    start: unknown,
+    sign: 1 | -1,
+  ) =>
+    sets.push({
+      period,
+      team: String(row.team),
+      plugin: String(row.plugin),
+      start: String(start),
+      actor: String(row.actor),
+      sign,
+    });
+  for (const row of days.created) change(row, 'day', row.day, 1);
+  for (const row of days.removed) change(row, 'day', row.day, -1);
+  for (const row of weeksMonths.created)
+    change(row, String(row.period), row.start, 1);
+  for (const row of weeksMonths.removed)
+    change(row, String(row.period), row.start, -1);
+  await applySetChanges(trx, sets);
 
   await updateFirstSeen(trx, days);
 }

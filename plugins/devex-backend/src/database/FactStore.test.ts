@@ -192,18 +192,27 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
     expect(incremental.active.length).toBeGreaterThan(100);
     expect(incremental.dailyPeriods.length).toBeGreaterThan(100);
     expect(incremental.histogramPeriods.length).toBeGreaterThan(50);
+    expect(incremental.sets.length).toBeGreaterThan(100);
     const rebuilt = await store.rebuild();
     expect(rebuilt.facts).toBeGreaterThan(0);
     expect(await rollupSnapshot(db)).toEqual(incremental);
 
-    // The week/month migration, down and up again, backfills the same rows.
+    // The week/month and bitmap migrations, down and up again, backfill the
+    // same rows.
     const migrations = {
       directory: MIGRATIONS_DIR,
       tableName: MIGRATIONS_TABLE,
     };
     await db.migrate.down(migrations);
-    expect(await db.schema.hasTable('devex_rollup_periods')).toBe(false);
-    expect(await db.schema.hasTable('devex_histogram_periods')).toBe(false);
+    await db.migrate.down(migrations);
+    for (const table of [
+      'devex_rollup_periods',
+      'devex_histogram_periods',
+      'devex_active_sets',
+      'devex_actor_ordinals',
+    ]) {
+      expect(await db.schema.hasTable(table)).toBe(false);
+    }
     await db.migrate.latest(migrations);
     expect(await rollupSnapshot(db)).toEqual(incremental);
   });

@@ -8,6 +8,7 @@ import {
 import { ReportingCalendar } from '../rollups/days';
 import { RollupDeltas, StoredFact } from '../rollups/contributions';
 import { deriveActivePeriods } from './ActiveRollups';
+import { deriveActiveSets } from './ActiveSets';
 import { DirectoryStore } from './DirectoryStore';
 import {
   ExportedFact,
@@ -247,7 +248,7 @@ export class FactStore {
    * Recomputes every rollup from the facts: which fact counts for each
    * subject, then the daily rows, histograms and active users per day, and
    * from those the week and month counts and histograms, the users per week
-   * and month, their counts and first-seen days. Days before
+   * and month, their counts, bitmaps and first-seen days. Days before
    * `retained_from` (whose facts retention removed) keep their rollups.
    */
   async rebuild(): Promise<{ facts: number; retainedFrom?: string }> {
@@ -305,6 +306,7 @@ export class FactStore {
       }
       await derivePeriodRollups(trx);
       await deriveActivePeriods(trx);
+      await deriveActiveSets(trx);
       return { facts: counted, retainedFrom };
     });
   }

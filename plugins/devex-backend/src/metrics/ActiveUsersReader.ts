@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { orInto, usersIn } from '../database/ActiveSets';
 import { ALL } from '../rollups/contributions';
 import { addDays, monthOf, weekOf } from '../rollups/days';
 
@@ -104,13 +105,59 @@ export class ActiveUsersReader {
     return pieces[0].unionAll(pieces.slice(1));
   }
 
+  /**
+   * The user bitmaps of the range's pieces (whole months, whole weeks, edge
+   * days) in the team scopes, for all plugins (`*`) or every plugin.
+   */
+  private async sets(
+    scope: string[],
+    range: DayRange,
+    plugins: 'all' | 'each',
+  ): Promise<{ team: string; plugin: string; users: Uint8Array }[]> {
+    const cover = coverRange(range);
+    const pieces: Knex.QueryBuilder[] = [];
+    const piece = (period: string) => {
+      const q = this.db('devex_active_sets')
+        .where('period', period)
+        .whereIn('team', scope)
+        .select('team', 'plugin', 'users');
+      if (plugins === 'all') q.where('plugin', ALL);
+      return q;
+    };
+    if (cover.months.length > 0)
+      pieces.push(piece('month').whereIn('start', cover.months));
+    if (cover.weeks.length > 0)
+      pieces.push(piece('week').whereIn('start', cover.weeks));
+    for (const days of cover.days) {
+      pieces.push(piece('day').whereBetween('start', [days.from, days.to]));
+    }
+    const rows: { team: string; plugin: string; users: Uint8Array }[] =
+      pieces.length === 1
+        ? await pieces[0]
+        : await pieces[0].unionAll(pieces.slice(1));
+    return plugins === 'all' ? rows : rows.filter(r => r.plugin !== ALL);
+  }
+
+  /** Distinct users of `rows` per `by` (the OR of their bitmaps). */
+  private static union<K extends 'team' | 'plugin'>(
+    rows: { team: string; plugin: string; users: Uint8Array }[],
+    by: K | undefined,
+  ): Map<string, number> {
+    const bits = new Map<string, Uint8Array>();
+    for (const row of rows) {
+      const key = by ? row[by] : '';
+      bits.set(
+        key,
+        orInto(bits.get(key) ?? new Uint8Array(0), new Uint8Array(row.users)),
+      );
+    }
+    return new Map([...bits].map(([key, b]) => [key, usersIn(b)]));
+  }
+
   /** Distinct users active in the range in any of the scopes. */
   async count(scope: string[], range: DayRange): Promise<number> {
-    const row = await this.db
-      .from(this.actorsIn(scope, range).as('a'))
-      .countDistinct({ n: 'actor' })
-      .first();
-    return Number(row?.n ?? 0);
+    const rows = await this.sets(scope, range, 'all');
+    return ActiveUsersReader.union(rows, undefined).get('') ?? 0;
   }
 
   /** Distinct users active in the range per team. */
@@ -119,12 +166,10 @@ export class ActiveUsersReader {
     range: DayRange,
   ): Promise<Map<string, number>> {
     if (teams.length === 0) return new Map();
-    const rows: { team: string; n: unknown }[] = await this.db
-      .from(this.actorsIn(teams, range).as('a'))
-      .groupBy('team')
-      .select('team')
-      .countDistinct({ n: 'actor' });
-    return new Map(rows.map(r => [r.team, Number(r.n)]));
+    return ActiveUsersReader.union(
+      await this.sets(teams, range, 'all'),
+      'team',
+    );
   }
 
   /** Distinct users and events per plugin in the range. */
@@ -132,23 +177,8 @@ export class ActiveUsersReader {
     scope: string[],
     range: DayRange,
   ): Promise<{ plugin: string; activeUsers: number; events: number }[]> {
-    const plugins: string[] = (
-      await this.db('devex_active_counts')
-        .where('period', 'month')
-        .whereIn('team', scope)
-        .whereNot('plugin', ALL)
-        .whereBetween('start', [monthOf(range.from), range.to])
-        .distinct('plugin')
-    ).map((r: { plugin: string }) => r.plugin);
-    if (plugins.length === 0) return [];
-    const [users, events] = await Promise.all([
-      this.db
-        .from(this.actorsIn(scope, range, plugins).as('a'))
-        .groupBy('plugin')
-        .select('plugin')
-        .countDistinct({ n: 'actor' }) as Promise<
-        { plugin: string; n: unknown }[]
-      >,
+    const [sets, events] = await Promise.all([
+      this.sets(scope, range, 'each'),
       this.db('devex_active_counts')
         .where('period', 'day')
         .whereIn('team', scope)
@@ -158,12 +188,14 @@ export class ActiveUsersReader {
         .select('plugin')
         .sum({ n: 'events' }) as Promise<{ plugin: string; n: unknown }[]>,
     ]);
+    const users = ActiveUsersReader.union(sets, 'plugin');
     const eventsOf = new Map(events.map(r => [r.plugin, Number(r.n)]));
-    return users
-      .map(r => ({
-        plugin: r.plugin,
-        activeUsers: Number(r.n),
-        events: eventsOf.get(r.plugin) ?? 0,
+    return [...users]
+      .filter(([, n]) => n > 0)
+      .map(([plugin, n]) => ({
+        plugin,
+        activeUsers: n,
+        events: eventsOf.get(plugin) ?? 0,
       }))
       .sort(
         (a, b) =>
