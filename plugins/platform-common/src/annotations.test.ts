@@ -1,8 +1,21 @@
 import {
   CAPABILITY_ANNOTATIONS,
   createLegacyAnnotationWarner,
+  parseTagList,
   readAnnotation,
 } from './annotations';
+
+describe('parseTagList', () => {
+  it('splits on commas, trims, lower-cases and drops empty and repeated tags', () => {
+    expect(parseTagList(' Database, SQL,,sql , PostgreSQL ')).toEqual([
+      'database',
+      'sql',
+      'postgresql',
+    ]);
+    expect(parseTagList(undefined)).toEqual([]);
+    expect(parseTagList(' , ')).toEqual([]);
+  });
+});
 
 describe('readAnnotation', () => {
   it('reads the canonical key first, then the old trellis.io spellings', () => {

@@ -40,6 +40,20 @@ export const CAPABILITY_ANNOTATIONS = {
 } as const;
 
 /**
+ * The tags of a capability's `tags` annotation: comma-separated, trimmed,
+ * lower-cased (catalog entity tags are lower-case) and each once, so every
+ * engine offers the same tags for the same annotation.
+ * @public
+ */
+export function parseTagList(value: string | undefined): string[] {
+  const tags = (value ?? '')
+    .split(',')
+    .map(tag => tag.trim().toLocaleLowerCase('en-US'))
+    .filter(Boolean);
+  return [...new Set(tags)];
+}
+
+/**
  * Labels Trellis puts on the objects it creates, to select them by.
  * Label values cannot hold every character of an entity ref, so `owner` is
  * the ref made a label value (e.g. `group.default.team-a`).
