@@ -1,5 +1,6 @@
 import {
   CAPABILITY_ANNOTATIONS,
+  parseTagList,
   PlatformLink,
   readAnnotation,
 } from '@trellis/backstage-plugin-platform-common';
@@ -32,10 +33,7 @@ export function presentationOf(
     );
     return typeof value === 'string' ? value : undefined;
   };
-  const tags = (read(CAPABILITY_ANNOTATIONS.tags) ?? '')
-    .split(',')
-    .map(tag => tag.trim().toLocaleLowerCase('en-US'))
-    .filter(Boolean);
+  const tags = parseTagList(read(CAPABILITY_ANNOTATIONS.tags));
   const docsUrl = read(CAPABILITY_ANNOTATIONS.docs);
   return {
     title: read(CAPABILITY_ANNOTATIONS.title) ?? defaults.title,

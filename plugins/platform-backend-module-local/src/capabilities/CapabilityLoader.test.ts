@@ -132,14 +132,15 @@ describe('CapabilityLoader', () => {
 
   it('reads the old trellis.io spelling of the presentation annotations, warning once per file', async () => {
     // The spelling the Kubernetes engine used to document: a Promise written
-    // for a cluster keeps its title, owner, tags and docs link here.
+    // for a cluster keeps its title, owner, tags and docs link here, and its
+    // tags read as the Kubernetes engine reads them (lower-cased).
     const file = await writeCapability(dir, {
       versions: ['v1.0.0', 'v1.1.0'],
       annotations: {
         'trellis.io/title': 'PostgreSQL database',
         'trellis.io/description': 'A managed PostgreSQL database.',
         'trellis.io/owner': 'group:default/data-platform',
-        'trellis.io/tags': 'database, sql',
+        'trellis.io/tags': 'Database, SQL',
         'trellis.io/docs-url': 'https://docs.example.com/platform/postgresql',
       },
     });

@@ -1,6 +1,7 @@
 import {
   CAPABILITY_ANNOTATIONS,
   JsonObject,
+  parseTagList,
   readAnnotation,
 } from '@trellis/backstage-plugin-platform-common';
 import {
@@ -148,10 +149,7 @@ function parseVersion(
       title: annotation(ANNOTATIONS.title) ?? api.kind,
       description: annotation(ANNOTATIONS.description),
       owner: annotation(ANNOTATIONS.owner),
-      tags: (annotation(ANNOTATIONS.tags) ?? '')
-        .split(',')
-        .map(tag => tag.trim())
-        .filter(Boolean),
+      tags: parseTagList(annotation(ANNOTATIONS.tags)),
       links: docs ? [{ url: docs, title: 'Documentation' }] : [],
       api,
       inputSchema,
