@@ -30,7 +30,7 @@ export function toActionError(error: unknown): unknown {
       );
     case 'NotFoundError':
       return new NotFoundError(
-        `${error.message}, or you may not read it. Find ids with platform.list-resources (resources) or platform.list-capabilities (capability refs)`,
+        `${error.message}, or you may not read it. Find ids with platform.list-resources, platform.list-capabilities or platform.list-rollouts`,
       );
     case 'ConflictError':
       return new ConflictError(
