@@ -13,6 +13,7 @@ import {
   UpdateResourceRequest,
 } from './types';
 import { ListResourceEventsQuery, ResourceFeedPage } from './feed';
+import { DefaultApiClient, TypedResponse } from './generated';
 
 /** Where the platform backend is, and how to call it. @public */
 export interface PlatformClientOptions {
@@ -123,72 +124,71 @@ export interface PlatformApi {
   resumeRollout(id: string, options?: PlatformRequestOptions): Promise<Rollout>;
 }
 
-type Query = Record<string, string | number | boolean | string[] | undefined>;
-
-function toSearchParams(query: Query): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) {
-      params.append(key, String(item));
-    }
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
+/** The headers of an operation that changes something through an engine. */
+function engineHeader(options?: PlatformRequestOptions) {
+  return options?.engineToken
+    ? { [ENGINE_AUTHORIZATION_HEADER]: `Bearer ${options.engineToken}` }
+    : {};
 }
 
 /**
+ * The body of a successful response, typed by the spec; the backend's error
+ * as a ResponseError otherwise.
+ */
+async function bodyOf<T>(
+  response: TypedResponse<T>,
+): Promise<{ status: number; body: T }> {
+  if (!response.ok) {
+    throw await ResponseError.fromResponse(response as Response);
+  }
+  // Parsed here rather than by response.json(): the objects then belong to
+  // this realm, which template engines that accept only plain records (the
+  // scaffolder's, under jest's sandbox) require.
+  return {
+    status: response.status,
+    body: JSON.parse(await response.text()) as T,
+  };
+}
+
+const body = async <T>(response: Promise<TypedResponse<T>>): Promise<T> =>
+  (await bodyOf(await response)).body;
+
+/**
  * A typed client of the platform API, for the frontend, scripts and tests.
+ * It calls the DefaultApiClient generated from the backend's openapi.yaml,
+ * so a method whose arguments or answer the spec does not allow does not
+ * compile.
  *
  * @public
  */
 export class PlatformClient implements PlatformApi {
-  private readonly discoveryApi: PlatformClientOptions['discoveryApi'];
-  private readonly fetchApi: { fetch: typeof fetch };
+  private readonly api: DefaultApiClient;
 
   constructor(options: PlatformClientOptions) {
-    this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi ?? { fetch: (...args) => fetch(...args) };
+    this.api = new DefaultApiClient(options);
   }
 
   async getHealth(options?: PlatformRequestOptions) {
-    return this.call<{
-      status: string;
-      engines: { id: string; title: string }[];
-    }>('GET', '/health', options);
+    return body(this.api.getHealth({}, options));
   }
 
   async listCapabilities(options?: PlatformRequestOptions) {
-    return (
-      await this.call<{ items: Capability[] }>('GET', '/capabilities', options)
-    ).items;
+    return (await body(this.api.listCapabilities({}, options))).items;
   }
 
   async getCapability(ref: string, options?: PlatformRequestOptions) {
-    return this.call<Capability>(
-      'GET',
-      `/capabilities/${encodeURIComponent(ref)}`,
-      options,
-    );
+    return body(this.api.getCapability({ path: { ref } }, options));
   }
 
   async listResources(
     query: ListResourcesQuery = {},
     options?: PlatformRequestOptions,
   ) {
-    return this.call<ResourcePage>(
-      'GET',
-      `/resources${toSearchParams(query as Query)}`,
-      options,
-    );
+    return body(this.api.listResources({ query }, options));
   }
 
   async getResource(id: string, options?: PlatformRequestOptions) {
-    return this.call<PlatformResource>(
-      'GET',
-      `/resources/${encodeURIComponent(id)}`,
-      options,
-    );
+    return body(this.api.getResource({ path: { id } }, options));
   }
 
   async createResource(
@@ -198,21 +198,13 @@ export class PlatformClient implements PlatformApi {
       idempotencyKey?: string;
     },
   ) {
-    return this.call<PlatformResource>(
-      'POST',
-      `/resources${toSearchParams({ dryRun: options?.dryRun || undefined })}`,
-      options,
-      request,
-      options?.idempotencyKey
-        ? { 'Idempotency-Key': options.idempotencyKey }
-        : {},
-    );
+    return (await this.createResourceWithResult(request, options)).resource;
   }
 
   /**
-   * Like {@link PlatformClient.createResource}, and tells whether this call
-   * created the resource (201): false when an idempotent retry returned the
-   * first result, or on a dry run (200).
+   * Like {@link PlatformClient.createResource}, and says whether this call
+   * created the resource (201) or found it (a dry run, or an idempotent
+   * replay: 200).
    */
   async createResourceWithResult(
     request: CreateResourceRequest,
@@ -221,16 +213,20 @@ export class PlatformClient implements PlatformApi {
       idempotencyKey?: string;
     },
   ): Promise<{ resource: PlatformResource; created: boolean }> {
-    const { status, body } = await this.send<PlatformResource>(
-      'POST',
-      `/resources${toSearchParams({ dryRun: options?.dryRun || undefined })}`,
-      options,
-      request,
-      options?.idempotencyKey
-        ? { 'Idempotency-Key': options.idempotencyKey }
-        : {},
+    const { status, body: resource } = await bodyOf(
+      await this.api.createResource(
+        {
+          query: { dryRun: options?.dryRun || undefined },
+          header: {
+            'Idempotency-Key': options?.idempotencyKey || undefined,
+            ...engineHeader(options),
+          },
+          body: request,
+        },
+        options,
+      ),
     );
-    return { resource: body, created: status === 201 };
+    return { resource, created: status === 201 };
   }
 
   async updateResource(
@@ -238,70 +234,64 @@ export class PlatformClient implements PlatformApi {
     request: UpdateResourceRequest,
     options?: PlatformRequestOptions,
   ) {
-    return this.call<PlatformResource>(
-      'PATCH',
-      `/resources/${encodeURIComponent(id)}`,
-      options,
-      request,
+    return body(
+      this.api.updateResource(
+        { path: { id }, header: engineHeader(options), body: request },
+        options,
+      ),
     );
   }
 
   async deleteResource(id: string, options?: PlatformRequestOptions) {
-    return this.call<PlatformResource>(
-      'DELETE',
-      `/resources/${encodeURIComponent(id)}`,
-      options,
+    return body(
+      this.api.deleteResource(
+        { path: { id }, header: engineHeader(options) },
+        options,
+      ),
     );
   }
 
   async retryResource(id: string, options?: PlatformRequestOptions) {
-    return this.call<PlatformResource>(
-      'POST',
-      `/resources/${encodeURIComponent(id)}/retry`,
-      options,
+    return body(
+      this.api.retryResource(
+        { path: { id }, header: engineHeader(options) },
+        options,
+      ),
     );
   }
 
   async getResourceHistory(id: string, options?: PlatformRequestOptions) {
-    return (
-      await this.call<{ items: ResourceEvent[] }>(
-        'GET',
-        `/resources/${encodeURIComponent(id)}/history`,
-        options,
-      )
-    ).items;
+    return (await body(this.api.getResourceHistory({ path: { id } }, options)))
+      .items;
   }
 
   async getResourceLogs(id: string, options?: PlatformRequestOptions) {
-    return (
-      await this.call<{ items: PipelineLog[] }>(
-        'GET',
-        `/resources/${encodeURIComponent(id)}/logs`,
-        options,
-      )
-    ).items;
+    return (await body(this.api.getResourceLogs({ path: { id } }, options)))
+      .items;
   }
 
   async listResourceEvents(
     query: ListResourceEventsQuery = {},
     options?: PlatformRequestOptions,
   ) {
-    return this.call<ResourceFeedPage>(
-      'GET',
-      `/events${toSearchParams({ after: query.after, limit: query.limit })}`,
-      options,
+    return body(
+      this.api.listResourceEvents(
+        { query: { after: query.after, limit: query.limit } },
+        options,
+      ),
     );
   }
 
   async getFleetSummary(options?: PlatformRequestOptions) {
-    return this.call<FleetSummary>('GET', '/fleet', options);
+    return body(this.api.getFleetSummary({}, options));
   }
 
   async reconcileCapability(ref: string, options?: PlatformRequestOptions) {
-    await this.call<unknown>(
-      'POST',
-      `/capabilities/${encodeURIComponent(ref)}/reconcile`,
-      options,
+    await body(
+      this.api.reconcileCapability(
+        { path: { ref }, header: engineHeader(options) },
+        options,
+      ),
     );
   }
 
@@ -310,84 +300,41 @@ export class PlatformClient implements PlatformApi {
     options?: PlatformRequestOptions,
   ) {
     return (
-      await this.call<{ items: Rollout[] }>(
-        'GET',
-        `/rollouts${toSearchParams(filter)}`,
-        options,
+      await body(
+        this.api.listRollouts(
+          { query: { capabilityRef: filter.capabilityRef } },
+          options,
+        ),
       )
     ).items;
   }
 
   async getRollout(id: string, options?: PlatformRequestOptions) {
-    return this.call<Rollout>(
-      'GET',
-      `/rollouts/${encodeURIComponent(id)}`,
-      options,
-    );
+    return body(this.api.getRollout({ path: { id } }, options));
   }
 
   async createRollout(
     request: CreateRolloutRequest,
     options?: PlatformRequestOptions,
   ) {
-    return this.call<Rollout>('POST', '/rollouts', options, request);
+    return body(
+      this.api.createRollout(
+        { header: engineHeader(options), body: request },
+        options,
+      ),
+    );
   }
 
   async pauseRollout(id: string, options?: PlatformRequestOptions) {
-    return this.call<Rollout>(
-      'POST',
-      `/rollouts/${encodeURIComponent(id)}/pause`,
-      options,
-    );
+    return body(this.api.pauseRollout({ path: { id } }, options));
   }
 
   async resumeRollout(id: string, options?: PlatformRequestOptions) {
-    return this.call<Rollout>(
-      'POST',
-      `/rollouts/${encodeURIComponent(id)}/resume`,
-      options,
+    return body(
+      this.api.resumeRollout(
+        { path: { id }, header: engineHeader(options) },
+        options,
+      ),
     );
-  }
-
-  private async call<T>(
-    method: string,
-    path: string,
-    options?: PlatformRequestOptions,
-    body?: unknown,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<T> {
-    return (await this.send<T>(method, path, options, body, extraHeaders)).body;
-  }
-
-  private async send<T>(
-    method: string,
-    path: string,
-    options?: PlatformRequestOptions,
-    body?: unknown,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<{ status: number; body: T }> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const headers: Record<string, string> = { ...extraHeaders };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (options?.token) headers.Authorization = `Bearer ${options.token}`;
-    if (options?.engineToken) {
-      headers[ENGINE_AUTHORIZATION_HEADER] = `Bearer ${options.engineToken}`;
-    }
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: options?.signal,
-    });
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    // Parsed here rather than by response.json(): the objects then belong to
-    // this realm, which template engines that accept only plain records (the
-    // scaffolder's, under jest's sandbox) require.
-    return {
-      status: response.status,
-      body: JSON.parse(await response.text()) as T,
-    };
   }
 }
