@@ -66,8 +66,8 @@ export function followResource(
         }
       } while (again && !stopped);
     } catch (error) {
-      stop();
       fail(error);
+      stop();
     } finally {
       reading = false;
     }
@@ -90,7 +90,6 @@ export function followResource(
   }
 
   const readyTimer = setTimeout(() => {
-    stop();
     fail(
       new CliError(
         `Cannot open the live channel at ${ctx.baseUrl}/api/signals within ${
@@ -99,6 +98,7 @@ export function followResource(
         EXIT.error,
       ),
     );
+    stop();
   }, READY_TIMEOUT_MS);
   live.ready.then(() => {
     clearTimeout(readyTimer);

@@ -68,13 +68,34 @@ export function openLiveChannel(options: LiveChannelOptions): LiveChannel {
     opened = false;
     const ws = new WebSocketImpl(url, [options.token]);
     socket = ws;
+    let abandoned = false;
+    const handshake: { timer?: ReturnType<typeof setTimeout> } = {};
+    /** Drops this socket and tries again after the backoff, once. */
+    const retry = () => {
+      if (abandoned) return;
+      abandoned = true;
+      clearTimeout(handshake.timer);
+      if (closed) return;
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    };
     // The signals backend starts listening for upgrades on the first one it
-    // sees, and may leave that first handshake unanswered: try again.
-    const openTimer = setTimeout(() => {
-      if (!opened) ws.close();
+    // sees, and leaves that first handshake unanswered: try again.
+    handshake.timer = setTimeout(() => {
+      if (opened) return;
+      retry();
+      try {
+        ws.close();
+      } catch {
+        // already closing
+      }
     }, OPEN_TIMEOUT_MS);
     ws.addEventListener('open', () => {
-      clearTimeout(openTimer);
+      if (abandoned) {
+        ws.close();
+        return;
+      }
+      clearTimeout(handshake.timer);
       opened = true;
       backoff = 250;
       for (const channel of options.channels) {
@@ -88,6 +109,7 @@ export function openLiveChannel(options: LiveChannelOptions): LiveChannel {
       resolveReady();
     });
     ws.addEventListener('message', event => {
+      if (abandoned) return;
       try {
         const data = JSON.parse(String(event.data));
         if (
@@ -101,13 +123,11 @@ export function openLiveChannel(options: LiveChannelOptions): LiveChannel {
       }
     });
     ws.addEventListener('close', () => {
-      clearTimeout(openTimer);
-      if (closed || socket !== ws) return;
+      if (closed || abandoned) return;
       if (opened) {
         options.onNotice('live updates: connection lost, reconnecting');
       }
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      retry();
     });
     ws.addEventListener('error', () => {
       // 'close' follows and retries.

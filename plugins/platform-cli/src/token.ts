@@ -10,14 +10,18 @@ export type TokenSource = '--token' | 'TRELLIS_TOKEN' | 'backstage-cli';
  * `backstage-cli` on the PATH.
  */
 function backstageCliCommand(): { command: string; args: string[] } {
-  for (const base of [process.cwd(), __dirname]) {
+  const resolvers = [
+    () =>
+      require.resolve('@backstage/cli/package.json', {
+        paths: [process.cwd()],
+      }),
+    () => require.resolve('@backstage/cli/package.json'),
+  ];
+  for (const resolve of resolvers) {
     try {
-      const manifest = require.resolve('@backstage/cli/package.json', {
-        paths: [base],
-      });
       return {
         command: process.execPath,
-        args: [manifest.replace(/package\.json$/, 'bin/backstage-cli')],
+        args: [resolve().replace(/package\.json$/, 'bin/backstage-cli')],
       };
     } catch {
       // not installed there
