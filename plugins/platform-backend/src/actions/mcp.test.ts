@@ -54,6 +54,8 @@ const databases = TestDatabases.create({
 
 /** The agent's own identity: a static external-access token. */
 const AGENT_TOKEN = 'trellis-test-agent-token-0123456789';
+/** A token whose access restrictions leave the platform out. */
+const CATALOG_ONLY_TOKEN = 'trellis-test-catalog-only-token-0123456789';
 
 /**
  * An engine that provisions as a real one would answer: Ready a moment after
@@ -149,6 +151,17 @@ async function startBackend(databaseId: TestDatabaseId) {
                   accessRestrictions: [
                     { plugin: 'mcp-actions' },
                     { plugin: 'platform' },
+                  ],
+                },
+                {
+                  type: 'static',
+                  options: {
+                    token: CATALOG_ONLY_TOKEN,
+                    subject: 'catalog-agent',
+                  },
+                  accessRestrictions: [
+                    { plugin: 'mcp-actions' },
+                    { plugin: 'catalog' },
                   ],
                 },
               ],
@@ -478,6 +491,85 @@ describe.each(databases.eachSupportedId())(
       expect(portal).toMatchObject({ actor: ALICE, actorType: 'user' });
       expect(portal).not.toHaveProperty('via');
       await alice.close();
+    });
+
+    it('changes a resource at its generation, deletes it, and runs a rollout', async () => {
+      const { url, engine } = await startBackend(databaseId);
+      const agent = await connect(url, AGENT_TOKEN);
+      const { resource } = await ok(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'orders-db',
+        environment: 'dev',
+        owner: TEAM_B,
+      });
+      await ok(agent, 'platform.wait-for-resource', { id: resource.id });
+
+      // Based on an old generation: refused, nothing overwritten.
+      const stale = await refusal(agent, 'platform.update-resource', {
+        id: resource.id,
+        spec: { size: 'large' },
+        generation: 7,
+      });
+      expect(stale).toMatch(/^ConflictError: Conflict: .*generation/);
+      const updated = await ok(agent, 'platform.update-resource', {
+        id: resource.id,
+        spec: { size: 'large' },
+        generation: resource.generation,
+      });
+      expect(updated.resource.generation).toBe(resource.generation + 1);
+      const ready = await ok(agent, 'platform.wait-for-resource', {
+        id: resource.id,
+      });
+      expect(ready.resource.spec).toEqual({ size: 'large', replicas: 1 });
+      expect(engine.applyCount(resource.id, resource.generation + 1)).toBe(1);
+
+      const { rollout } = await ok(agent, 'platform.start-rollout', {
+        capabilityRef: 'memory:database',
+        targetVersion: '2.0.0',
+        waveSize: 1,
+      });
+      expect(rollout).toMatchObject({
+        status: 'Running',
+        targetVersion: '2.0.0',
+        items: [expect.objectContaining({ resourceId: resource.id })],
+      });
+      const paused = await ok(agent, 'platform.pause-rollout', {
+        id: rollout.id,
+      });
+      expect(paused.rollout.status).toBe('Paused');
+      const resumed = await ok(agent, 'platform.resume-rollout', {
+        id: rollout.id,
+      });
+      expect(resumed.rollout.status).toBe('Running');
+      const { rollouts } = await ok(agent, 'platform.list-rollouts', {
+        capabilityRef: 'memory:database',
+      });
+      expect(rollouts.map((x: any) => x.id)).toEqual([rollout.id]);
+      expect(
+        (await ok(agent, 'platform.get-rollout', { id: rollout.id })).rollout
+          .id,
+      ).toBe(rollout.id);
+
+      const deleted = await ok(agent, 'platform.delete-resource', {
+        id: resource.id,
+      });
+      expect(deleted.resource.phase).toBe('Deleting');
+      expect(
+        (await ok(agent, 'platform.list-resources', { phase: ['Deleting'] }))
+          .resources,
+      ).toHaveLength(1);
+      await agent.close();
+    });
+
+    it('shows no platform tools to a token whose access restrictions leave the platform out', async () => {
+      const { url } = await startBackend(databaseId);
+      const agent = await connect(url, CATALOG_ONLY_TOKEN);
+      const { tools } = await agent.listTools();
+      // The MCP server may not carry this token to the platform.
+      expect(tools.filter(t => t.name.startsWith('platform.'))).toEqual([]);
+      const refused = await refusal(agent, 'platform.list-resources', {});
+      expect(refused).toMatch(/^NotFoundError: /);
+      await agent.close();
     });
 
     it('names the field of bad input, whether the schema or the platform refuses it', async () => {
