@@ -39,7 +39,7 @@ const databases = TestDatabases.create({ ids: testDatabaseIds() });
 describe.each(databases.eachSupportedId())(
   'ActiveUsersReader on %p',
   databaseId => {
-    it('answers every distinct-user question as a count over the raw activity would', async () => {
+    it('answers every distinct-user question (cohorts too) as a count over the raw activity would', async () => {
       const knex = await databases.init(databaseId);
       const { db, store, directory } = await createTestStore(knex);
       const teams = { a: ['u0', 'u1', 'u2', 'u3'], b: ['u4', 'u5', 'u6'] };
@@ -130,6 +130,36 @@ describe.each(databases.eachSupportedId())(
           expect(await reader.newUsers([team], range)).toBe(
             distinct(r => inScope(r) && firstSeen.get(r.actor)! >= from),
           );
+          const firstWeek = weekOf(from);
+          const until = addDays(weekOf(to), 56);
+          const cohorts = await reader.cohorts(
+            [team],
+            { from: firstWeek, to: weekOf(to) },
+            to,
+            until,
+          );
+          for (let w = firstWeek; w <= to; w = addDays(w, 7)) {
+            const members = new Set(
+              rows
+                .filter(
+                  r =>
+                    weekOf(firstSeen.get(r.actor)!) === w &&
+                    firstSeen.get(r.actor)! <= to &&
+                    r.day >= firstWeek &&
+                    r.day <= to &&
+                    (team === '*' || r.team === team),
+                )
+                .map(r => r.actor),
+            );
+            expect([w, cohorts.sizes.get(w) ?? 0]).toEqual([w, members.size]);
+            for (let l = addDays(w, 7); l <= until; l = addDays(l, 7)) {
+              expect([w, l, cohorts.active.get(w)?.get(l) ?? 0]).toEqual([
+                w,
+                l,
+                distinct(r => members.has(r.actor) && weekOf(r.day) === l),
+              ]);
+            }
+          }
           const byPlugin = await reader.byPlugin([team], range);
           for (const plugin of plugins) {
             expect(

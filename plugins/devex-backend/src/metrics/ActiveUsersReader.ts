@@ -327,7 +327,7 @@ export class ActiveUsersReader {
    * Weekly cohorts of the weeks from `weeks.from` to `weeks.to`: users first
    * seen that week (on or before `lastDay`, and active in the scope since the
    * first week), and how many of them were active anywhere in each later
-   * week up to `until`.
+   * week up to `until`. From the first-seen days and the weekly bitmaps.
    */
   async cohorts(
     scope: string[],
@@ -338,51 +338,55 @@ export class ActiveUsersReader {
     sizes: Map<string, number>;
     active: Map<string, Map<string, number>>;
   }> {
-    const members = () => {
-      const q = this.db('devex_first_seen as f')
+    const [members, laterWeeks, inScope] = await Promise.all([
+      this.db('devex_first_seen as f')
+        .join('devex_actor_ordinals as o', 'o.actor', 'f.actor')
         .whereBetween('f.week', [weeks.from, weeks.to])
-        .where('f.day', '<=', lastDay);
-      if (!scope.includes(ALL)) {
-        q.whereIn(
-          'f.actor',
-          this.db
-            .from(
-              this.actorsIn(scope, { from: weeks.from, to: lastDay }).as('a'),
-            )
-            .select('actor'),
-        );
-      }
-      return q;
-    };
-    const [sizes, later] = await Promise.all([
-      members()
-        .groupBy('f.week')
-        .select({ week: 'f.week' })
-        .count({ n: '*' }) as Promise<{ week: string; n: unknown }[]>,
-      members()
-        .join('devex_active_periods as p', join =>
-          join
-            .on('p.actor', 'f.actor')
-            .andOnVal('p.period', 'week')
-            .andOnVal('p.team', ALL)
-            .andOnVal('p.plugin', ALL),
-        )
-        .where('p.start', '>', this.db.ref('f.week'))
-        .where('p.start', '<=', until)
-        .groupBy('f.week', 'p.start')
-        .select({ week: 'f.week', later: 'p.start' })
-        .count({ n: '*' }) as Promise<
-        { week: string; later: string; n: unknown }[]
+        .where('f.day', '<=', lastDay)
+        .select({ week: 'f.week', ordinal: 'o.ordinal' }) as Promise<
+        { week: string; ordinal: unknown }[]
       >,
+      this.db('devex_active_sets')
+        .where({ period: 'week', team: ALL, plugin: ALL })
+        .where('start', '>', weeks.from)
+        .where('start', '<=', until)
+        .select('start', 'users') as Promise<
+        { start: string; users: Uint8Array }[]
+      >,
+      scope.includes(ALL)
+        ? Promise.resolve(undefined)
+        : this.sets(scope, { from: weeks.from, to: lastDay }, 'all').then(
+            rows =>
+              rows.reduce(
+                (bits, r) => orInto(bits, new Uint8Array(r.users)),
+                new Uint8Array(0),
+              ),
+          ),
     ]);
+    const has = (bits: Uint8Array, ordinal: number) =>
+      ((bits[ordinal >> 3] ?? 0) & (1 << (ordinal & 7))) !== 0;
+    const cohort = new Map<string, number[]>();
+    for (const m of members) {
+      const ordinal = Number(m.ordinal);
+      if (inScope && !has(inScope, ordinal)) continue;
+      cohort.set(m.week, [...(cohort.get(m.week) ?? []), ordinal]);
+    }
+    const later = laterWeeks.map(w => ({
+      start: w.start,
+      users: new Uint8Array(w.users),
+    }));
     const active = new Map<string, Map<string, number>>();
-    for (const row of later) {
-      const byWeek = active.get(row.week) ?? new Map();
-      byWeek.set(row.later, Number(row.n));
-      active.set(row.week, byWeek);
+    for (const [week, ordinals] of cohort) {
+      const byWeek = new Map<string, number>();
+      for (const w of later) {
+        if (w.start <= week) continue;
+        const n = ordinals.filter(o => has(w.users, o)).length;
+        if (n > 0) byWeek.set(w.start, n);
+      }
+      if (byWeek.size > 0) active.set(week, byWeek);
     }
     return {
-      sizes: new Map(sizes.map(r => [r.week, Number(r.n)])),
+      sizes: new Map([...cohort].map(([week, o]) => [week, o.length])),
       active,
     };
   }
