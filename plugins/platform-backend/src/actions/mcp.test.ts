@@ -35,6 +35,7 @@ import {
   testCapability,
 } from '@trellis/backstage-plugin-platform-node/testUtils';
 import { Knex } from 'knex';
+import { createHash, randomBytes } from 'node:crypto';
 import platformPlugin from '../index';
 import {
   ALICE,
@@ -168,6 +169,8 @@ async function startBackend(databaseId: TestDatabaseId) {
             },
           },
           auth: {
+            // OAuth for MCP clients, identified by client ID metadata documents.
+            clientIdMetadataDocuments: { enabled: true },
             providers: {
               guest: {
                 dangerouslyAllowOutsideDevelopment: true,
@@ -202,6 +205,69 @@ async function signIn(url: string): Promise<string> {
   });
   expect(response.status).toBe(200);
   return (await response.json()).backstageIdentity.token;
+}
+
+/**
+ * An MCP client's OAuth sign-in, as `backstage-cli auth login` makes it: its
+ * client ID is the URL of a client ID metadata document (the auth backend's
+ * own for the CLI), the person approves the session in the portal (the
+ * request the portal's consent page sends), and the code is exchanged with
+ * PKCE for an access token.
+ */
+async function oauthSignIn(url: string, approverToken: string) {
+  // A client ID document on http://localhost is accepted in development
+  // only, as `backstage-cli package start` runs the backend.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'development';
+  try {
+    return await oauthFlow(url, approverToken);
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+async function oauthFlow(url: string, approverToken: string) {
+  const clientId = `${url}/api/auth/.well-known/oauth-client/cli.json`;
+  const redirectUri = 'http://127.0.0.1:8055/callback';
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const query = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    state: 'mcp-test',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  const authorize = await fetch(`${url}/api/auth/v1/authorize?${query}`, {
+    redirect: 'manual',
+  });
+  expect(authorize.status).toBe(302);
+  const consentPage = new URL(authorize.headers.get('location')!);
+  const sessionId = consentPage.pathname.split('/').pop()!;
+  const session = await fetch(`${url}/api/auth/v1/sessions/${sessionId}`);
+  expect(await session.json()).toMatchObject({ clientName: 'Backstage CLI' });
+  const approved = await fetch(
+    `${url}/api/auth/v1/sessions/${sessionId}/approve`,
+    { method: 'POST', headers: { Authorization: `Bearer ${approverToken}` } },
+  );
+  expect(approved.status).toBe(200);
+  const code = new URL((await approved.json()).redirectUrl).searchParams.get(
+    'code',
+  )!;
+  const exchanged = await fetch(`${url}/api/auth/v1/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    }),
+  });
+  expect(exchanged.status).toBe(200);
+  return (await exchanged.json()).access_token as string;
 }
 
 type ToolResult = {
@@ -558,6 +624,34 @@ describe.each(databases.eachSupportedId())(
         (await ok(agent, 'platform.list-resources', { phase: ['Deleting'] }))
           .resources,
       ).toHaveLength(1);
+      await agent.close();
+    });
+
+    it('lets an agent signed in with OAuth act as the person who approved it', async () => {
+      const { url, auditor } = await startBackend(databaseId);
+      const portalSession = await signIn(url);
+      const accessToken = await oauthSignIn(url, portalSession);
+      const agent = await connect(url, accessToken);
+      const { resource } = await ok(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'search-db',
+        environment: 'dev',
+        owner: TEAM_A,
+      });
+      expect(resource.requestedBy).toBe(ALICE);
+      // Alice's permissions, not more: team-b's resources are not hers.
+      const refused = await refusal(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'search-db',
+        environment: 'dev',
+        owner: TEAM_B,
+      });
+      expect(refused).toMatch(/^NotAllowedError: /);
+      expect(
+        auditMeta(auditor, 'resource-create').find(
+          meta => meta.name === 'search-db' && meta.actor === ALICE,
+        ),
+      ).toMatchObject({ actorType: 'user', via: 'plugin:mcp-actions' });
       await agent.close();
     });
 
