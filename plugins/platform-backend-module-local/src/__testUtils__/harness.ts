@@ -214,3 +214,30 @@ export async function stepRuns(
     return [];
   }
 }
+
+/**
+ * Fresh capability and state folders for every test of the calling
+ * `describe`, and `start` for engines on them; after each test the engines
+ * are stopped and the folders removed.
+ */
+export function useEngineFolders() {
+  const dirs = { capabilitiesDir: '', stateDir: '' };
+  const engines: LocalEngine[] = [];
+  beforeEach(async () => {
+    dirs.capabilitiesDir = await makeTempDir('capabilities-');
+    dirs.stateDir = await makeTempDir('state-');
+  });
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map(e => e.stop()));
+    await removeDir(dirs.capabilitiesDir);
+    await removeDir(dirs.stateDir);
+  });
+  const start = async (
+    options: Partial<LocalEngineOptions> = {},
+  ): ReturnType<typeof startEngine> => {
+    const started = await startEngine(dirs, options);
+    engines.push(started.engine);
+    return started;
+  };
+  return { dirs, start };
+}
