@@ -1,8 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ALICE,
   startCliTestBackend,
   STATIC_TOKEN,
   TEAM_A,
@@ -438,6 +439,71 @@ describe.each(databases.eachSupportedId())(
       );
       expect(service.code).toBe(EXIT.ok);
       expect(JSON.parse(service.stdout).totalCount).toBeGreaterThan(0);
+    });
+
+    it('takes the token from backstage-cli auth print-token after auth login', async () => {
+      // What `backstage-cli auth login` leaves behind, written the way it
+      // writes it: the instance in auth-instances.yaml, the token in the file
+      // secret store (the OS keychain is used instead where keytar loads).
+      let keychain = false;
+      try {
+        require('keytar');
+        keychain = true;
+      } catch {
+        // no keychain: the file store, as on CI machines
+      }
+      if (keychain) return;
+      const home = mkdtempSync(join(tmpdir(), 'trellis-cli-login-'));
+      const instance = 'trellis-test';
+      mkdirSync(join(home, 'config', 'backstage-cli'), { recursive: true });
+      writeFileSync(
+        join(home, 'config', 'backstage-cli', 'auth-instances.yaml'),
+        [
+          'instances:',
+          `  - name: ${instance}`,
+          `    baseUrl: ${platform.url}`,
+          `    clientId: ${platform.url}/api/auth/.well-known/oauth-client/cli.json`,
+          `    issuedAt: ${Date.now()}`,
+          `    accessTokenExpiresAt: ${Date.now() + 3_600_000}`,
+          '    selected: true',
+          '',
+        ].join('\n'),
+      );
+      const secrets = join(
+        home,
+        'data',
+        'backstage-cli',
+        'auth-secrets',
+        encodeURIComponent(`backstage-cli:auth-instance:${instance}`),
+      );
+      mkdirSync(secrets, { recursive: true });
+      writeFileSync(
+        join(secrets, 'accessToken.secret'),
+        await platform.userToken(),
+      );
+
+      const applied = await runCli(
+        [
+          'apply',
+          '-f',
+          file('login.yaml', request('login-db', '  size: small')),
+          '-o',
+          'json',
+        ],
+        {
+          env: cliEnv({
+            TRELLIS_URL: platform.url,
+            XDG_CONFIG_HOME: join(home, 'config'),
+            XDG_DATA_HOME: join(home, 'data'),
+          }),
+          // A directory of the repository: its node_modules has backstage-cli.
+          cwd: join(__dirname, '..'),
+        },
+      );
+      expect(applied.stderr).toBe('');
+      expect(applied.code).toBe(EXIT.ok);
+      // Requested as the person the token belongs to.
+      expect(JSON.parse(applied.stdout)[0].resource.requestedBy).toBe(ALICE);
     });
 
     it('runs rollouts: start, list, get, pause, resume', async () => {
