@@ -54,6 +54,11 @@ export function orInto(into: Uint8Array, bits: Uint8Array): Uint8Array {
   return result;
 }
 
+/** Whether the user with `ordinal` is in the bitmap. */
+export function hasBit(bits: Uint8Array, ordinal: number): boolean {
+  return ((bits[ordinal >> 3] ?? 0) & (1 << (ordinal & 7))) !== 0;
+}
+
 const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
   let n = 0;
   for (let v = b; v; v >>= 1) n += v & 1;

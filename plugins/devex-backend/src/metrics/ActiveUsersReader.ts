@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { orInto, usersIn } from '../database/ActiveSets';
+import { hasBit, orInto, usersIn } from '../database/ActiveSets';
 import { ALL } from '../rollups/contributions';
 import { addDays, monthOf, weekOf } from '../rollups/days';
 
@@ -260,18 +260,41 @@ export class ActiveUsersReader {
     return result;
   }
 
+  /** Ordinals of the users first seen from `from` to `to`, by week. */
+  private async firstSeenIn(
+    from: string,
+    to: string,
+  ): Promise<{ week: string; ordinal: number }[]> {
+    const rows: { week: string; ordinal: unknown }[] = await this.db(
+      'devex_first_seen as f',
+    )
+      .join('devex_actor_ordinals as o', 'o.actor', 'f.actor')
+      .whereBetween('f.day', [from, to])
+      .select({ week: 'f.week', ordinal: 'o.ordinal' });
+    return rows.map(r => ({ week: r.week, ordinal: Number(r.ordinal) }));
+  }
+
+  /** The OR of the scope's bitmaps over the range (all plugins). */
+  private async scopeBits(scope: string[], range: DayRange) {
+    return (await this.sets(scope, range, 'all')).reduce(
+      (bits, r) => orInto(bits, new Uint8Array(r.users)),
+      new Uint8Array(0),
+    );
+  }
+
   /** Users of the scope active in the range whose first active day is in it. */
   async newUsers(scope: string[], range: DayRange): Promise<number> {
-    const q = this.db('devex_first_seen')
-      .whereBetween('day', [range.from, range.to])
-      .count({ n: '*' });
-    if (!scope.includes(ALL))
-      q.whereIn(
-        'actor',
-        this.db.from(this.actorsIn(scope, range).as('a')).select('actor'),
-      );
-    const [row] = await q;
-    return Number(row?.n ?? 0);
+    if (scope.includes(ALL)) {
+      const [row] = await this.db('devex_first_seen')
+        .whereBetween('day', [range.from, range.to])
+        .count({ n: '*' });
+      return Number(row?.n ?? 0);
+    }
+    const [members, bits] = await Promise.all([
+      this.firstSeenIn(range.from, range.to),
+      this.scopeBits(scope, range),
+    ]);
+    return members.filter(m => hasBit(bits, m.ordinal)).length;
   }
 
   /**
@@ -288,37 +311,39 @@ export class ActiveUsersReader {
     for (let w = weekOf(range.from); w <= range.to; w = addDays(w, 7)) {
       if (!cut.has(w)) whole.push(w);
     }
-    if (whole.length > 0) {
-      const q = this.db('devex_first_seen as f')
-        .whereIn('f.week', whole)
-        .groupBy('f.week')
-        .select({ week: 'f.week' })
-        .count({ n: '*' });
-      if (!scope.includes(ALL)) {
-        q.join('devex_active_periods as p', join =>
-          join
-            .on('p.actor', 'f.actor')
-            .andOn('p.start', 'f.week')
-            .andOnVal('p.period', 'week')
-            .andOnVal('p.plugin', ALL),
-        ).whereIn('p.team', scope);
-      }
-      const rows = (await q) as unknown as { week: string; n: unknown }[];
-      rows.forEach(r => result.set(r.week, Number(r.n)));
+    const [members, weekSets, ...cutBits] = await Promise.all([
+      this.firstSeenIn(weekOf(range.from), range.to),
+      whole.length === 0
+        ? Promise.resolve([])
+        : (this.db('devex_active_sets')
+            .where({ period: 'week', plugin: ALL })
+            .whereIn('team', scope)
+            .whereIn('start', whole)
+            .select('start', 'users') as Promise<
+            { start: string; users: Uint8Array }[]
+          >),
+      ...[...cut].map(([week, end]) =>
+        this.scopeBits(scope, {
+          from: week < range.from ? range.from : week,
+          to: end > range.to ? range.to : end,
+        }),
+      ),
+    ]);
+    const bitsOf = new Map<string, Uint8Array>();
+    for (const row of weekSets) {
+      bitsOf.set(
+        row.start,
+        orInto(
+          bitsOf.get(row.start) ?? new Uint8Array(0),
+          new Uint8Array(row.users),
+        ),
+      );
     }
-    for (const [week, end] of cut) {
-      const days = {
-        from: week < range.from ? range.from : week,
-        to: end > range.to ? range.to : end,
-      };
-      const [row] = await this.db('devex_first_seen')
-        .where('week', week)
-        .whereIn(
-          'actor',
-          this.db.from(this.actorsIn(scope, days).as('a')).select('actor'),
-        )
-        .count({ n: '*' });
-      result.set(week, Number(row?.n ?? 0));
+    [...cut.keys()].forEach((week, i) => bitsOf.set(week, cutBits[i]));
+    for (const m of members) {
+      const bits = bitsOf.get(m.week);
+      if (bits && hasBit(bits, m.ordinal))
+        result.set(m.week, (result.get(m.week) ?? 0) + 1);
     }
     return result;
   }
@@ -355,20 +380,12 @@ export class ActiveUsersReader {
       >,
       scope.includes(ALL)
         ? Promise.resolve(undefined)
-        : this.sets(scope, { from: weeks.from, to: lastDay }, 'all').then(
-            rows =>
-              rows.reduce(
-                (bits, r) => orInto(bits, new Uint8Array(r.users)),
-                new Uint8Array(0),
-              ),
-          ),
+        : this.scopeBits(scope, { from: weeks.from, to: lastDay }),
     ]);
-    const has = (bits: Uint8Array, ordinal: number) =>
-      ((bits[ordinal >> 3] ?? 0) & (1 << (ordinal & 7))) !== 0;
     const cohort = new Map<string, number[]>();
     for (const m of members) {
       const ordinal = Number(m.ordinal);
-      if (inScope && !has(inScope, ordinal)) continue;
+      if (inScope && !hasBit(inScope, ordinal)) continue;
       cohort.set(m.week, [...(cohort.get(m.week) ?? []), ordinal]);
     }
     const later = laterWeeks.map(w => ({
@@ -380,7 +397,7 @@ export class ActiveUsersReader {
       const byWeek = new Map<string, number>();
       for (const w of later) {
         if (w.start <= week) continue;
-        const n = ordinals.filter(o => has(w.users, o)).length;
+        const n = ordinals.filter(o => hasBit(w.users, o)).length;
         if (n > 0) byWeek.set(w.start, n);
       }
       if (byWeek.size > 0) active.set(week, byWeek);
