@@ -1,49 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { describeError, EXIT } from './exitCodes';
 import { CliIo } from './io';
-import {
-  createContext,
-  DEFAULT_URL,
-  GlobalOptions,
-  resolveBaseUrl,
-} from './context';
+import { DEFAULT_URL, resolveBaseUrl } from './context';
 import { registerResourceCommands } from './commands/resources';
 import { registerFollowCommands } from './commands/follow';
 import { registerRolloutCommands } from './commands/rollout';
-
-/** Everything a command body gets. */
-export interface CommandEnv {
-  io: CliIo;
-  /** The global flags with the command's own. */
-  options: GlobalOptions & Record<string, unknown>;
-  context: () => ReturnType<typeof createContext>;
-}
-
-/**
- * Wraps a command body: gives it the merged options and a lazily created
- * context (so usage errors are reported before any token is looked for).
- */
-export function withEnv<A extends unknown[]>(
-  io: CliIo,
-  body: (env: CommandEnv, ...args: A) => Promise<void>,
-) {
-  return async (...args: unknown[]) => {
-    const command = args[args.length - 1] as Command;
-    const options = command.optsWithGlobals() as CommandEnv['options'];
-    const positional = args.slice(0, -2) as A;
-    await body(
-      { io, options, context: () => createContext(options, io.env) },
-      ...positional,
-    );
-  };
-}
-
-/** The `-o` option every reading command has. */
-export function outputOption() {
-  return new Option('-o, --output <format>', 'table, json or yaml').default(
-    'table',
-  );
-}
 
 export function createProgram(io: CliIo): Command {
   const program = new Command('trellis')

@@ -6,7 +6,7 @@ import {
   RESOURCE_PHASES,
   ResourcePhase,
 } from '@trellis/backstage-plugin-platform-common';
-import { outputOption, withEnv } from '../cli';
+import { outputOption, withEnv } from '../commandEnv';
 import { parseDuration } from '../duration';
 import { CliError, EXIT, usageError } from '../exitCodes';
 import { followResource, FollowUpdate } from '../follow';

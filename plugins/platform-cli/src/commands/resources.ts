@@ -8,7 +8,7 @@ import {
   ResourcePhase,
 } from '@trellis/backstage-plugin-platform-common';
 import { applyRequest, ApplyResult } from '../apply';
-import { outputOption, withEnv } from '../cli';
+import { outputOption, withEnv } from '../commandEnv';
 import { CliError, EXIT, usageError } from '../exitCodes';
 import { CliIo } from '../io';
 import { resolveResource } from '../lookup';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { outputOption, withEnv } from '../cli';
+import { outputOption, withEnv } from '../commandEnv';
 import { usageError } from '../exitCodes';
 import { CliIo } from '../io';
 import { formatOutput, parseOutputFormat } from '../output';
