@@ -10,8 +10,10 @@ console.log(
   `Checking ${metadata.namespace}/${metadata.name}: ${requested} GiB requested, quota ${quota} GiB`,
 );
 if (!(requested <= quota)) {
+  // The same request fails the same way every time: no point in retrying.
   fail(
     `Quota exceeded: ${requested} GiB of storage requested, the quota is ${quota} GiB. Request at most ${quota} GiB or ask the platform team to raise the quota.`,
+    { retryable: false },
   );
 }
 writeStatus({ storageGb: requested });

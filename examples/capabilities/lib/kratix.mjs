@@ -44,9 +44,13 @@ export function writeStatus(values) {
   writeFileSync(statusFile, stringify({ ...current, ...values }));
 }
 
-/** Reports why the step failed, and fails it. */
-export function fail(message) {
-  writeStatus({ message });
+/**
+ * Reports why the step failed, and fails it. `retryable: false` says that
+ * running the step again cannot help (the request is over a quota, or
+ * invalid): the local engine then fails the resource at once, without retries.
+ */
+export function fail(message, { retryable = true } = {}) {
+  writeStatus(retryable ? { message } : { message, retryable: false });
   console.error(message);
   process.exit(1);
 }

@@ -135,6 +135,14 @@ describe('example capabilities', () => {
     expect(failed.message).toBe(
       'Quota exceeded: 50 GiB of storage requested, the quota is 20 GiB. Request at most 20 GiB or ask the platform team to raise the quota.',
     );
+    // Over the quota is final: the engine does not retry it.
+    expect(failed.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'Reconciled',
+        message:
+          'Failing; not retried: the step reported that retrying cannot help',
+      }),
+    );
     const logs = await engine.getLogs(tooBig);
     expect(logs.map(l => `${l.step} ${l.status}`)).toEqual([
       'check-quota Failed',

@@ -2,6 +2,7 @@
 // request's spec (read from the input file, like every real step):
 //   message        echoed back as the output `echo`
 //   failWith       fail with this message
+//   permanent      with failWith: say that retrying cannot help (retryable: false)
 //   failRuns       fail this many runs before succeeding
 //   blockFirstRun  hang on the first configure run, until the engine kills it
 //   failDelete     make the delete step fail
@@ -33,8 +34,11 @@ const version = process.env.TRELLIS_CAPABILITY_VERSION;
 appendFileSync(runsFile, `${action} start ${metadata.generation} ${version}\n`);
 
 const statusFile = join(process.env.KRATIX_METADATA_DIR, 'status.yaml');
-const fail = message => {
-  writeFileSync(statusFile, stringify({ message }));
+const fail = (message, retryable = true) => {
+  writeFileSync(
+    statusFile,
+    stringify(retryable ? { message } : { message, retryable: false }),
+  );
   console.error(message);
   process.exit(3);
 };
@@ -52,7 +56,7 @@ if (spec.sleepMs) {
 if (action === 'delete') {
   if (spec.failDelete) fail('The delete step refused');
 } else {
-  if (spec.failWith) fail(spec.failWith);
+  if (spec.failWith) fail(spec.failWith, !spec.permanent);
   if (previousRuns < (spec.failRuns ?? 0))
     fail(`Failing run ${previousRuns + 1}`);
   mkdirSync(process.env.KRATIX_OUTPUT_DIR, { recursive: true });

@@ -47,6 +47,48 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
     expect(log.output).toContain('[engine] exited with code 3');
   });
 
+  it('fails at once, without retries, when the step says retrying cannot help', async () => {
+    await writeCapability(dirs.capabilitiesDir);
+    const { engine, waitForPhase } = await start({
+      retries: { limit: 3, initialBackoffSeconds: 0.05 },
+    });
+    const overQuota = desiredResource({
+      spec: { failWith: 'Quota exceeded', permanent: true },
+    });
+    // Fails once too, at the same time, but may retry: by the time it has
+    // retried and is Ready, a retry of the other one would have run.
+    const flaky = desiredResource({ spec: { failRuns: 1 } });
+
+    await Promise.all([engine.apply(overQuota), engine.apply(flaky)]);
+    await waitForPhase(flaky.resourceId, 'Ready');
+    const failed = await waitForPhase(overQuota.resourceId, 'Failed');
+
+    expect(failed.message).toBe('Quota exceeded');
+    expect(failed.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'Reconciled',
+        status: 'False',
+        message:
+          'Failing; not retried: the step reported that retrying cannot help',
+      }),
+    );
+    expect(await stepRuns(dirs.stateDir, overQuota)).toEqual([
+      'configure start 1 v1.0.0',
+    ]);
+    const logs = await engine.getLogs(overQuota);
+    expect(logs.map(l => l.status)).toEqual(['Failed']);
+    // Its status said so; that is not an output.
+    expect(failed.outputs).toEqual({});
+
+    // Asking again (an upgrade to the version it is at) still retries now.
+    await engine.upgrade(overQuota, 'v1.0.0');
+    await waitFor('the retry asked for', async () =>
+      (await stepRuns(dirs.stateDir, overQuota)).length === 2
+        ? true
+        : undefined,
+    );
+  });
+
   it('retries a failed pipeline with backoff until it succeeds', async () => {
     await writeCapability(dirs.capabilitiesDir);
     const { engine, phases, waitForPhase } = await start({

@@ -195,6 +195,7 @@ export class Reconciler {
           message: result.message,
           observedGeneration: generation,
           conditions: [Conditions.configureFailed(result.pipeline)],
+          permanent: result.permanent,
         });
         return;
       }
@@ -288,6 +289,7 @@ export class Reconciler {
           phase: 'Deleting',
           message: result.message,
           conditions: [Conditions.deleteFailed(result.pipeline)],
+          permanent: result.permanent,
         });
         return;
       }
@@ -325,23 +327,35 @@ export class Reconciler {
       message: string;
       observedGeneration?: number;
       conditions: ResourceCondition[];
+      /** Retrying cannot help (the step said so): Failed at once. */
+      permanent?: boolean;
     },
   ) {
     if (this.records.isStopped) return;
     const count =
       (record.failures?.work === work ? record.failures.count : 0) + 1;
-    const retrying = count <= this.retryLimit;
+    const { permanent } = failure;
+    const retrying = !permanent && count <= this.retryLimit;
     const delayMs = Math.min(
       this.initialBackoffMs * 2 ** (count - 1),
       this.maxBackoffMs,
     );
     const retryAt = retrying ? new Date(Date.now() + delayMs) : undefined;
-    record.failures = { work, count, retryAt: retryAt?.toISOString() };
-    const retryNote = retryAt
-      ? `Failing; retry ${count} of ${
-          this.retryLimit
-        } at ${retryAt.toISOString()}`
-      : `Failing; gave up after ${count} attempts`;
+    record.failures = {
+      work,
+      count,
+      retryAt: retryAt?.toISOString(),
+      ...(permanent ? { permanent } : {}),
+    };
+    let retryNote = `Failing; gave up after ${count} attempts`;
+    if (retryAt) {
+      retryNote = `Failing; retry ${count} of ${
+        this.retryLimit
+      } at ${retryAt.toISOString()}`;
+    } else if (permanent) {
+      retryNote =
+        'Failing; not retried: the step reported that retrying cannot help';
+    }
     setStatus(record, {
       phase: retrying ? failure.phase ?? 'Failed' : 'Failed',
       message: failure.message,

@@ -62,6 +62,14 @@ describe('nextAction', () => {
     expect(nextAction(failing(4, now - 1), now, 3)).toEqual({ type: 'none' });
   });
 
+  it('gives up at once after a permanent failure, until the desired state changes', () => {
+    const failures = { work: '2@v1', count: 1, permanent: true };
+    expect(nextAction(record({ failures }), now, 3)).toEqual({ type: 'none' });
+    expect(
+      nextAction(record({ failures: { ...failures, work: '1@v1' } }), now, 3),
+    ).toEqual({ type: 'configure' });
+  });
+
   it('forgets failures of an older desired state', () => {
     const r = record({ failures: { work: '1@v1', count: 9 } });
     expect(nextAction(r, now, 3)).toEqual({ type: 'configure' });

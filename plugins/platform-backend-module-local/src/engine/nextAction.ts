@@ -11,7 +11,8 @@ export type NextAction =
  * decides what to do, the way a Kubernetes controller's reconcile does:
  * delete when deletion was requested, configure when the desired
  * generation or version has not been reconciled, back off after failures
- * and give up after `retryLimit` retries (until the desired state changes).
+ * and give up after `retryLimit` retries, or at once after a permanent
+ * failure (until the desired state changes).
  */
 export function nextAction(
   record: InstanceRecord,
@@ -24,7 +25,7 @@ export function nextAction(
   }
   const failures = record.failures?.work === work ? record.failures : undefined;
   if (failures) {
-    if (failures.count > retryLimit) {
+    if (failures.permanent || failures.count > retryLimit) {
       return { type: 'none' };
     }
     const retryAt = failures.retryAt ? Date.parse(failures.retryAt) : now;

@@ -72,12 +72,19 @@ export type WorkflowResult =
       /** Each pipeline's `/kratix/output` folder, for the state store. */
       outputDirs: Array<{ pipeline: string; dir: string }>;
     }
-  | { outcome: 'failed'; pipeline: string; step: string; message: string }
+  | {
+      outcome: 'failed';
+      pipeline: string;
+      step: string;
+      message: string;
+      /** The step said that retrying cannot help (see `statusFile.ts`). */
+      permanent?: boolean;
+    }
   | { outcome: 'cancelled' };
 
 type PipelineResult =
   | { outcome: 'succeeded'; message?: string; outputs: ResourceOutputs }
-  | { outcome: 'failed'; step: string; message: string }
+  | { outcome: 'failed'; step: string; message: string; permanent?: boolean }
   | { outcome: 'cancelled' };
 
 /**
@@ -264,6 +271,7 @@ export class PipelineRunner {
       outcome: 'failed',
       step: step.name,
       message: reported?.message ?? log.lastLine() ?? `The step ${reason}`,
+      ...(reported?.permanent ? { permanent: true } : {}),
     };
   }
 }

@@ -26,6 +26,24 @@ describe('toPipelineStatus', () => {
     });
   });
 
+  it('reads retryable: false as a permanent failure, never as an output', () => {
+    expect(
+      toPipelineStatus({ message: 'Quota exceeded', retryable: false }),
+    ).toEqual({
+      message: 'Quota exceeded',
+      outputs: {},
+      dropped: [],
+      permanent: true,
+    });
+    expect(toPipelineStatus({ retryable: true })).toEqual({
+      outputs: {},
+      dropped: [],
+    });
+    expect(toPipelineStatus({ retryable: 'no' }).dropped).toEqual([
+      'retryable: must be true or false',
+    ]);
+  });
+
   it('never shows values that look like credentials', () => {
     const status = toPipelineStatus({
       password: 'hunter2',

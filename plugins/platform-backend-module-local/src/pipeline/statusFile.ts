@@ -13,6 +13,11 @@ const SECRET_KEY =
 export interface PipelineStatus {
   message?: string;
   outputs: ResourceOutputs;
+  /**
+   * The step said (`retryable: false`) that running it again cannot help,
+   * as when a request exceeds a quota: the failure is final.
+   */
+  permanent?: boolean;
   /** Keys that were dropped, with why, for the step's log. */
   dropped: string[];
 }
@@ -50,7 +55,8 @@ export async function readStatusFile(file: string): Promise<PipelineStatus> {
 /**
  * Turns a status document into outputs: scalars at the top level and one
  * level down (`connectionDetails.host`), as Kratix merges status into the
- * resource. `message` becomes the resource's message.
+ * resource. `message` becomes the resource's message; `retryable: false`
+ * says a failure is final, and is no output.
  */
 export function toPipelineStatus(document: unknown): PipelineStatus {
   const result: PipelineStatus = { outputs: {}, dropped: [] };
@@ -82,6 +88,12 @@ export function toPipelineStatus(document: unknown): PipelineStatus {
     if (key === 'message') {
       if (typeof value === 'string') {
         result.message = value.slice(0, MAX_VALUE_LENGTH);
+      }
+    } else if (key === 'retryable') {
+      if (value === false) {
+        result.permanent = true;
+      } else if (value !== true) {
+        result.dropped.push('retryable: must be true or false');
       }
     } else if (
       typeof value === 'object' &&

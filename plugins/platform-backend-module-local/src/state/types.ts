@@ -47,8 +47,16 @@ export interface InstanceRecord {
   };
   /** `<generation>@<version>` of the last successful configure. */
   reconciled?: string;
-  /** Consecutive failures of the current work and when to retry. */
-  failures?: { work: string; count: number; retryAt?: string };
+  /**
+   * Consecutive failures of the current work and when to retry; none
+   * after a permanent failure (one the step said retrying cannot help).
+   */
+  failures?: {
+    work: string;
+    count: number;
+    retryAt?: string;
+    permanent?: boolean;
+  };
   activeRun?: ActiveRun;
   createdAt: string;
   updatedAt: string;
