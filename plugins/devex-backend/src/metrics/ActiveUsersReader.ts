@@ -62,48 +62,13 @@ export function coverRange(range: DayRange): RangeCover {
 }
 
 /**
- * Distinct-user questions, answered from the per-period active rows and
- * their counts (devex_active_periods, devex_active_counts,
- * devex_first_seen); never from raw facts, and never over more than a
- * handful of rows per user.
+ * Distinct-user questions, answered from the user bitmaps of days, weeks and
+ * months (devex_active_sets), the user counts (devex_active_counts) and the
+ * first-seen days (devex_first_seen); never from raw facts, and never over
+ * a row per user and period.
  */
 export class ActiveUsersReader {
   constructor(private readonly db: Knex) {}
-
-  /**
-   * (team, plugin, actor) rows, one or more per active user, of the range in
-   * the team scopes (`*` for everyone), for all plugins (`*`) or the listed
-   * ones. Lists, not `<> '*'`, so that every piece is an index range.
-   */
-  actorsIn(
-    scope: string[],
-    range: DayRange,
-    plugins: string[] = [ALL],
-  ): Knex.QueryBuilder {
-    const cover = coverRange(range);
-    const pieces: Knex.QueryBuilder[] = [];
-    const filter = (q: Knex.QueryBuilder) =>
-      q.whereIn('team', scope).whereIn('plugin', plugins);
-    for (const [period, starts] of [
-      ['month', cover.months],
-      ['week', cover.weeks],
-    ] as const) {
-      if (starts.length === 0) continue;
-      const q = this.db('devex_active_periods')
-        .where('period', period)
-        .whereIn('start', starts)
-        .select('team', 'plugin', 'actor');
-      pieces.push(filter(q));
-    }
-    for (const days of cover.days) {
-      const q = this.db('devex_rollup_active')
-        .whereBetween('day', [days.from, days.to])
-        .select('team', 'plugin', 'actor');
-      pieces.push(filter(q));
-    }
-    if (pieces.length === 1) return pieces[0];
-    return pieces[0].unionAll(pieces.slice(1));
-  }
 
   /**
    * The user bitmaps of the range's pieces (whole months, whole weeks, edge
