@@ -5,9 +5,11 @@ import {
   ServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
+  mockCredentials,
   mockServices,
   startTestBackend,
   TestDatabaseId,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import {
   AuthorizeResult,
@@ -27,6 +29,10 @@ import {
   platformResourceConditions,
   PlatformEngine,
 } from '@trellis/backstage-plugin-platform-node';
+import {
+  InMemoryEngine,
+  testCapability,
+} from '@trellis/backstage-plugin-platform-node/testUtils';
 import { Knex } from 'knex';
 import platformPlugin from '../index';
 
@@ -216,3 +222,69 @@ export async function eventually<T>(
     await new Promise(resolve => setTimeout(resolve, 25));
   }
 }
+
+/** Test databases: SQLite, and PostgreSQL when configured; never Docker. */
+export function createTestDatabases(): TestDatabases {
+  return TestDatabases.create({ ids: testDatabaseIds(), disableDocker: true });
+}
+
+/** The headers of a request that `user` makes. */
+export function asUser(user: string): { Authorization: string } {
+  return { Authorization: mockCredentials.user.header(user) };
+}
+
+/**
+ * An in-memory engine `memory` offering `memory:database` (the test
+ * capability) and whatever `options.capabilities` replaces it with.
+ */
+export function memoryEngine(
+  options: ConstructorParameters<typeof InMemoryEngine>[0] = {},
+): InMemoryEngine {
+  return new InMemoryEngine({
+    id: 'memory',
+    capabilities: [testCapability()],
+    ...options,
+  });
+}
+
+/**
+ * Starts the platform plugin with `engine` on a fresh database of
+ * `databases`; `options` as for {@link startPlatform}.
+ */
+export async function startWithEngine<E extends PlatformEngine>(
+  databases: TestDatabases,
+  databaseId: TestDatabaseId,
+  engine: E,
+  options: Omit<Parameters<typeof startPlatform>[0], 'knex' | 'engines'> = {},
+) {
+  const knex = await databases.init(databaseId);
+  const platform = await startPlatform({ knex, engines: [engine], ...options });
+  return { ...platform, engine, knex };
+}
+
+/** {@link memoryEngine} that also offers `memory:queue`, whose spec is `{}`. */
+export function memoryEngineWithQueue(
+  options: ConstructorParameters<typeof InMemoryEngine>[0] = {},
+): InMemoryEngine {
+  return memoryEngine({
+    capabilities: [
+      testCapability(),
+      testCapability({
+        name: 'queue',
+        title: 'Queue',
+        inputSchema: { type: 'object', properties: {} },
+      }),
+    ],
+    ...options,
+  });
+}
+
+/** A valid request for `memory:database` by team A, for orders. */
+export const ORDERS_DB_REQUEST = {
+  capabilityRef: 'memory:database',
+  name: 'orders-db',
+  environment: 'dev',
+  owner: TEAM_A,
+  component: 'component:default/orders',
+  spec: { size: 'medium' },
+};
