@@ -1,5 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,7 +8,12 @@ import {
   STATIC_TOKEN,
   TEAM_A,
 } from './__testUtils__/testBackend';
-import { cliEnv, runCli, startCli } from './__testUtils__/spawnCli';
+import {
+  BACKSTAGE_CLI,
+  cliEnv,
+  runCli,
+  startCli,
+} from './__testUtils__/spawnCli';
 import { EXIT } from './exitCodes';
 
 jest.setTimeout(180_000);
@@ -441,72 +446,79 @@ describe.each(databases.eachSupportedId())(
       expect(JSON.parse(service.stdout).totalCount).toBeGreaterThan(0);
     });
 
-    it('takes the token from backstage-cli auth print-token after auth login', async () => {
-      // What `backstage-cli auth login` leaves behind, written the way it
-      // writes it: the instance in auth-instances.yaml, the token in the file
-      // secret store (the OS keychain is used instead where keytar loads).
-      // keytar is an optional dependency of Backstage's CLI, not of ours:
-      // loaded by name, as the CLI loads it.
-      const keytarModule = 'keytar';
-      let keychain = false;
+    it('signs in with backstage-cli auth login; trellis and backstage-cli actions execute then act as that person', async () => {
+      const home = mkdtempSync(join(tmpdir(), 'trellis-cli-oauth-'));
+      const loginEnv = cliEnv({
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_DATA_HOME: join(home, 'data'),
+      });
+      // A client ID document on http://localhost is accepted in development
+      // only, as `backstage-cli package start` runs the backend.
+      const nodeEnv = process.env.NODE_ENV;
+      process.env.NODE_ENV = 'development';
+      const login = startCli(
+        ['auth', 'login', '--backend-url', platform.url, '--no-browser'],
+        { env: loginEnv, bin: BACKSTAGE_CLI },
+      );
       try {
-        require(keytarModule);
-        keychain = true;
-      } catch {
-        // no keychain: the file store, as on CI machines
+        const prompt = await login.nextLine(
+          /Open this URL to continue: /,
+          60_000,
+        );
+        const authorizeUrl = prompt.text.split(
+          'Open this URL to continue: ',
+        )[1];
+        // The browser: the portal's consent page, approved by Alice …
+        const authorize = await fetch(authorizeUrl, { redirect: 'manual' });
+        expect(authorize.status).toBe(302);
+        const sessionId = new URL(authorize.headers.get('location')!).pathname
+          .split('/')
+          .pop()!;
+        const approved = await fetch(
+          `${platform.url}/api/auth/v1/sessions/${sessionId}/approve`,
+          {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${await platform.userToken()}` },
+          },
+        );
+        expect(approved.status).toBe(200);
+        // … then redirected to the CLI's callback on 127.0.0.1.
+        const callback = await fetch((await approved.json()).redirectUrl);
+        expect(callback.status).toBe(200);
+        await login.nextLine(/Login successful/, 30_000);
+        expect(await login.exited).toBe(0);
+      } finally {
+        login.stop();
+        process.env.NODE_ENV = nodeEnv;
       }
-      if (keychain) return;
-      const home = mkdtempSync(join(tmpdir(), 'trellis-cli-login-'));
-      const instance = 'trellis-test';
-      mkdirSync(join(home, 'config', 'backstage-cli'), { recursive: true });
-      writeFileSync(
-        join(home, 'config', 'backstage-cli', 'auth-instances.yaml'),
-        [
-          'instances:',
-          `  - name: ${instance}`,
-          `    baseUrl: ${platform.url}`,
-          `    clientId: ${platform.url}/api/auth/.well-known/oauth-client/cli.json`,
-          `    issuedAt: ${Date.now()}`,
-          `    accessTokenExpiresAt: ${Date.now() + 3_600_000}`,
-          '    selected: true',
-          '',
-        ].join('\n'),
-      );
-      const secrets = join(
-        home,
-        'data',
-        'backstage-cli',
-        'auth-secrets',
-        encodeURIComponent(`backstage-cli:auth-instance:${instance}`),
-      );
-      mkdirSync(secrets, { recursive: true });
-      writeFileSync(
-        join(secrets, 'accessToken.secret'),
-        await platform.userToken(),
-      );
 
+      // No --token, no TRELLIS_TOKEN: trellis asks backstage-cli.
       const applied = await runCli(
         [
           'apply',
           '-f',
-          file('login.yaml', request('login-db', '  size: small')),
+          file('oauth.yaml', request('oauth-db', '  size: small')),
           '-o',
           'json',
         ],
         {
-          env: cliEnv({
-            TRELLIS_URL: platform.url,
-            XDG_CONFIG_HOME: join(home, 'config'),
-            XDG_DATA_HOME: join(home, 'data'),
-          }),
-          // A directory of the repository: its node_modules has backstage-cli.
+          env: { ...loginEnv, TRELLIS_URL: platform.url },
           cwd: join(__dirname, '..'),
         },
       );
       expect(applied.stderr).toBe('');
       expect(applied.code).toBe(EXIT.ok);
-      // Requested as the person the token belongs to.
-      expect(JSON.parse(applied.stdout)[0].resource.requestedBy).toBe(ALICE);
+      const [{ resource }] = JSON.parse(applied.stdout);
+      expect(resource.requestedBy).toBe(ALICE);
+
+      // Backstage's generic command, on the platform's action, same token.
+      const executed = await runCli(
+        ['actions', 'execute', 'platform:get-resource', '--id', resource.id],
+        { env: loginEnv, bin: BACKSTAGE_CLI },
+      );
+      expect(executed.stderr).toBe('');
+      expect(executed.code).toBe(0);
+      expect(executed.stdout).toContain('oauth-db');
     });
 
     it('runs rollouts: start, list, get, pause, resume', async () => {

@@ -26,6 +26,11 @@ export function cliEnv(extra: Record<string, string | undefined> = {}) {
   return env;
 }
 
+/** Backstage's own CLI, as this repository installs it. */
+export const BACKSTAGE_CLI = require
+  .resolve('@backstage/cli/package.json')
+  .replace(/package\.json$/, 'bin/backstage-cli');
+
 export interface CliRun {
   code: number | null;
   stdout: string;
@@ -35,10 +40,16 @@ export interface CliRun {
 /** Runs `trellis <args>` as a user would, to its end. */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    stdin?: string;
+    cwd?: string;
+    /** Another command than trellis, e.g. {@link BACKSTAGE_CLI}. */
+    bin?: string;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       env: options.env ?? cliEnv(),
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -71,9 +82,9 @@ export interface RunningCli {
 
 export function startCli(
   args: string[],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; bin?: string } = {},
 ): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
     env: options.env ?? cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,6 +6,10 @@ import {
 import { ConfigReader } from '@backstage/config';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { DatabaseManager } from '@backstage/backend-defaults/database';
+import {
+  actionsRegistryServiceFactory,
+  actionsServiceFactory,
+} from '@backstage/backend-defaults/alpha';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
 import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
@@ -110,12 +114,17 @@ export async function startCliTestBackend(options: { knex: Knex }) {
       userInfoServiceFactory,
       permissionsServiceFactory,
       eventsServiceFactory,
+      // The registry that serves the platform's actions to
+      // `backstage-cli actions execute`.
+      actionsRegistryServiceFactory,
+      actionsServiceFactory,
       databases(options.knex),
       mockServices.rootConfig.factory({
         data: {
           app: { baseUrl: 'http://localhost:3000' },
           backend: {
             baseUrl: 'http://localhost:7007',
+            actions: { pluginSources: ['platform'] },
             auth: {
               externalAccess: [
                 {
@@ -126,6 +135,9 @@ export async function startCliTestBackend(options: { knex: Knex }) {
             },
           },
           auth: {
+            // `backstage-cli auth login` signs in with the client ID
+            // metadata document the auth backend serves for it.
+            clientIdMetadataDocuments: { enabled: true },
             providers: {
               guest: {
                 dangerouslyAllowOutsideDevelopment: true,
