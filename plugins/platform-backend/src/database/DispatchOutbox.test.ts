@@ -1,14 +1,15 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
 import { testDatabaseIds } from '../__testUtils__/harness';
-import { newResource, sqlitePlanOf, storesOn } from './storeTestKit';
+import {
+  newResource,
+  sqlitePlanOf,
+  storeTestDatabases,
+  storesOn,
+} from './storeTestKit';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = storeTestDatabases();
 
 const LEASE = 60_000;
 

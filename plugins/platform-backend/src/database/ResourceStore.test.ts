@@ -1,7 +1,5 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { testDatabaseIds } from '../__testUtils__/harness';
 import { ObservedState } from '@trellis/backstage-plugin-platform-node';
-import { newResource, storesOn } from './storeTestKit';
+import { newResource, storeTestDatabases, storesOn } from './storeTestKit';
 
 const ALICE = 'user:default/alice';
 
@@ -20,10 +18,7 @@ function ready(id: string, generation: number): ObservedState {
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = storeTestDatabases();
 
 describe.each(databases.eachSupportedId())(
   'ResourceStore on %p',

@@ -1,13 +1,8 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { testDatabaseIds } from '../__testUtils__/harness';
-import { newResource, storesOn } from './storeTestKit';
+import { newResource, storeTestDatabases, storesOn } from './storeTestKit';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = storeTestDatabases();
 
 describe.each(databases.eachSupportedId())(
   'RolloutStore and CapabilityCache on %p',

@@ -1,17 +1,12 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { testDatabaseIds } from '../__testUtils__/harness';
 import path from 'node:path';
 import { ResourceStore } from './ResourceStore';
-import { sqlitePlanOf, storesOn } from './storeTestKit';
+import { sqlitePlanOf, storeTestDatabases, storesOn } from './storeTestKit';
 
 jest.setTimeout(60_000);
 
 const MIGRATIONS_DIR_FOR_TEST = path.resolve(__dirname, '../../migrations');
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = storeTestDatabases();
 
 describe.each(databases.eachSupportedId())(
   'resource search on %p',

@@ -1,6 +1,13 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { testDatabaseIds } from '../__testUtils__/harness';
 import { openPlatformStores, PlatformStores } from './PlatformStores';
 import { NewResource } from './ResourceStore';
+
+/** SQLite, and PostgreSQL when one is configured; never Docker. */
+export function storeTestDatabases() {
+  return TestDatabases.create({ ids: testDatabaseIds(), disableDocker: true });
+}
 
 /** The stores on a test database, migrated. */
 export function storesOn(
