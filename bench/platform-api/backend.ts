@@ -149,6 +149,11 @@ function decisionCacheSeconds(): number {
   return value;
 }
 
+/** BENCH_MCP=1: also run the MCP server (@backstage/plugin-mcp-actions-backend). */
+function benchMcp(): boolean {
+  return process.env.BENCH_MCP === '1';
+}
+
 function benchAuth(): 'user' | 'service' {
   const value = process.env.BENCH_AUTH ?? 'user';
   if (value !== 'user' && value !== 'service') {
@@ -321,6 +326,8 @@ function benchConfig(
           },
         ],
       },
+      // BENCH_MCP=1 (mcp.ts): the platform's actions as MCP tools.
+      ...(benchMcp() ? { actions: { pluginSources: ['platform'] } } : {}),
     },
     auth: {
       environment: 'development',
@@ -541,6 +548,7 @@ export async function startBenchBackend(
   backend.add(permissionModuleTrellisPolicy);
   backend.add(signalsPlugin);
   backend.add(platformPlugin);
+  if (benchMcp()) backend.add(import('@backstage/plugin-mcp-actions-backend'));
   backend.add(benchNoopPlugin);
   backend.add(
     benchEngineModule(engine, db => {

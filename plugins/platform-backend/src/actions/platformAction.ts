@@ -87,6 +87,19 @@ function withNamedFields(schema: z.AnyZodObject, zod: Zod): z.AnyZodObject {
 }
 
 /**
+ * A schema factory that builds its schema once: the registry calls the
+ * factories on every list and every call (each MCP tool call lists all
+ * actions first), and a schema never changes.
+ */
+function once<T>(factory: (zod: Zod) => T): (zod: Zod) => T {
+  let built: { zod: Zod; schema: T } | undefined;
+  return zod => {
+    if (built?.zod !== zod) built = { zod, schema: factory(zod) };
+    return built.schema;
+  };
+}
+
+/**
  * Registers the platform's actions. The one place that knows the registry's
  * shape of an action, so that its move to Standard Schema objects changes
  * this function only.
@@ -107,8 +120,8 @@ export function registerPlatformActions(
       },
       examples: action.examples,
       schema: {
-        input: zod => withNamedFields(action.input(zod), zod),
-        output: zod => action.output(zod),
+        input: once(zod => withNamedFields(action.input(zod), zod)),
+        output: once(zod => action.output(zod)),
       },
       action: async ({ input, credentials, logger }) => {
         try {
