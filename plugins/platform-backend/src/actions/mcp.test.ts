@@ -383,6 +383,23 @@ describe.each(databases.eachSupportedId())(
           missing: undescribed(tool.inputSchema),
         }).toEqual({ tool: tool.name, missing: [] });
       }
+      // The actions list (what `actions execute` and other clients read)
+      // carries the output schemas too: every field described as well.
+      const listed = await fetch(
+        `${url}/api/platform/.backstage/actions/v1/actions`,
+        {
+          headers: { Authorization: `Bearer ${AGENT_TOKEN}` },
+        },
+      );
+      const { actions } = await listed.json();
+      expect(actions).toHaveLength(Object.keys(EXPECTED_TOOLS).length);
+      for (const action of actions) {
+        expect({
+          id: action.id,
+          input: undescribed(action.schema.input),
+          output: undescribed(action.schema.output),
+        }).toEqual({ id: action.id, input: [], output: [] });
+      }
       await agent.close();
     });
 
