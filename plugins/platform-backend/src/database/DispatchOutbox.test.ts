@@ -5,7 +5,7 @@ import {
   sqlitePlanOf,
   storeTestDatabases,
   storesOn,
-} from './storeTestKit';
+} from '../__testUtils__/storeTestKit';
 
 jest.setTimeout(60_000);
 

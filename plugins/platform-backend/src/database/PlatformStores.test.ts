@@ -2,7 +2,7 @@ import knexFactory from 'knex';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { storesOn } from './storeTestKit';
+import { storesOn } from '../__testUtils__/storeTestKit';
 
 describe('the platform stores on a SQLite file', () => {
   it('checkpoints the write-ahead log from a worker thread, not from the commits on the event loop', async () => {

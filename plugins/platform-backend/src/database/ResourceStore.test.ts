@@ -1,5 +1,9 @@
 import { ObservedState } from '@trellis/backstage-plugin-platform-node';
-import { newResource, storeTestDatabases, storesOn } from './storeTestKit';
+import {
+  newResource,
+  storeTestDatabases,
+  storesOn,
+} from '../__testUtils__/storeTestKit';
 
 const ALICE = 'user:default/alice';
 

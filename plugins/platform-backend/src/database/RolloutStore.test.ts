@@ -1,4 +1,8 @@
-import { newResource, storeTestDatabases, storesOn } from './storeTestKit';
+import {
+  newResource,
+  storeTestDatabases,
+  storesOn,
+} from '../__testUtils__/storeTestKit';
 
 jest.setTimeout(60_000);
 

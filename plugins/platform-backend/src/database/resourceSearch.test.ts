@@ -1,6 +1,10 @@
 import path from 'node:path';
 import { ResourceStore } from './ResourceStore';
-import { sqlitePlanOf, storeTestDatabases, storesOn } from './storeTestKit';
+import {
+  sqlitePlanOf,
+  storeTestDatabases,
+  storesOn,
+} from '../__testUtils__/storeTestKit';
 
 jest.setTimeout(60_000);
 

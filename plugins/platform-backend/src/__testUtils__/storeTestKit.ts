@@ -1,8 +1,8 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { testDatabaseIds } from '../__testUtils__/harness';
-import { openPlatformStores, PlatformStores } from './PlatformStores';
-import { NewResource } from './ResourceStore';
+import { testDatabaseIds } from './harness';
+import { openPlatformStores, PlatformStores } from '../database/PlatformStores';
+import { NewResource } from '../database/ResourceStore';
 
 /** SQLite, and PostgreSQL when one is configured; never Docker. */
 export function storeTestDatabases() {
