@@ -1,30 +1,22 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import { FakeKubeApiServer } from './__testUtils__/FakeKubeApiServer';
 import {
   createTestEngine,
   desiredResource,
   installCrossplane,
   installKratix,
+  useFakeKubeApiServer,
 } from './__testUtils__/testCluster';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
 jest.setTimeout(30_000);
 
 describe('KubernetesEngine', () => {
-  let server: FakeKubeApiServer;
-
-  beforeEach(async () => {
-    server = await FakeKubeApiServer.start();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
+  const cluster = useFakeKubeApiServer();
 
   describe('apply', () => {
     it('creates the request in the environment namespace, labelled for the platform', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
 
       const { engineRef } = await engine.apply(desiredResource());
 
@@ -35,7 +27,11 @@ describe('KubernetesEngine', () => {
         kind: 'PostgreSQL',
         name: 'billing-db',
       });
-      const created = server.get(postgresqlType, 'team-billing', 'billing-db')!;
+      const created = cluster.server.get(
+        postgresqlType,
+        'team-billing',
+        'billing-db',
+      )!;
       expect(created.spec).toEqual({
         size: 'small',
         version: '16',
@@ -58,11 +54,13 @@ describe('KubernetesEngine', () => {
     });
 
     it('is idempotent: applying the same desired state again writes nothing', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       await engine.apply(desiredResource());
       const writes = () =>
-        server.requests.filter(r => ['create', 'patch'].includes(r.verb));
+        cluster.server.requests.filter(r =>
+          ['create', 'patch'].includes(r.verb),
+        );
       expect(writes().length).toBe(1);
 
       await engine.apply(desiredResource());
@@ -72,12 +70,16 @@ describe('KubernetesEngine', () => {
     });
 
     it('updates by patch: new values set, removed fields removed, fields of controllers kept', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       await engine.apply(desiredResource());
       // A controller (or Crossplane, for claims) adds a field of its own to the spec.
-      const live = server.get(postgresqlType, 'team-billing', 'billing-db')!;
-      server.put(postgresqlType, {
+      const live = cluster.server.get(
+        postgresqlType,
+        'team-billing',
+        'billing-db',
+      )!;
+      cluster.server.put(postgresqlType, {
         ...live,
         spec: { ...live.spec, managedBy: 'controller' },
       });
@@ -90,7 +92,11 @@ describe('KubernetesEngine', () => {
         }),
       );
 
-      const updated = server.get(postgresqlType, 'team-billing', 'billing-db')!;
+      const updated = cluster.server.get(
+        postgresqlType,
+        'team-billing',
+        'billing-db',
+      )!;
       expect(updated.spec).toEqual({
         size: 'large',
         version: '16',
@@ -102,14 +108,16 @@ describe('KubernetesEngine', () => {
       expect(
         updated.metadata.annotations?.['trellis.dev/component'],
       ).toBeUndefined();
-      expect(server.requests.filter(r => r.verb === 'patch').length).toBe(1);
+      expect(
+        cluster.server.requests.filter(r => r.verb === 'patch').length,
+      ).toBe(1);
     });
 
     it('keeps finding objects an older engine labelled trellis.io, and relabels them on apply', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine, logger } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine, logger } = createTestEngine(cluster.server);
       // As the engine wrote it before the trellis.dev vocabulary.
-      server.put(postgresqlType, {
+      cluster.server.put(postgresqlType, {
         apiVersion: 'data.platform.example.com/v1alpha1',
         kind: 'PostgreSQL',
         metadata: {
@@ -163,7 +171,11 @@ describe('KubernetesEngine', () => {
         }),
       );
 
-      const updated = server.get(postgresqlType, 'team-billing', 'billing-db')!;
+      const updated = cluster.server.get(
+        postgresqlType,
+        'team-billing',
+        'billing-db',
+      )!;
       expect(updated.spec).toEqual({ size: 'large', version: '16' });
       expect(updated.metadata.labels).toEqual({
         'trellis.dev/resource-id': 'res-0001',
@@ -189,12 +201,16 @@ describe('KubernetesEngine', () => {
     });
 
     it('reads again and retries when another writer changed the object in between (409)', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       await engine.apply(desiredResource());
-      server.beforeNext('patch', 'postgresqls', () => {
-        const live = server.get(postgresqlType, 'team-billing', 'billing-db')!;
-        server.put(postgresqlType, {
+      cluster.server.beforeNext('patch', 'postgresqls', () => {
+        const live = cluster.server.get(
+          postgresqlType,
+          'team-billing',
+          'billing-db',
+        )!;
+        cluster.server.put(postgresqlType, {
           ...live,
           metadata: {
             ...live.metadata,
@@ -207,19 +223,25 @@ describe('KubernetesEngine', () => {
         desiredResource({ spec: { size: 'medium' }, generation: 2 }),
       );
 
-      const updated = server.get(postgresqlType, 'team-billing', 'billing-db')!;
+      const updated = cluster.server.get(
+        postgresqlType,
+        'team-billing',
+        'billing-db',
+      )!;
       expect(updated.spec).toEqual({ size: 'medium' });
       expect(updated.metadata.labels?.['kratix.io/paused']).toBe('true');
-      expect(server.requests.filter(r => r.verb === 'patch').length).toBe(2);
+      expect(
+        cluster.server.requests.filter(r => r.verb === 'patch').length,
+      ).toBe(2);
     });
 
     it('refuses to take over an object that belongs to someone else', async () => {
-      const { postgresqlType } = installKratix(server);
-      server.put(postgresqlType, {
+      const { postgresqlType } = installKratix(cluster.server);
+      cluster.server.put(postgresqlType, {
         metadata: { name: 'billing-db', namespace: 'team-billing' },
         spec: { size: 'small' },
       });
-      const { engine } = createTestEngine(server);
+      const { engine } = createTestEngine(cluster.server);
 
       await expect(engine.apply(desiredResource())).rejects.toThrow(
         new ConflictError(
@@ -229,8 +251,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('reports a spec the API server rejects as an input error with its message', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
 
       const error = await engine
         .apply(desiredResource({ spec: { size: 'huge' } }))
@@ -243,8 +265,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('rejects capabilities the cluster does not offer and environments that are no namespace', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
 
       await expect(
         engine.apply(desiredResource({ capability: 'mongodb' })),
@@ -255,8 +277,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('creates claims for v1 XRDs', async () => {
-      const { claimType } = installCrossplane(server, 'v1');
-      const { engine } = createTestEngine(server, { kratix: false });
+      const { claimType } = installCrossplane(cluster.server, 'v1');
+      const { engine } = createTestEngine(cluster.server, { kratix: false });
 
       await engine.apply(
         desiredResource({
@@ -267,7 +289,9 @@ describe('KubernetesEngine', () => {
         }),
       );
 
-      expect(server.get(claimType, 'team-orders', 'orders-db')?.spec).toEqual({
+      expect(
+        cluster.server.get(claimType, 'team-orders', 'orders-db')?.spec,
+      ).toEqual({
         storageGB: 20,
       });
     });

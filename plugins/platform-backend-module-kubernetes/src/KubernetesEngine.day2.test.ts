@@ -1,11 +1,11 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import { FakeKubeApiServer } from './__testUtils__/FakeKubeApiServer';
 import { loadObject } from './__testUtils__/fixtures';
 import {
   createTestEngine,
   desiredResource,
   installCrossplane,
   installKratix,
+  useFakeKubeApiServer,
 } from './__testUtils__/testCluster';
 import { PROMISE_TYPE, RESOURCE_BINDING_TYPE } from './kratix/KratixAdapter';
 
@@ -13,27 +13,19 @@ import { PROMISE_TYPE, RESOURCE_BINDING_TYPE } from './kratix/KratixAdapter';
 jest.setTimeout(30_000);
 
 describe('KubernetesEngine day-2 operations', () => {
-  let server: FakeKubeApiServer;
-
-  beforeEach(async () => {
-    server = await FakeKubeApiServer.start();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
+  const cluster = useFakeKubeApiServer();
 
   describe('Kratix', () => {
     it('upgrades one request by pinning its ResourceBinding to the version', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       const { engineRef } = await engine.apply(desiredResource());
       // Kratix binds each request to a Promise revision.
-      server.put(
+      cluster.server.put(
         RESOURCE_BINDING_TYPE,
         loadObject('kratix/resource-binding.yaml'),
       );
-      server.put(RESOURCE_BINDING_TYPE, {
+      cluster.server.put(RESOURCE_BINDING_TYPE, {
         metadata: {
           name: 'other-db-postgresql-0a1b2',
           namespace: 'team-billing',
@@ -49,14 +41,14 @@ describe('KubernetesEngine day-2 operations', () => {
       await engine.upgrade({ resourceId: 'res-0001', engineRef }, 'v1.2.0');
 
       expect(
-        server.get(
+        cluster.server.get(
           RESOURCE_BINDING_TYPE,
           'team-billing',
           'billing-db-postgresql-7f3c1',
         )?.spec?.version,
       ).toBe('v1.2.0');
       expect(
-        server.get(
+        cluster.server.get(
           RESOURCE_BINDING_TYPE,
           'team-billing',
           'other-db-postgresql-0a1b2',
@@ -65,8 +57,8 @@ describe('KubernetesEngine day-2 operations', () => {
     });
 
     it('refuses versions the Promise does not have, and requests Kratix has not bound yet', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       const { engineRef } = await engine.apply(desiredResource());
 
       await expect(
@@ -85,21 +77,22 @@ describe('KubernetesEngine day-2 operations', () => {
     });
 
     it('re-runs the workflows of every request of a Promise', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
 
       await engine.reconcileAll('postgresql');
 
       expect(
-        server.get(PROMISE_TYPE, undefined, 'postgresql')?.metadata.labels,
+        cluster.server.get(PROMISE_TYPE, undefined, 'postgresql')?.metadata
+          .labels,
       ).toMatchObject({ 'kratix.io/reconcile-resources': 'true' });
     });
   });
 
   describe('Crossplane', () => {
     it('upgrades a claim through compositionRevisionRef with a Manual update policy', async () => {
-      const { claimType } = installCrossplane(server, 'v1');
-      const { engine } = createTestEngine(server, { kratix: false });
+      const { claimType } = installCrossplane(cluster.server, 'v1');
+      const { engine } = createTestEngine(cluster.server, { kratix: false });
       const { engineRef } = await engine.apply(
         desiredResource({
           capability: 'xmysqls.db.platform.example.com',
@@ -114,7 +107,9 @@ describe('KubernetesEngine day-2 operations', () => {
         'xmysqls-aws-9e07b',
       );
 
-      expect(server.get(claimType, 'team-orders', 'orders-db')?.spec).toEqual({
+      expect(
+        cluster.server.get(claimType, 'team-orders', 'orders-db')?.spec,
+      ).toEqual({
         storageGB: 20,
         compositionUpdatePolicy: 'Manual',
         compositionRevisionRef: { name: 'xmysqls-aws-9e07b' },
@@ -130,7 +125,7 @@ describe('KubernetesEngine day-2 operations', () => {
         }),
       );
       expect(
-        server.get(claimType, 'team-orders', 'orders-db')?.spec,
+        cluster.server.get(claimType, 'team-orders', 'orders-db')?.spec,
       ).toMatchObject({
         storageGB: 40,
         compositionRevisionRef: { name: 'xmysqls-aws-9e07b' },
@@ -148,8 +143,8 @@ describe('KubernetesEngine day-2 operations', () => {
     });
 
     it('upgrades a v2 XR through spec.crossplane', async () => {
-      const { valkeyType } = installCrossplane(server, 'v2');
-      const { engine } = createTestEngine(server, { kratix: false });
+      const { valkeyType } = installCrossplane(cluster.server, 'v2');
+      const { engine } = createTestEngine(cluster.server, { kratix: false });
       const { engineRef } = await engine.apply(
         desiredResource({
           capability: 'valkeys.cache.platform.example.com',
@@ -164,7 +159,9 @@ describe('KubernetesEngine day-2 operations', () => {
         'valkeys-helm-0c3d9',
       );
 
-      expect(server.get(valkeyType, 'team-web', 'sessions')?.spec).toEqual({
+      expect(
+        cluster.server.get(valkeyType, 'team-web', 'sessions')?.spec,
+      ).toEqual({
         memoryMi: 512,
         crossplane: {
           compositionUpdatePolicy: 'Manual',

@@ -3,11 +3,11 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import { FakeKubeApiServer } from './__testUtils__/FakeKubeApiServer';
 import {
   createTestEngine,
   desiredResource,
   installKratix,
+  useFakeKubeApiServer,
 } from './__testUtils__/testCluster';
 import { PROMISE_TYPE } from './kratix/KratixAdapter';
 
@@ -15,21 +15,13 @@ import { PROMISE_TYPE } from './kratix/KratixAdapter';
 jest.setTimeout(30_000);
 
 describe('KubernetesEngine', () => {
-  let server: FakeKubeApiServer;
-
-  beforeEach(async () => {
-    server = await FakeKubeApiServer.start();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
+  const cluster = useFakeKubeApiServer();
 
   describe('errors', () => {
     it('says the cluster is unreachable', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
-      await server.close();
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
+      await cluster.server.close();
 
       const error = await engine.listCapabilities().catch(e => e);
 
@@ -37,13 +29,14 @@ describe('KubernetesEngine', () => {
       expect(error.message).toMatch(
         /^Cluster 'test' at http:\/\/127\.0\.0\.1:\d+ is unreachable: ECONNREFUSED/,
       );
-      server = await FakeKubeApiServer.start();
     });
 
     it('says the credentials were rejected (401)', async () => {
-      installKratix(server);
-      server.requireToken('the-right-token');
-      const { engine } = createTestEngine(server, { token: 'a-wrong-token' });
+      installKratix(cluster.server);
+      cluster.server.requireToken('the-right-token');
+      const { engine } = createTestEngine(cluster.server, {
+        token: 'a-wrong-token',
+      });
 
       const error = await engine.listCapabilities().catch(e => e);
 
@@ -54,9 +47,9 @@ describe('KubernetesEngine', () => {
     });
 
     it('names the permission that is missing (403)', async () => {
-      installKratix(server);
-      server.deny('create', 'postgresqls');
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      cluster.server.deny('create', 'postgresqls');
+      const { engine } = createTestEngine(cluster.server);
 
       const error = await engine.apply(desiredResource()).catch(e => e);
 
@@ -70,9 +63,9 @@ describe('KubernetesEngine', () => {
     });
 
     it('says when the namespace of an environment does not exist', async () => {
-      installKratix(server);
-      server.setNamespaces(['team-orders']);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      cluster.server.setNamespaces(['team-orders']);
+      const { engine } = createTestEngine(cluster.server);
 
       await expect(engine.apply(desiredResource())).rejects.toThrow(
         new NotFoundError(
@@ -82,10 +75,10 @@ describe('KubernetesEngine', () => {
     });
 
     it('says when the CRD of a capability was removed', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       await engine.listCapabilities();
-      server.removeType(postgresqlType);
+      cluster.server.removeType(postgresqlType);
 
       const error = await engine.apply(desiredResource()).catch(e => e);
 
@@ -98,11 +91,11 @@ describe('KubernetesEngine', () => {
     });
 
     it('lists capabilities again when the Promise changes', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       await engine.listCapabilities();
-      const promise = server.get(PROMISE_TYPE, undefined, 'redis')!;
-      server.put(PROMISE_TYPE, {
+      const promise = cluster.server.get(PROMISE_TYPE, undefined, 'redis')!;
+      cluster.server.put(PROMISE_TYPE, {
         ...promise,
         status: { ...promise.status, status: 'Available' },
       });

@@ -4,6 +4,7 @@ import {
   desiredResource,
   installCrossplane,
   installKratix,
+  useFakeKubeApiServer,
 } from './__testUtils__/testCluster';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
@@ -12,20 +13,12 @@ jest.setTimeout(30_000);
 // Capabilities, deleting and observing. apply and the errors of the
 // cluster have their own files, as have watches, day-2 operations and user auth.
 describe('KubernetesEngine', () => {
-  let server: FakeKubeApiServer;
-
-  beforeEach(async () => {
-    server = await FakeKubeApiServer.start();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
+  const cluster = useFakeKubeApiServer();
 
   describe('listCapabilities', () => {
     it('offers every Kratix Promise with an API, with its schema, versions and availability', async () => {
-      installKratix(server);
-      const { engine, logger } = createTestEngine(server, {
+      installKratix(cluster.server);
+      const { engine, logger } = createTestEngine(cluster.server, {
         owner: 'group:default/platform',
       });
 
@@ -82,8 +75,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('offers v1 XRDs through their claims and v2 XRDs through namespaced XRs', async () => {
-      installCrossplane(server, 'v1');
-      const { engine: crossplane1 } = createTestEngine(server, {
+      installCrossplane(cluster.server, 'v1');
+      const { engine: crossplane1 } = createTestEngine(cluster.server, {
         kratix: false,
       });
 
@@ -140,16 +133,16 @@ describe('KubernetesEngine', () => {
     });
 
     it('offers nothing from an orchestrator that is not installed or not enabled', async () => {
-      installKratix(server);
+      installKratix(cluster.server);
 
       expect(
-        await createTestEngine(server, {
+        await createTestEngine(cluster.server, {
           kratix: false,
         }).engine.listCapabilities(),
       ).toEqual([]);
       expect(
         (
-          await createTestEngine(server, {
+          await createTestEngine(cluster.server, {
             crossplane: true,
           }).engine.listCapabilities()
         ).map(c => c.name),
@@ -159,11 +152,15 @@ describe('KubernetesEngine', () => {
 
   describe('delete', () => {
     it('starts deleting and reports completion once the controller has finished', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       const { engineRef } = await engine.apply(desiredResource());
-      const live = server.get(postgresqlType, 'team-billing', 'billing-db')!;
-      server.put(postgresqlType, {
+      const live = cluster.server.get(
+        postgresqlType,
+        'team-billing',
+        'billing-db',
+      )!;
+      cluster.server.put(postgresqlType, {
         ...live,
         metadata: {
           ...live.metadata,
@@ -180,15 +177,15 @@ describe('KubernetesEngine', () => {
       });
       // Idempotent while deleting.
       await engine.delete({ resourceId: 'res-0001', engineRef });
-      server.finalize(postgresqlType, 'team-billing', 'billing-db');
+      cluster.server.finalize(postgresqlType, 'team-billing', 'billing-db');
       expect(
         await engine.observe({ resourceId: 'res-0001', engineRef }),
       ).toBeUndefined();
     });
 
     it('reports a resource that is already gone as deleted', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       const changes: unknown[] = [];
       engine.watch(change => changes.push(change));
 
@@ -205,12 +202,12 @@ describe('KubernetesEngine', () => {
 
   describe('observe and observeAll', () => {
     it('maps the object to the observed state, with the platform generation it reconciled', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       const { engineRef } = await engine.apply(
         desiredResource({ generation: 3 }),
       );
-      server.setStatus(postgresqlType, 'team-billing', 'billing-db', {
+      cluster.server.setStatus(postgresqlType, 'team-billing', 'billing-db', {
         observedGeneration: 1,
         promiseVersion: 'v1.2.0',
         connectionDetails: { host: 'billing-db.team-billing.svc' },
@@ -257,8 +254,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('finds a resource by its label when the engine reference is not known', async () => {
-      installKratix(server);
-      const { engine } = createTestEngine(server);
+      installKratix(cluster.server);
+      const { engine } = createTestEngine(cluster.server);
       const { engineRef } = await engine.apply(desiredResource());
 
       expect(await engine.observe({ resourceId: 'res-0001' })).toMatchObject({
@@ -268,9 +265,12 @@ describe('KubernetesEngine', () => {
     });
 
     it('lists every managed resource with one list per type, never one request per resource', async () => {
-      const { postgresqlType } = installKratix(server);
-      const { claimType, compositeType } = installCrossplane(server, 'v1');
-      const { engine } = createTestEngine(server);
+      const { postgresqlType } = installKratix(cluster.server);
+      const { claimType, compositeType } = installCrossplane(
+        cluster.server,
+        'v1',
+      );
+      const { engine } = createTestEngine(cluster.server);
       for (let i = 1; i <= 5; i++) {
         await engine.apply(
           desiredResource({ resourceId: `res-${i}`, name: `db-${i}` }),
@@ -285,19 +285,19 @@ describe('KubernetesEngine', () => {
           spec: { storageGB: 20 },
         }),
       );
-      server.put(postgresqlType, {
+      cluster.server.put(postgresqlType, {
         metadata: { name: 'not-ours', namespace: 'team-billing' },
         spec: { size: 'small' },
       });
-      const claim = server.get(claimType, 'team-orders', 'orders-db')!;
-      server.put(claimType, {
+      const claim = cluster.server.get(claimType, 'team-orders', 'orders-db')!;
+      cluster.server.put(claimType, {
         ...claim,
         spec: {
           ...claim.spec,
           resourceRef: { kind: 'XMySQL', name: 'orders-db-k2x8q' },
         },
       });
-      server.put(compositeType, {
+      cluster.server.put(compositeType, {
         metadata: {
           name: 'orders-db-k2x8q',
           labels: {
@@ -310,7 +310,7 @@ describe('KubernetesEngine', () => {
           resourceRefs: [{ kind: 'Instance', name: 'orders-db-k2x8q-7sd9f' }],
         },
       });
-      server.requests.length = 0;
+      cluster.server.requests.length = 0;
 
       const states = await engine.observeAll();
 
@@ -330,9 +330,9 @@ describe('KubernetesEngine', () => {
           composedResources: 'Instance/orders-db-k2x8q-7sd9f',
         },
       });
-      expect(server.requests.every(r => r.verb === 'list')).toBe(true);
+      expect(cluster.server.requests.every(r => r.verb === 'list')).toBe(true);
       expect(
-        server.requests.filter(r => r.plural === 'postgresqls').length,
+        cluster.server.requests.filter(r => r.plural === 'postgresqls').length,
       ).toBe(1);
     });
   });

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { FakeKubeApiServer } from './__testUtils__/FakeKubeApiServer';
-import { createTestEngine, promiseApiType } from './__testUtils__/testCluster';
+import {
+  createTestEngine,
+  promiseApiType,
+  useFakeKubeApiServer,
+} from './__testUtils__/testCluster';
 import { KubeObject } from './cluster/types';
 import { XRD_TYPES } from './crossplane/CrossplaneAdapter';
 import { PROMISE_TYPE } from './kratix/KratixAdapter';
@@ -20,25 +23,20 @@ function load(file: string): KubeObject[] {
 }
 
 describe('the example capabilities', () => {
-  let server: FakeKubeApiServer;
-
-  beforeEach(async () => {
-    server = await FakeKubeApiServer.start();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
+  const cluster = useFakeKubeApiServer();
 
   it('become capabilities once Kratix and Crossplane have accepted them', async () => {
-    server.addType(PROMISE_TYPE);
+    cluster.server.addType(PROMISE_TYPE);
     for (const promise of load('kratix-postgresql-promise.yaml')) {
-      server.put(PROMISE_TYPE, { ...promise, status: { status: 'Available' } });
-      server.addType(promiseApiType(promise));
+      cluster.server.put(PROMISE_TYPE, {
+        ...promise,
+        status: { status: 'Available' },
+      });
+      cluster.server.addType(promiseApiType(promise));
     }
     // Crossplane 2 serves v1 XRDs too, as LegacyCluster XRDs with claims.
     const xrdType = XRD_TYPES.find(type => type.version === 'v2')!;
-    server.addType(xrdType);
+    cluster.server.addType(xrdType);
     for (const file of [
       'crossplane-mysql-xrd.yaml',
       'crossplane-valkey-xrd-v2.yaml',
@@ -46,7 +44,7 @@ describe('the example capabilities', () => {
       for (const object of load(file).filter(
         o => o.kind === 'CompositeResourceDefinition',
       )) {
-        server.put(xrdType, {
+        cluster.server.put(xrdType, {
           ...object,
           status: {
             conditions: [
@@ -65,7 +63,7 @@ describe('the example capabilities', () => {
         });
       }
     }
-    const { engine, logger } = createTestEngine(server);
+    const { engine, logger } = createTestEngine(cluster.server);
 
     const capabilities = await engine.listCapabilities();
 

@@ -200,3 +200,18 @@ export function desiredResource(
     ...overrides,
   };
 }
+
+/**
+ * A fresh fake API server for every test of the calling `describe`,
+ * closed after it: `cluster.server` is the current test's.
+ */
+export function useFakeKubeApiServer(): { readonly server: FakeKubeApiServer } {
+  const cluster = {} as { server: FakeKubeApiServer };
+  beforeEach(async () => {
+    cluster.server = await FakeKubeApiServer.start();
+  });
+  afterEach(async () => {
+    await cluster.server.close();
+  });
+  return cluster;
+}
