@@ -695,6 +695,21 @@ describe.each(databases.eachSupportedId())(
       expect(wrongTypes).toContain('name: Expected string, received number');
       expect(wrongTypes).toContain('owner: Required');
 
+      // A misspelt dry run is refused, not taken for a real request.
+      const typo = await refusal(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'orders-db',
+        environment: 'dev',
+        owner: TEAM_B,
+        dryrun: true,
+      });
+      expect(typo).toBe(
+        'InputError: Invalid input: dryrun: not a field of this action. Correct the named field and call again',
+      );
+      expect((await ok(agent, 'platform.list-resources', {})).totalCount).toBe(
+        0,
+      );
+
       const badSpec = await refusal(agent, 'platform.request-resource', {
         capabilityRef: 'memory:database',
         name: 'orders-db',

@@ -67,20 +67,25 @@ function fieldName(path: Array<string | number>): string {
 }
 
 /**
- * The input schema, such that a value it refuses is an InputError naming each
- * field, in the platform API's words (`name: Required`). The registry's own
- * refusal says only "Invalid input to action", which leaves an agent
- * guessing; the JSON Schema it publishes is the object's, unchanged.
+ * The input schema, strict (an unknown field, such as `dryrun` for `dryRun`,
+ * is refused rather than dropped: a misspelt dry run must not create), and
+ * such that a value it refuses is an InputError naming each field, in the
+ * platform API's words (`name: Required`). The registry's own refusal says
+ * only "Invalid input to action", which leaves an agent guessing; the JSON
+ * Schema it publishes is the object's (with `additionalProperties: false`).
  */
 function withNamedFields(schema: z.AnyZodObject, zod: Zod): z.AnyZodObject {
+  const strict = schema.strict();
   const named = zod.preprocess(raw => {
-    const parsed = schema.safeParse(raw ?? {});
+    const parsed = strict.safeParse(raw ?? {});
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map(
-      issue => `${fieldName(issue.path)}: ${issue.message}`,
+    const problems = parsed.error.issues.map(issue =>
+      issue.code === 'unrecognized_keys'
+        ? `${issue.keys.join(', ')}: not a field of this action`
+        : `${fieldName(issue.path)}: ${issue.message}`,
     );
     throw invalidInput(problems.join('; '));
-  }, schema);
+  }, strict);
   // The registry types its schemas as objects; a preprocessed object parses
   // and converts to JSON Schema as the object does.
   return named as unknown as z.AnyZodObject;
