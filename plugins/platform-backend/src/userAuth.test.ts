@@ -1,74 +1,28 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
-  ADMIN,
   ALICE,
+  asUser,
   BOB,
+  createTestDatabases,
   eventually,
   startPlatform,
-  TEAM_A,
-  testDatabaseIds,
 } from './__testUtils__/harness';
+import {
+  ALICE_TOKEN,
+  BOB_TOKEN,
+  clusterEngine,
+  clusterRequest,
+  idToken,
+  withToken,
+} from './__testUtils__/userTokens';
+
+// Engines that act as the user: resource changes carry the requester's token.
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-/** An unsigned JWT: the platform reads only `exp`; the target verifies the rest. */
-function idToken(subject: string, expiresInSeconds = 3600) {
-  const part = (value: object) =>
-    Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'RS256' })}.${part({
-    sub: subject,
-    exp: Math.floor(Date.now() / 1000) + expiresInSeconds,
-  })}.signature`;
-}
-
-const ALICE_TOKEN = idToken('alice@example.com');
-const BOB_TOKEN = idToken('bob@example.com');
-const ADMIN_TOKEN = idToken('admin@example.com');
-
-const withToken = (user: string, token: string) => ({
-  ...as(user),
-  'Trellis-Engine-Authorization': `Bearer ${token}`,
-});
-
-/** A cluster that trusts the portal's OIDC provider: changes act as the user. */
-function clusterEngine(
-  options: ConstructorParameters<typeof InMemoryEngine>[0] = {},
-) {
-  const engine = new InMemoryEngine({
-    id: 'cluster',
-    title: 'Kubernetes (cluster)',
-    capabilities: [testCapability()],
-    userAuth: { provider: 'okta' },
-    ...options,
-  });
-  for (const token of [ALICE_TOKEN, BOB_TOKEN, ADMIN_TOKEN]) {
-    engine.trustedTokens.add(token);
-  }
-  return engine;
-}
-
-const body = (name: string, environment = 'dev') => ({
-  capabilityRef: 'cluster:database',
-  name,
-  environment,
-  owner: TEAM_A,
-  spec: {},
-});
+const databases = createTestDatabases();
+const as = asUser;
 
 describe.each(databases.eachSupportedId())(
   'per-user token passthrough on %p',
@@ -86,7 +40,7 @@ describe.each(databases.eachSupportedId())(
       const missing = await request(server)
         .post('/api/platform/resources')
         .set(as(ALICE))
-        .send(body('no-token'));
+        .send(clusterRequest('no-token'));
       expect(missing.status).toBe(400);
       expect(missing.body.error.message).toMatch(
         /Trellis-Engine-Authorization: Kubernetes \(cluster\) makes changes with your own identity; send your okta ID token/,
@@ -95,7 +49,7 @@ describe.each(databases.eachSupportedId())(
       const malformed = await request(server)
         .post('/api/platform/resources')
         .set({ ...as(ALICE), 'Trellis-Engine-Authorization': ALICE_TOKEN })
-        .send(body('malformed'));
+        .send(clusterRequest('malformed'));
       expect(malformed.status).toBe(400);
       expect(malformed.body.error.message).toMatch(
         /Trellis-Engine-Authorization: must be 'Bearer <token>'/,
@@ -104,7 +58,7 @@ describe.each(databases.eachSupportedId())(
       const expired = await request(server)
         .post('/api/platform/resources')
         .set(withToken(ALICE, idToken('alice@example.com', -60)))
-        .send(body('expired'));
+        .send(clusterRequest('expired'));
       expect(expired.status).toBe(400);
       expect(expired.body.error.message).toMatch(
         /Trellis-Engine-Authorization: the token expired at .*sign in again/,
@@ -114,7 +68,7 @@ describe.each(databases.eachSupportedId())(
       const dryRun = await request(server)
         .post('/api/platform/resources?dryRun=true')
         .set(as(ALICE))
-        .send(body('dry'));
+        .send(clusterRequest('dry'));
       expect(dryRun.status).toBe(200);
 
       const list = await request(server)
@@ -133,7 +87,7 @@ describe.each(databases.eachSupportedId())(
       const created = await request(server)
         .post('/api/platform/resources')
         .set(withToken(ALICE, ALICE_TOKEN))
-        .send(body('orders-db'));
+        .send(clusterRequest('orders-db'));
       expect(created.status).toBe(201);
       const id = created.body.id;
       await eventually(async () => {
@@ -225,7 +179,7 @@ describe.each(databases.eachSupportedId())(
       const created = await request(first.server)
         .post('/api/platform/resources')
         .set(withToken(ALICE, ALICE_TOKEN))
-        .send(body('survivor'));
+        .send(clusterRequest('survivor'));
       expect(created.status).toBe(201);
       const id = created.body.id;
       await first.backend.stop();
@@ -300,7 +254,7 @@ describe.each(databases.eachSupportedId())(
       const created = await request(server)
         .post('/api/platform/resources')
         .set(withToken(ALICE, ALICE_TOKEN))
-        .send(body('rejected'));
+        .send(clusterRequest('rejected'));
       const id = created.body.id;
       const parked = await eventually(async () => {
         const res = await request(server)
@@ -342,137 +296,6 @@ describe.each(databases.eachSupportedId())(
           /cannot patch resource "databases"/.test(res.body.status.message)
         );
       }, 'Failed with the cluster message');
-    });
-
-    it("runs rollouts with the starter's token, pauses when it expires and resumes with the resumer's", async () => {
-      const knex = await databases.init(databaseId);
-      const engine = clusterEngine({ autoReconcile: true });
-      const platform = await startPlatform({ knex, engines: [engine] });
-      const { server } = platform;
-      const ids: string[] = [];
-      for (const name of ['one', 'two']) {
-        const created = await request(server)
-          .post('/api/platform/resources')
-          .set(withToken(ALICE, ALICE_TOKEN))
-          .send(body(name));
-        ids.push(created.body.id);
-      }
-      await eventually(async () => {
-        const res = await request(server)
-          .get('/api/platform/resources?phase=Ready')
-          .set(as(ALICE));
-        return res.body.items.length === 2;
-      }, 'both Ready');
-
-      const refused = await request(server)
-        .post('/api/platform/rollouts')
-        .set(as(ADMIN))
-        .send({ capabilityRef: 'cluster:database', targetVersion: '2.0.0' });
-      expect(refused.status).toBe(400);
-
-      // The token counts as expired 30 s before its `exp`: this one has ~2 s.
-      const shortLived = idToken('admin@example.com', 32);
-      engine.trustedTokens.add(shortLived);
-      const started = await request(server)
-        .post('/api/platform/rollouts')
-        .set(withToken(ADMIN, shortLived))
-        .send({
-          capabilityRef: 'cluster:database',
-          targetVersion: '2.0.0',
-          waveSize: 1,
-          pauseSeconds: 3,
-        });
-      expect(started.status).toBe(201);
-      const rolloutId = started.body.id;
-      await eventually(async () => {
-        await platform.runTask('platform-rollouts');
-        return engine.upgrades.length === 1;
-      }, 'first wave');
-      expect(engine.calls.find(c => c.method === 'upgrade')?.context).toEqual({
-        actor: ADMIN,
-        userToken: shortLived,
-      });
-
-      const paused = await eventually(
-        async () => {
-          await platform.runTask('platform-rollouts');
-          const res = await request(server)
-            .get(`/api/platform/rollouts/${rolloutId}`)
-            .set(as(ADMIN));
-          return res.body.status === 'Paused' && res.body;
-        },
-        'paused for credentials',
-        20_000,
-      );
-      expect(paused.message).toMatch(
-        /Kubernetes \(cluster\) upgrades with the user's own identity \(okta sign-in\).*Resume to continue with your credentials/,
-      );
-      expect(engine.upgrades).toHaveLength(1);
-
-      await request(server)
-        .post(`/api/platform/rollouts/${rolloutId}/resume`)
-        .set(as(ADMIN))
-        .expect(400);
-      await request(server)
-        .post(`/api/platform/rollouts/${rolloutId}/resume`)
-        .set(withToken(ADMIN, ADMIN_TOKEN))
-        .expect(200);
-      await eventually(async () => {
-        await platform.runTask('platform-rollouts');
-        const res = await request(server)
-          .get(`/api/platform/rollouts/${rolloutId}`)
-          .set(as(ADMIN));
-        return res.body.status === 'Completed';
-      }, 'completed');
-      const upgrades = engine.calls.filter(c => c.method === 'upgrade');
-      expect(upgrades.map(c => c.context?.userToken)).toEqual([
-        shortLived,
-        ADMIN_TOKEN,
-      ]);
-    });
-
-    it('passes the token to reconcileAll and never to engines that act as themselves', async () => {
-      const knex = await databases.init(databaseId);
-      const cluster = clusterEngine();
-      cluster.reconcileAll = async (capability, context) =>
-        cluster.record('reconcileAll', capability, context);
-      const local = new InMemoryEngine({
-        id: 'local',
-        capabilities: [testCapability()],
-        autoReconcile: true,
-      });
-      const { server } = await startPlatform({
-        knex,
-        engines: [cluster, local],
-      });
-
-      await request(server)
-        .post('/api/platform/capabilities/cluster:database/reconcile')
-        .set(as(ADMIN))
-        .expect(400);
-      await request(server)
-        .post('/api/platform/capabilities/cluster:database/reconcile')
-        .set(withToken(ADMIN, ADMIN_TOKEN))
-        .expect(202);
-      expect(cluster.calls).toEqual([
-        {
-          method: 'reconcileAll',
-          target: 'database',
-          context: { actor: ADMIN, userToken: ADMIN_TOKEN },
-        },
-      ]);
-
-      const localCapability = await request(server)
-        .get('/api/platform/capabilities/local:database')
-        .set(as(ALICE));
-      expect(localCapability.body.userAuth).toBeUndefined();
-      const created = await request(server)
-        .post('/api/platform/resources')
-        .set(withToken(ALICE, ALICE_TOKEN))
-        .send({ ...body('plain'), capabilityRef: 'local:database' });
-      expect(created.status).toBe(201);
-      await eventually(() => local.calls.length === 1, 'apply');
-      expect(local.calls[0].context).toEqual({ actor: ALICE });
     });
   },
 );
