@@ -237,6 +237,51 @@ describe.each(databases.eachSupportedId())(
       }
     });
 
+    it('watch --component streams every resource of a catalog entity, new ones included', async () => {
+      const forLedger = (name: string) =>
+        request(name, '  size: small').replace(
+          'component:default/payroll',
+          'component:default/ledger-svc',
+        );
+      await runCli(
+        ['apply', '-f', file('ledger-a.yaml', forLedger('ledger-a'))],
+        { env },
+      );
+      const watch = startCli(
+        ['watch', '--component', 'component:default/ledger-svc'],
+        { env },
+      );
+      try {
+        await watch.nextLine(/ledger-a\s+(Pending|Provisioning)/, 30_000);
+        const seen = watch.lines.length;
+
+        // A second resource of the entity, requested from another terminal.
+        await runCli(
+          ['apply', '-f', file('ledger-b.yaml', forLedger('ledger-b'))],
+          { env },
+        );
+        await watch.nextLine(/ledger-b\s+(Pending|Provisioning)/, 10_000, seen);
+
+        const [a] = await resourcesNamed('ledger-a');
+        const changedAt = Date.now();
+        platform.engine.report(a.id, { phase: 'Ready', observedGeneration: 1 });
+        const ready = await watch.nextLine(/ledger-a\s+Ready/, 1_000, seen);
+        expect(ready.at - changedAt).toBeLessThan(1_000);
+        // Only what changed is printed: ledger-b did not change again.
+        expect(
+          watch.lines.slice(seen).filter(l => /ledger-b/.test(l.text)),
+        ).toHaveLength(1);
+      } finally {
+        watch.stop();
+      }
+
+      const neither = await runCli(['watch'], { env });
+      expect(neither.code).toBe(EXIT.usage);
+      expect(neither.stderr).toMatch(
+        /give a resource \(its id or name\) or --component/,
+      );
+    });
+
     it('wait ends 0 at Ready, 5 on timeout and 7 when the resource fails', async () => {
       await runCli(
         [

@@ -10,29 +10,27 @@ import { openLiveChannel } from './live';
 /** How long the live channel may take to open before the command gives up. */
 const READY_TIMEOUT_MS = 15_000;
 
-/** What a follower hands out: the resource as read, or that it is gone. */
+/** What a resource follower hands out: the resource as read, or that it is gone. */
 export type FollowUpdate =
   | { kind: 'resource'; resource: PlatformResource }
   | { kind: 'gone' };
 
 export interface Follower {
-  /** Resolves when `stop` is called or the follow fails. */
+  /** Resolves when `stop` is called, rejects when the follow fails. */
   done: Promise<void>;
   stop(): void;
 }
 
 /**
- * Follows one resource live: subscribes to its signal channel first, then
- * reads it, and reads it again on every push (one read at a time; pushes
- * during a read make exactly one more), and after a reconnect. Nothing polls.
+ * Follows a signal channel: subscribes first, then calls `read`, and calls it
+ * again on every push (one read at a time; pushes during a read make exactly
+ * one more) and after a reconnect. Nothing polls.
  */
-export function followResource(
+export function followChannel(
   ctx: CliContext,
-  resourceId: string,
-  handlers: {
-    onUpdate(update: FollowUpdate): void;
-    onNotice(message: string): void;
-  },
+  channel: string,
+  read: () => Promise<void>,
+  onNotice: (message: string) => void,
 ): Follower {
   let stopped = false;
   let reading = false;
@@ -44,7 +42,7 @@ export function followResource(
     fail = reject;
   });
 
-  const read = async () => {
+  const readNow = async () => {
     if (stopped) return;
     if (reading) {
       again = true;
@@ -54,16 +52,7 @@ export function followResource(
     try {
       do {
         again = false;
-        try {
-          const resource = await ctx.client.getResource(resourceId, ctx.call());
-          if (!stopped) handlers.onUpdate({ kind: 'resource', resource });
-        } catch (error) {
-          if (error instanceof ResponseError && error.response.status === 404) {
-            if (!stopped) handlers.onUpdate({ kind: 'gone' });
-          } else {
-            throw error;
-          }
-        }
+        await read();
       } while (again && !stopped);
     } catch (error) {
       fail(error);
@@ -76,10 +65,10 @@ export function followResource(
   const live = openLiveChannel({
     baseUrl: ctx.baseUrl,
     token: ctx.token,
-    channels: [resourceSignalChannel(resourceId)],
-    onSignal: () => void read(),
-    onReconnect: () => void read(),
-    onNotice: handlers.onNotice,
+    channels: [channel],
+    onSignal: () => void readNow(),
+    onReconnect: () => void readNow(),
+    onNotice,
   });
 
   function stop() {
@@ -102,8 +91,45 @@ export function followResource(
   }, READY_TIMEOUT_MS);
   live.ready.then(() => {
     clearTimeout(readyTimer);
-    return read();
+    return readNow();
   });
   done.finally(() => clearTimeout(readyTimer)).catch(() => {});
   return { done, stop };
+}
+
+/** Follows one resource live on its channel, `platform:resource:<id>`. */
+export function followResource(
+  ctx: CliContext,
+  resourceId: string,
+  handlers: {
+    onUpdate(update: FollowUpdate): void;
+    onNotice(message: string): void;
+  },
+): Follower {
+  let stopped = false;
+  const follower = followChannel(
+    ctx,
+    resourceSignalChannel(resourceId),
+    async () => {
+      try {
+        const resource = await ctx.client.getResource(resourceId, ctx.call());
+        if (!stopped) handlers.onUpdate({ kind: 'resource', resource });
+      } catch (error) {
+        if (
+          !(error instanceof ResponseError && error.response.status === 404)
+        ) {
+          throw error;
+        }
+        if (!stopped) handlers.onUpdate({ kind: 'gone' });
+      }
+    },
+    handlers.onNotice,
+  );
+  return {
+    done: follower.done,
+    stop() {
+      stopped = true;
+      follower.stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import {
+  entitySignalChannel,
   isResourcePhase,
   PlatformResource,
   RESOURCE_PHASES,
@@ -9,7 +10,12 @@ import {
 import { outputOption, withEnv } from '../commandEnv';
 import { parseDuration } from '../duration';
 import { CliError, EXIT, usageError } from '../exitCodes';
-import { followResource, FollowUpdate } from '../follow';
+import {
+  Follower,
+  followChannel,
+  followResource,
+  FollowUpdate,
+} from '../follow';
 import { CliIo } from '../io';
 import { resolveResource } from '../lookup';
 import { formatOutput, parseOutputFormat } from '../output';
@@ -139,9 +145,13 @@ export function registerFollowCommands(program: Command, io: CliIo) {
     program
       .command('watch')
       .description(
-        "Stream a resource's changes as they happen (pushed over Backstage signals, not polled) until it is deleted or you press Ctrl-C",
+        'Stream changes as they happen (pushed over Backstage signals, not polled): of one resource until it is deleted, or of every resource of a catalog entity (--component) until Ctrl-C',
       )
-      .argument('<resource>', 'its id, or its name')
+      .argument('[resource]', 'its id, or its name')
+      .option(
+        '--component <ref>',
+        'every resource of this catalog entity, e.g. component:default/payroll',
+      )
       .addOption(
         new Option(
           '-o, --output <format>',
@@ -149,36 +159,84 @@ export function registerFollowCommands(program: Command, io: CliIo) {
         ).default('table'),
       ),
   ).action(
-    withEnv(io, async ({ options, context }, idOrName: string) => {
+    withEnv(io, async ({ options, context }, idOrName?: string) => {
       const format = parseOutputFormat(options.output as string);
+      const component = options.component as string | undefined;
+      if (!idOrName === !component) {
+        throw usageError(
+          'watch: give a resource (its id or name) or --component <ref>, not both',
+        );
+      }
       const ctx = await context();
-      const start = await resolveResource(ctx, idOrName, {
-        capability: options.capability as string | undefined,
-        environment: options.environment as string | undefined,
-      });
-      let previous: string | undefined;
       const print = (r: PlatformResource) => {
         if (format === 'json') io.stdout(JSON.stringify(r));
         else if (format === 'yaml')
           io.stdout(`---\n${YAML.stringify(r).trimEnd()}`);
         else io.stdout(watchLine(r));
       };
-      const follower = followResource(ctx, start.id, {
-        onUpdate: update => {
-          if (update.kind === 'gone') {
-            io.stderr(`${start.name} no longer exists`);
-            follower.stop();
-            return;
-          }
-          const now = fingerprint(update.resource);
-          if (now !== previous) {
-            previous = now;
-            print(update.resource);
-          }
-          if (update.resource.status.phase === 'Deleted') follower.stop();
-        },
-        onNotice: message => io.stderr(message),
-      });
+      const onNotice = (message: string) => io.stderr(message);
+      let follower: Follower;
+      if (component) {
+        const seen = new Map<string, string>();
+        follower = followChannel(
+          ctx,
+          entitySignalChannel(component),
+          async () => {
+            const items: PlatformResource[] = [];
+            let cursor: string | undefined;
+            do {
+              const page = await ctx.client.listResources(
+                {
+                  component: [component],
+                  includeDeleted: true,
+                  orderBy: 'name',
+                  limit: 500,
+                  cursor,
+                },
+                ctx.call(),
+              );
+              items.push(...page.items);
+              cursor = page.nextCursor;
+            } while (cursor);
+            for (const resource of items) {
+              const now = fingerprint(resource);
+              const before = seen.get(resource.id);
+              // Resources that were deleted before the watch began stay quiet.
+              if (before === undefined && resource.status.phase === 'Deleted') {
+                seen.set(resource.id, now);
+                continue;
+              }
+              if (now !== before) {
+                seen.set(resource.id, now);
+                print(resource);
+              }
+            }
+          },
+          onNotice,
+        );
+      } else {
+        const start = await resolveResource(ctx, idOrName!, {
+          capability: options.capability as string | undefined,
+          environment: options.environment as string | undefined,
+        });
+        let previous: string | undefined;
+        follower = followResource(ctx, start.id, {
+          onUpdate: update => {
+            if (update.kind === 'gone') {
+              io.stderr(`${start.name} no longer exists`);
+              follower.stop();
+              return;
+            }
+            const now = fingerprint(update.resource);
+            if (now !== previous) {
+              previous = now;
+              print(update.resource);
+            }
+            if (update.resource.status.phase === 'Deleted') follower.stop();
+          },
+          onNotice,
+        });
+      }
       const stop = () => follower.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
