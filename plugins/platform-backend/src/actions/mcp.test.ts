@@ -16,6 +16,7 @@ import {
   TestDatabaseId,
   TestDatabases,
 } from '@backstage/backend-test-utils';
+import { InputError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 // The MCP server and sign-in, as a backend that installs Trellis runs them.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
@@ -641,6 +642,26 @@ describe.each(databases.eachSupportedId())(
         (await ok(agent, 'platform.list-resources', { phase: ['Deleting'] }))
           .resources,
       ).toHaveLength(1);
+      await agent.close();
+    });
+
+    it('ends a wait at once when the engine fails the resource, with its message', async () => {
+      const { url, engine } = await startBackend(databaseId);
+      engine.failNextApply(new InputError('Quota exceeded: 50 GiB requested'));
+      const agent = await connect(url, AGENT_TOKEN);
+      const { resource } = await ok(agent, 'platform.request-resource', {
+        capabilityRef: 'memory:database',
+        name: 'archive-db',
+        environment: 'dev',
+        owner: TEAM_B,
+      });
+      const waited = await ok(agent, 'platform.wait-for-resource', {
+        id: resource.id,
+        timeoutSeconds: 50,
+      });
+      expect(waited.reached).toBe(false);
+      expect(waited.resource.phase).toBe('Failed');
+      expect(waited.resource.message).toContain('Quota exceeded');
       await agent.close();
     });
 
