@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { LocalEngine, LocalEngineOptions } from '../engine/LocalEngine';
+import { GitStateStore } from '../git/GitStateStore';
 
 /** The test step script (see step.mjs). */
 export const STEP_SCRIPT = resolve(__dirname, 'step.mjs');
@@ -217,8 +218,8 @@ export async function stepRuns(
 
 /**
  * Fresh capability and state folders for every test of the calling
- * `describe`, and `start` for engines on them; after each test the engines
- * are stopped and the folders removed.
+ * `describe`, `start` for engines on them, and the folder helpers bound to
+ * them; after each test the engines are stopped and the folders removed.
  */
 export function useEngineFolders() {
   const dirs = { capabilitiesDir: '', stateDir: '' };
@@ -239,5 +240,22 @@ export function useEngineFolders() {
     engines.push(started.engine);
     return started;
   };
-  return { dirs, start };
+  return {
+    dirs,
+    start,
+    /** {@link writeCapability} in this test's capabilities folder. */
+    writeCapability: (options?: Parameters<typeof writeCapability>[1]) =>
+      writeCapability(dirs.capabilitiesDir, options),
+    /** {@link stepRuns} in this test's state folder. */
+    stepRuns: (resource: { environment: string; name: string }) =>
+      stepRuns(dirs.stateDir, resource),
+
+    /** The files the state store holds for a resource of the test capability. */
+    committedFiles: (resource: { environment: string; name: string }) =>
+      new GitStateStore(join(dirs.stateDir, 'state-store')).listFiles({
+        environment: resource.environment,
+        capability: 'widget',
+        name: resource.name,
+      }),
+  };
 }

@@ -2,19 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   desiredResource,
-  stepRuns,
   useEngineFolders,
   waitFor,
-  writeCapability,
 } from '../__testUtils__/harness';
 
 jest.setTimeout(30_000);
 
 describe('LocalEngine when a pipeline fails or is interrupted', () => {
-  const { dirs, start } = useEngineFolders();
+  const { dirs, start, writeCapability, stepRuns } = useEngineFolders();
 
   it('ends Failed with the failing step’s message and keeps its logs', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, waitForPhase } = await start();
     const desired = desiredResource({
       spec: {
@@ -48,7 +46,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
   });
 
   it('fails at once, without retries, when the step says retrying cannot help', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, waitForPhase } = await start({
       retries: { limit: 3, initialBackoffSeconds: 0.05 },
     });
@@ -72,9 +70,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
           'Failing; not retried: the step reported that retrying cannot help',
       }),
     );
-    expect(await stepRuns(dirs.stateDir, overQuota)).toEqual([
-      'configure start 1 v1.0.0',
-    ]);
+    expect(await stepRuns(overQuota)).toEqual(['configure start 1 v1.0.0']);
     const logs = await engine.getLogs(overQuota);
     expect(logs.map(l => l.status)).toEqual(['Failed']);
     // Its status said so; that is not an output.
@@ -83,14 +79,12 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
     // Asking again (an upgrade to the version it is at) still retries now.
     await engine.upgrade(overQuota, 'v1.0.0');
     await waitFor('the retry asked for', async () =>
-      (await stepRuns(dirs.stateDir, overQuota)).length === 2
-        ? true
-        : undefined,
+      (await stepRuns(overQuota)).length === 2 ? true : undefined,
     );
   });
 
   it('retries a failed pipeline with backoff until it succeeds', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, phases, waitForPhase } = await start({
       retries: { limit: 3, initialBackoffSeconds: 0.05 },
     });
@@ -113,7 +107,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
   });
 
   it('gives up after the retry limit and retries again when asked', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, waitForPhase } = await start({
       retries: { limit: 1, initialBackoffSeconds: 0.05 },
     });
@@ -127,7 +121,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
         : undefined;
     });
     expect(failed.phase).toBe('Failed');
-    expect(await stepRuns(dirs.stateDir, desired)).toHaveLength(2);
+    expect(await stepRuns(desired)).toHaveLength(2);
 
     // Asking for the version the instance is at retries it.
     await engine.upgrade(desired, 'v1.0.0');
@@ -135,7 +129,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
   });
 
   it('runs an interrupted pipeline again after a restart and ends Ready', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const first = await start();
     const desired = desiredResource({
       spec: { blockFirstRun: true, message: 'survived' },
@@ -143,7 +137,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
     await first.engine.apply(desired);
     await waitFor(
       'the slow step to start',
-      async () => (await stepRuns(dirs.stateDir, desired)).length > 0,
+      async () => (await stepRuns(desired)).length > 0,
     );
 
     // The backend goes away mid-pipeline: its step's process group is
@@ -165,7 +159,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
     const ready = await second.waitForPhase(desired.resourceId, 'Ready');
 
     expect(ready.outputs.echo).toBe('survived');
-    expect(await stepRuns(dirs.stateDir, desired)).toEqual([
+    expect(await stepRuns(desired)).toEqual([
       'configure start 1 v1.0.0',
       'configure start 1 v1.0.0',
       'configure end 1 v1.0.0',
@@ -176,7 +170,7 @@ describe('LocalEngine when a pipeline fails or is interrupted', () => {
   });
 
   it('stops a step that exceeds the timeout', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, waitForPhase } = await start({ stepTimeoutSeconds: 0.5 });
     const desired = desiredResource({ spec: { blockFirstRun: true } });
     await engine.apply(desired);

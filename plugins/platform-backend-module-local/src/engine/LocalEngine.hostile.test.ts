@@ -3,18 +3,12 @@ import { JsonObject } from '@trellis/backstage-plugin-platform-common';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitStateStore } from '../git/GitStateStore';
-import {
-  desiredResource,
-  STEP_SCRIPT,
-  useEngineFolders,
-  writeCapability,
-} from '../__testUtils__/harness';
+import { desiredResource, STEP_SCRIPT, useEngineFolders } from '../__testUtils__/harness';
 
 jest.setTimeout(30_000);
 
 describe('LocalEngine on hostile input', () => {
-  const { dirs, start } = useEngineFolders();
+  const { dirs, start, writeCapability, committedFiles } = useEngineFolders();
 
   it.each([
     [
@@ -58,7 +52,7 @@ describe('LocalEngine on hostile input', () => {
       'at most 63 characters',
     ],
   ])('refuses %s with a clear error', async (_, overrides, message) => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine } = await start();
 
     const attempt = engine.apply(desiredResource(overrides));
@@ -72,7 +66,7 @@ describe('LocalEngine on hostile input', () => {
   });
 
   it('refuses a huge spec with a clear error', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine } = await start();
 
     await expect(
@@ -81,7 +75,7 @@ describe('LocalEngine on hostile input', () => {
   });
 
   it('refuses a deeply nested spec', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine } = await start();
     let spec: JsonObject = {};
     for (let i = 0; i < 100; i++) spec = { nested: spec };
@@ -92,7 +86,7 @@ describe('LocalEngine on hostile input', () => {
   });
 
   it('refuses a spec that does not match the schema, naming the field', async () => {
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       specSchema: {
         type: 'object',
         properties: { size: { type: 'string', enum: ['small', 'large'] } },
@@ -112,7 +106,7 @@ describe('LocalEngine on hostile input', () => {
     const marker = join(dirs.stateDir, 'pwned');
     const payload = `$(touch ${marker}); \`touch ${marker}\` && touch ${marker} | ; ' " \\ \n ../../etc/passwd`;
     // Even a shell step only ever sees the request as a file.
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       configure: [
         {
           name: 'shell',
@@ -155,7 +149,7 @@ describe('LocalEngine on hostile input', () => {
   it('never commits files a step links from elsewhere', async () => {
     const secretFile = join(dirs.stateDir, 'outside.txt');
     await writeFile(secretFile, 'not for the state store');
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       configure: [
         {
           name: 'link',
@@ -173,13 +167,8 @@ describe('LocalEngine on hostile input', () => {
     await engine.apply(desired);
     await waitForPhase(desired.resourceId, 'Ready');
 
-    const git = new GitStateStore(join(dirs.stateDir, 'state-store'));
-    await expect(
-      git.listFiles({
-        environment: 'dev',
-        capability: 'widget',
-        name: desired.name,
-      }),
-    ).resolves.toEqual(['instance-configure/real.txt']);
+    await expect(committedFiles(desired)).resolves.toEqual([
+      'instance-configure/real.txt',
+    ]);
   });
 });

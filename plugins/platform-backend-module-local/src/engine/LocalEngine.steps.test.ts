@@ -1,17 +1,12 @@
-import {
-  desiredResource,
-  stepRuns,
-  useEngineFolders,
-  writeCapability,
-} from '../__testUtils__/harness';
+import { desiredResource, useEngineFolders } from '../__testUtils__/harness';
 
 jest.setTimeout(30_000);
 
 describe('LocalEngine pipeline steps', () => {
-  const { dirs, start } = useEngineFolders();
+  const { dirs, start, writeCapability, stepRuns } = useEngineFolders();
 
   it('limits how many pipelines run at once', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, waitForPhase } = await start({ concurrency: 1 });
     const resources = [1, 2, 3].map(() =>
       desiredResource({ spec: { sleepMs: 100 } }),
@@ -20,9 +15,9 @@ describe('LocalEngine pipeline steps', () => {
     for (const r of resources) await waitForPhase(r.resourceId, 'Ready');
 
     // One data file per resource; with one slot, runs never overlap.
-    const timeline = (
-      await Promise.all(resources.map(r => stepRuns(dirs.stateDir, r)))
-    ).map(lines => lines.join(','));
+    const timeline = (await Promise.all(resources.map(r => stepRuns(r)))).map(
+      lines => lines.join(','),
+    );
     expect(timeline).toEqual(
       resources.map(() => 'configure start 1 v1.0.0,configure end 1 v1.0.0'),
     );
@@ -36,7 +31,7 @@ describe('LocalEngine pipeline steps', () => {
   });
 
   it('runs steps in a clean environment with only the secrets they reference', async () => {
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       configure: [
         {
           name: 'print-env',
@@ -106,7 +101,7 @@ describe('LocalEngine pipeline steps', () => {
   });
 
   it('fails a step whose secret is not configured, naming the setting', async () => {
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       configure: [
         {
           name: 'needs-secret',

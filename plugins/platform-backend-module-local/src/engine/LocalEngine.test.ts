@@ -1,23 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitStateStore } from '../git/GitStateStore';
-import {
-  desiredResource,
-  stepRuns,
-  useEngineFolders,
-  waitFor,
-  writeCapability,
-} from '../__testUtils__/harness';
+import { desiredResource, useEngineFolders, waitFor } from '../__testUtils__/harness';
 
 jest.setTimeout(30_000);
 
 // The life of an instance: listed, provisioned, changed, upgraded and
 // deleted. Failures, steps and hostile input have their own files.
 describe('LocalEngine', () => {
-  const { dirs, start } = useEngineFolders();
+  const { dirs, start, writeCapability, stepRuns, committedFiles } =
+    useEngineFolders();
 
   it('lists the capabilities of the folder with their versions and input schema', async () => {
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       versions: ['v1.0.0', 'v1.1.0'],
       specSchema: {
         type: 'object',
@@ -44,7 +38,7 @@ describe('LocalEngine', () => {
   });
 
   it('provisions a request: Pending, then Provisioning, then Ready with outputs', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, phases, waitForPhase } = await start();
     const desired = desiredResource({ spec: { message: 'hello' } });
 
@@ -83,14 +77,9 @@ describe('LocalEngine', () => {
     );
 
     // The pipeline's output is committed to the Git state store.
-    const git = new GitStateStore(join(dirs.stateDir, 'state-store'));
-    await expect(
-      git.listFiles({
-        environment: 'dev',
-        capability: 'widget',
-        name: desired.name,
-      }),
-    ).resolves.toEqual(['instance-configure/result.yaml']);
+    await expect(committedFiles(desired)).resolves.toEqual([
+      'instance-configure/result.yaml',
+    ]);
 
     const logs = await engine.getLogs({ resourceId: desired.resourceId });
     expect(logs).toEqual([
@@ -105,7 +94,7 @@ describe('LocalEngine', () => {
   });
 
   it('runs configure again when the spec changes', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, phases, waitForPhase } = await start();
     const desired = desiredResource({ spec: { message: 'one' } });
     await engine.apply(desired);
@@ -130,7 +119,7 @@ describe('LocalEngine', () => {
       'Updating',
       'Ready',
     ]);
-    expect(await stepRuns(dirs.stateDir, desired)).toEqual([
+    expect(await stepRuns(desired)).toEqual([
       'configure start 1 v1.0.0',
       'configure end 1 v1.0.0',
       'configure start 2 v1.0.0',
@@ -142,7 +131,7 @@ describe('LocalEngine', () => {
   });
 
   it('runs the delete workflow on delete and reports the resource gone', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, phases, changes, waitForPhase } = await start();
     const desired = desiredResource();
     await engine.apply(desired);
@@ -160,21 +149,14 @@ describe('LocalEngine', () => {
       'Deleting',
       'Deleting',
     ]);
-    expect(await stepRuns(dirs.stateDir, desired)).toEqual(
+    expect(await stepRuns(desired)).toEqual(
       expect.arrayContaining(['delete start 1 v1.0.0', 'delete end 1 v1.0.0']),
     );
     await expect(engine.observe(desired)).resolves.toBeUndefined();
     await expect(readdir(join(dirs.stateDir, 'instances'))).resolves.toEqual(
       [],
     );
-    const git = new GitStateStore(join(dirs.stateDir, 'state-store'));
-    await expect(
-      git.listFiles({
-        environment: 'dev',
-        capability: 'widget',
-        name: desired.name,
-      }),
-    ).resolves.toEqual([]);
+    await expect(committedFiles(desired)).resolves.toEqual([]);
 
     // Deleting what is gone succeeds and says so.
     await engine.delete({ resourceId: 'never-existed' });
@@ -186,14 +168,14 @@ describe('LocalEngine', () => {
   });
 
   it('cancels a running configure when the resource is deleted', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, changes, phases, waitForPhase } = await start();
     const desired = desiredResource({ spec: { blockFirstRun: true } });
     await engine.apply(desired);
     await waitForPhase(desired.resourceId, 'Provisioning');
     await waitFor(
       'the step to start',
-      async () => (await stepRuns(dirs.stateDir, desired)).length > 0,
+      async () => (await stepRuns(desired)).length > 0,
     );
 
     await engine.delete(desired);
@@ -201,7 +183,7 @@ describe('LocalEngine', () => {
       changes.some(c => c.type === 'deleted'),
     );
 
-    expect(await stepRuns(dirs.stateDir, desired)).toEqual([
+    expect(await stepRuns(desired)).toEqual([
       'configure start 1 v1.0.0',
       'delete start 1 v1.0.0',
       'delete end 1 v1.0.0',
@@ -215,7 +197,7 @@ describe('LocalEngine', () => {
   });
 
   it('keeps a resource whose delete workflow fails, saying why', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, waitForPhase } = await start();
     const desired = desiredResource({ spec: { failDelete: true } });
     await engine.apply(desired);
@@ -236,7 +218,7 @@ describe('LocalEngine', () => {
   });
 
   it('upgrades an instance to another version of its capability', async () => {
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       versions: ['v1.0.0', 'v2.0.0'],
     });
     const { engine, phases, waitForPhase } = await start();
@@ -259,7 +241,7 @@ describe('LocalEngine', () => {
       'Updating',
       'Ready',
     ]);
-    expect(await stepRuns(dirs.stateDir, desired)).toEqual(
+    expect(await stepRuns(desired)).toEqual(
       expect.arrayContaining(['configure end 1 v2.0.0']),
     );
     await expect(engine.upgrade(desired, 'v9.9.9')).rejects.toThrow(
@@ -271,7 +253,7 @@ describe('LocalEngine', () => {
   });
 
   it('keeps a failed upgrade at the version it was at', async () => {
-    await writeCapability(dirs.capabilitiesDir, {
+    await writeCapability({
       versions: ['v1.0.0', 'v2.0.0'],
     });
     const { engine, waitForPhase } = await start();
@@ -287,7 +269,7 @@ describe('LocalEngine', () => {
 
     await engine.upgrade(desired, 'v2.0.0');
     const failed = await waitFor('the failed upgrade', async () => {
-      const runs = await stepRuns(dirs.stateDir, desired);
+      const runs = await stepRuns(desired);
       const state = await engine.observe(desired);
       return runs.includes('configure start 2 v2.0.0') &&
         state?.phase === 'Failed'
@@ -299,13 +281,13 @@ describe('LocalEngine', () => {
   });
 
   it('picks up a changed capability file without a restart', async () => {
-    await writeCapability(dirs.capabilitiesDir);
+    await writeCapability();
     const { engine, changes } = await start({ watchCapabilities: true });
     expect((await engine.listCapabilities()).map(c => c.name)).toEqual([
       'widget',
     ]);
 
-    await writeCapability(dirs.capabilitiesDir, { name: 'gadget' });
+    await writeCapability({ name: 'gadget' });
     await waitFor('the capabilities change', () =>
       changes.some(c => c.type === 'capabilities'),
     );
