@@ -1,33 +1,25 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   ResourceFeedEvent,
   ResourceFeedPage,
 } from '@trellis/backstage-plugin-platform-common';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ALICE,
   BOB,
   eventually,
-  startPlatform,
   TEAM_A,
   TEAM_B,
-  testDatabaseIds,
+  asUser,
+  createTestDatabases,
+  startWithEngine,
+  memoryEngine,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = createTestDatabases();
 
-const asUser = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
 const asService = {
   Authorization: mockCredentials.service.header({
     onBehalfOf: mockCredentials.service('plugin:devex'),
@@ -39,17 +31,15 @@ describe.each(databases.eachSupportedId())('GET /events on %p', databaseId => {
   async function start(
     options: { settleSeconds?: number; readOnlyOwn?: boolean } = {},
   ) {
-    const knex = await databases.init(databaseId);
-    const engine = new InMemoryEngine({
-      id: 'memory',
-      capabilities: [testCapability()],
-    });
-    const platform = await startPlatform({
-      knex,
-      engines: [engine],
-      readOnlyOwn: options.readOnlyOwn,
-      config: { eventsFeed: { settleSeconds: options.settleSeconds ?? 0 } },
-    });
+    const platform = await startWithEngine(
+      databases,
+      databaseId,
+      memoryEngine(),
+      {
+        readOnlyOwn: options.readOnlyOwn,
+        config: { eventsFeed: { settleSeconds: options.settleSeconds ?? 0 } },
+      },
+    );
     const create = async (name: string, owner: string, user: string) =>
       (
         await request(platform.server)
@@ -65,7 +55,7 @@ describe.each(databases.eachSupportedId())('GET /events on %p', databaseId => {
           })
           .expect(201)
       ).body;
-    return { ...platform, engine, knex, create };
+    return { ...platform, create };
   }
 
   /** Reads the whole feed page by page, as a durable reader would. */

@@ -1,15 +1,13 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
+import { testCapability } from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ALICE,
   eventually,
-  startPlatform,
   TEAM_A,
-  testDatabaseIds,
+  asUser,
+  createTestDatabases,
+  startWithEngine,
+  memoryEngine,
 } from './__testUtils__/harness';
 
 // The limits docs/api.md promises.
@@ -18,14 +16,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = createTestDatabases();
 
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+const as = asUser;
 
 const valid = {
   capabilityRef: 'memory:queue',
@@ -55,9 +48,7 @@ describe.each(databases.eachSupportedId())(
   'hostile input to the platform API on %p',
   databaseId => {
     async function start() {
-      const knex = await databases.init(databaseId);
-      const engine = new InMemoryEngine({
-        id: 'memory',
+      const engine = memoryEngine({
         capabilities: [
           testCapability(),
           testCapability({
@@ -70,8 +61,7 @@ describe.each(databases.eachSupportedId())(
           }),
         ],
       });
-      const platform = await startPlatform({ knex, engines: [engine] });
-      return { ...platform, engine, knex };
+      return startWithEngine(databases, databaseId, engine);
     }
 
     const post = (server: any, body: string | object) =>

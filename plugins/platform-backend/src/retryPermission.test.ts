@@ -1,40 +1,32 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ADMIN,
   ALICE,
   BOB,
   eventually,
-  startPlatform,
   TEAM_A,
-  testDatabaseIds,
+  asUser,
+  createTestDatabases,
+  startWithEngine,
+  memoryEngine,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = createTestDatabases();
 
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+const as = asUser;
 
 describe.each(databases.eachSupportedId())(
   'POST /resources/{id}/retry on %p',
   databaseId => {
     async function start() {
-      const knex = await databases.init(databaseId);
-      const engine = new InMemoryEngine({
-        id: 'memory',
-        capabilities: [testCapability()],
-      });
-      const platform = await startPlatform({ knex, engines: [engine] });
+      const platform = await startWithEngine(
+        databases,
+        databaseId,
+        memoryEngine(),
+      );
+      const { engine } = platform;
 
       /** Alice's resource in `environment`, handed to the engine already. */
       const settled = async (name: string, environment: string) => {
@@ -58,7 +50,7 @@ describe.each(databases.eachSupportedId())(
         }, 'nothing pending');
         return id;
       };
-      return { ...platform, engine, settled };
+      return { ...platform, settled };
     }
 
     /** The outcome the auditor recorded for the last retry event. */

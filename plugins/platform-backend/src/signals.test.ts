@@ -1,34 +1,26 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import {
   SignalPayload,
   signalsServiceRef,
 } from '@backstage/plugin-signals-node';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ALICE,
   BOB,
   eventually,
-  startPlatform,
   TEAM_A,
   TEAM_B,
-  testDatabaseIds,
+  asUser,
+  createTestDatabases,
+  startWithEngine,
+  memoryEngine,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = createTestDatabases();
 
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+const as = asUser;
 
 /** The identity refs the signals backend matches user recipients against. */
 const OWNERSHIP: Record<string, string[]> = {
@@ -70,19 +62,17 @@ function recordingSignals() {
 
 describe.each(databases.eachSupportedId())('live signals on %p', databaseId => {
   it('tell a user of another team nothing about a resource they may not read, and still keep its owners live', async () => {
-    const knex = await databases.init(databaseId);
-    const engine = new InMemoryEngine({
-      id: 'memory',
-      capabilities: [testCapability()],
-    });
     const signals = recordingSignals();
-    const { server } = await startPlatform({
-      knex,
-      engines: [engine],
-      // Users read only their own teams' resources.
-      readOnlyOwn: true,
-      extraFeatures: [signals.factory],
-    });
+    const { server, engine } = await startWithEngine(
+      databases,
+      databaseId,
+      memoryEngine(),
+      {
+        // Users read only their own teams' resources.
+        readOnlyOwn: true,
+        extraFeatures: [signals.factory],
+      },
+    );
 
     const created = await request(server)
       .post('/api/platform/resources')

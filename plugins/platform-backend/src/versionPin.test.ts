@@ -1,43 +1,34 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
+import { testCapability } from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ADMIN,
   ALICE,
   eventually,
-  startPlatform,
   TEAM_A,
-  testDatabaseIds,
+  asUser,
+  createTestDatabases,
+  startWithEngine,
+  memoryEngine,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
+const databases = createTestDatabases();
 
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+const as = asUser;
 
 describe.each(databases.eachSupportedId())(
   'creating at an older capability version on %p',
   databaseId => {
     async function start() {
-      const knex = await databases.init(databaseId);
       // Current version 2.0.0; the engine still defines 1.0.0.
-      const engine = new InMemoryEngine({
-        id: 'memory',
+      const engine = memoryEngine({
         capabilities: [
           testCapability({ version: '2.0.0', versions: ['1.0.0', '2.0.0'] }),
         ],
         autoReconcile: true,
       });
-      return startPlatform({ knex, engines: [engine] });
+      return startWithEngine(databases, databaseId, engine);
     }
 
     const body = (name: string, extra: Record<string, unknown> = {}) => ({
