@@ -12,6 +12,7 @@ import {
   BACKSTAGE_CLI,
   cliEnv,
   runCli,
+  runCliOnTerminal,
   startCli,
 } from './__testUtils__/spawnCli';
 import { EXIT } from './exitCodes';
@@ -354,6 +355,39 @@ describe.each(databases.eachSupportedId())(
         env,
       }).then(r => [JSON.parse(r.stdout)]);
       expect(after.status.phase).toBe('Deleting');
+    });
+
+    it('asks before deleting at a terminal, and deletes only on yes', async () => {
+      await runCli(
+        [
+          'apply',
+          '-f',
+          file('asked.yaml', request('asked-db', '  size: small')),
+        ],
+        { env },
+      );
+
+      const no = await runCliOnTerminal(['delete', 'asked-db'], {
+        env,
+        input: 'n\r',
+      });
+      // A terminal merges both streams.
+      expect(no.stdout).toMatch(
+        /Delete asked-db \(memory:database, dev, [0-9a-f-]+\)\? \[y\/N\]/,
+      );
+      expect(no.stdout).toMatch(/trellis: Not deleted\./);
+      expect(no.code).toBe(EXIT.error);
+      const [kept] = await runCli(['get', 'asked-db', '-o', 'json'], {
+        env,
+      }).then(r => [JSON.parse(r.stdout)]);
+      expect(kept.status.phase).not.toBe('Deleting');
+
+      const yes = await runCliOnTerminal(['delete', 'asked-db'], {
+        env,
+        input: 'y\r',
+      });
+      expect(yes.code).toBe(EXIT.ok);
+      expect(yes.stdout).toMatch(/asked-db delete requested/);
     });
 
     it('says clearly what is wrong with bad input, with exit code 2', async () => {

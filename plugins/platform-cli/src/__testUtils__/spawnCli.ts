@@ -159,3 +159,36 @@ export function startCli(
     },
   };
 }
+
+/**
+ * Runs `trellis <args>` on a pseudo-terminal (util-linux `script`), typing
+ * `input`, as a person at a terminal would: for the questions `trellis` asks
+ * only there.
+ */
+export function runCliOnTerminal(
+  args: string[],
+  options: { env: Record<string, string>; input: string },
+): Promise<CliRun> {
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  return new Promise((done, fail) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let answered = false;
+    child.stdout.on('data', d => {
+      stdout += d;
+      // Answer once the question is on the screen.
+      if (!answered && /\[y\/N\]/.test(stdout)) {
+        answered = true;
+        child.stdin.write(options.input);
+      }
+    });
+    child.stderr.on('data', d => (stderr += d));
+    child.on('error', fail);
+    child.on('close', code => done({ code, stdout, stderr }));
+  });
+}
