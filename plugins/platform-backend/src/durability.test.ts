@@ -1,10 +1,6 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { createBackendPlugin } from '@backstage/backend-plugin-api';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import {
   PlatformService,
   platformServiceRef,
@@ -13,39 +9,18 @@ import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
+  asUser,
+  createTestDatabases,
+  databaseRequest,
   eventually,
+  memoryEngine,
   startPlatform,
-  TEAM_A,
   testDatabaseIds,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-const engine = (
-  options: ConstructorParameters<typeof InMemoryEngine>[0] = {},
-) =>
-  new InMemoryEngine({
-    id: 'memory',
-    capabilities: [testCapability()],
-    ...options,
-  });
-
-const body = (name: string) => ({
-  capabilityRef: 'memory:database',
-  name,
-  environment: 'dev',
-  owner: TEAM_A,
-  spec: {},
-});
+const databases = createTestDatabases();
 
 describe.each(databases.eachSupportedId())('durability on %p', databaseId => {
   it('picks up a request accepted by a backend that crashed before applying it', async () => {
@@ -53,19 +28,19 @@ describe.each(databases.eachSupportedId())('durability on %p', databaseId => {
 
     // The first backend accepts the request; its engine call never returns,
     // as if the process died in the middle of it.
-    const stuck = engine();
+    const stuck = memoryEngine();
     stuck.apply = () => new Promise(() => {});
     const first = await startPlatform({ knex, engines: [stuck] });
     const created = await request(first.server)
       .post('/api/platform/resources')
-      .set(as(ALICE))
-      .send(body('survivor'));
+      .set(asUser(ALICE))
+      .send(databaseRequest('survivor'));
     expect(created.status).toBe(201);
     await first.backend.stop();
 
     // After the restart the claim of the dead process expires and the
     // scheduled dispatch applies the request exactly once.
-    const healthy = engine();
+    const healthy = memoryEngine();
     const second = await startPlatform({ knex, engines: [healthy] });
     await eventually(async () => {
       await second.runTask('platform-dispatch');
@@ -78,14 +53,14 @@ describe.each(databases.eachSupportedId())('durability on %p', databaseId => {
     await eventually(async () => {
       const res = await request(second.server)
         .get(`/api/platform/resources/${created.body.id}`)
-        .set(as(ALICE));
+        .set(asUser(ALICE));
       return res.body.status.phase === 'Ready';
     }, 'Ready');
   });
 
   it('serves other backend plugins over HTTP with the caller credentials', async () => {
     const knex = await databases.init(databaseId);
-    const memory = engine({ autoReconcile: true });
+    const memory = memoryEngine({ autoReconcile: true });
     const changed: string[] = [];
     let platform: PlatformService | undefined;
     const caller = createBackendPlugin({
@@ -109,13 +84,13 @@ describe.each(databases.eachSupportedId())('durability on %p', databaseId => {
     });
     const credentials = mockCredentials.user(ALICE);
     const { resource, created } = await platform!.createResource(
-      body('in-process'),
+      databaseRequest('in-process'),
       { credentials },
     );
     expect(created).toBe(true);
     await expect(
       platform!.createResource(
-        { ...body('not-mine'), owner: 'group:default/team-b' },
+        { ...databaseRequest('not-mine'), owner: 'group:default/team-b' },
         { credentials },
       ),
     ).rejects.toThrow(/may not request/);
@@ -140,7 +115,7 @@ const postgresIds = testDatabaseIds().filter(id => id.startsWith('POSTGRES'));
       const knexA = await databases.init(databaseId as any);
       // The second replica has its own connection pool to the same database.
       const knexB: Knex = knexFactory(knexA.client.config);
-      const shared = engine({ applyDelayMs: 20 });
+      const shared = memoryEngine({ applyDelayMs: 20 });
       const a = await startPlatform({ knex: knexA, engines: [shared] });
       const b = await startPlatform({ knex: knexB, engines: [shared] });
 
@@ -149,8 +124,8 @@ const postgresIds = testDatabaseIds().filter(id => id.startsWith('POSTGRES'));
         Array.from({ length: 30 }, async (_, i) => {
           const res = await request((i % 2 ? a : b).server)
             .post('/api/platform/resources')
-            .set(as(ALICE))
-            .send(body(`replica-${i}`));
+            .set(asUser(ALICE))
+            .send(databaseRequest(`replica-${i}`));
           expect(res.status).toBe(201);
           ids.push(res.body.id);
         }),

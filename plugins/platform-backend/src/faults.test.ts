@@ -1,45 +1,19 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ALICE,
+  asUser,
+  createTestDatabases,
+  databaseRequest,
   eventually,
+  memoryEngine,
   startPlatform,
-  TEAM_A,
   testDatabaseIds,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-const engine = (
-  options: ConstructorParameters<typeof InMemoryEngine>[0] = {},
-) =>
-  new InMemoryEngine({
-    id: 'memory',
-    capabilities: [testCapability()],
-    ...options,
-  });
-
-const body = (name: string) => ({
-  capabilityRef: 'memory:database',
-  name,
-  environment: 'dev',
-  owner: TEAM_A,
-  spec: {},
-});
+const databases = createTestDatabases();
 
 type Platform = Awaited<ReturnType<typeof startPlatform>>;
 
@@ -47,7 +21,7 @@ const get = async (platform: Platform, id: string) =>
   (
     await request(platform.server)
       .get(`/api/platform/resources/${id}`)
-      .set(as(ALICE))
+      .set(asUser(ALICE))
   ).body;
 
 describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
@@ -56,7 +30,7 @@ describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
     // The engine accepts the first apply and then never works on it (the
     // local engine did so after an outage of its state folder); applying
     // the same desired state again gets it going.
-    const forgetful = engine();
+    const forgetful = memoryEngine();
     const apply = forgetful.apply.bind(forgetful);
     forgetful.apply = async (desired, context) => {
       const result = await apply(desired, context);
@@ -74,8 +48,8 @@ describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
     const platform = await startPlatform({ knex, engines: [forgetful] });
     const created = await request(platform.server)
       .post('/api/platform/resources')
-      .set(as(ALICE))
-      .send(body('forgotten'));
+      .set(asUser(ALICE))
+      .send(databaseRequest('forgotten'));
     expect(created.status).toBe(201);
     const { id } = created.body;
     await eventually(async () => {
@@ -96,7 +70,7 @@ describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
 
   it('is not held up by an engine call that never returns', async () => {
     const knex = await databases.init(databaseId);
-    const hanging = engine({ autoReconcile: true });
+    const hanging = memoryEngine({ autoReconcile: true });
     const apply = hanging.apply.bind(hanging);
     let hung = false;
     hanging.apply = (desired, context) => {
@@ -122,8 +96,8 @@ describe.each(databases.eachSupportedId())('faults on %p', databaseId => {
     for (const name of ['first', 'second']) {
       const res = await request(platform.server)
         .post('/api/platform/resources')
-        .set(as(ALICE))
-        .send(body(name));
+        .set(asUser(ALICE))
+        .send(databaseRequest(name));
       expect(res.status).toBe(201);
       ids.push(res.body.id);
     }
@@ -154,8 +128,14 @@ const postgresIds = testDatabaseIds().filter(id => id.startsWith('POSTGRES'));
       const knexB: Knex = knexFactory(knexA.client.config);
       // Each replica has its own instance of the same engine, as every
       // replica running the embedded local engine does.
-      const engineA = engine({ autoReconcile: true, instanceId: 'replica-a' });
-      const engineB = engine({ autoReconcile: true, instanceId: 'replica-b' });
+      const engineA = memoryEngine({
+        autoReconcile: true,
+        instanceId: 'replica-a',
+      });
+      const engineB = memoryEngine({
+        autoReconcile: true,
+        instanceId: 'replica-b',
+      });
       const a = await startPlatform({ knex: knexA, engines: [engineA] });
       const b = await startPlatform({ knex: knexB, engines: [engineB] });
       const replicas = [a, b];
@@ -178,8 +158,8 @@ const postgresIds = testDatabaseIds().filter(id => id.startsWith('POSTGRES'));
         Array.from({ length: 20 }, async (_, i) => {
           const res = await request(replicas[i % 2].server)
             .post('/api/platform/resources')
-            .set(as(ALICE))
-            .send(body(`twin-${i}`));
+            .set(asUser(ALICE))
+            .send(databaseRequest(`twin-${i}`));
           expect(res.status).toBe(201);
           return res.body.id as string;
         }),
@@ -206,7 +186,7 @@ const postgresIds = testDatabaseIds().filter(id => id.startsWith('POSTGRES'));
         ids.map(async (id, i) => {
           const res = await request(replicas[(i + 1) % 2].server)
             .patch(`/api/platform/resources/${id}`)
-            .set(as(ALICE))
+            .set(asUser(ALICE))
             .send({ spec: { size: 'large' }, generation: 1 });
           expect(res.status).toBe(200);
         }),
@@ -231,7 +211,7 @@ const postgresIds = testDatabaseIds().filter(id => id.startsWith('POSTGRES'));
         ids.map(async (id, i) => {
           const res = await request(replicas[i % 2].server)
             .delete(`/api/platform/resources/${id}`)
-            .set(as(ALICE));
+            .set(asUser(ALICE));
           expect(res.status).toBe(202);
         }),
       );

@@ -1,4 +1,3 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import {
   InMemoryEngine,
   testCapability,
@@ -6,30 +5,17 @@ import {
 import request from 'supertest';
 import {
   ALICE,
+  asUser,
+  createTestDatabases,
+  databaseRequest,
   eventually,
+  memoryEngine,
   startPlatform,
-  TEAM_A,
-  testDatabaseIds,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-const body = (name: string) => ({
-  capabilityRef: 'memory:database',
-  name,
-  environment: 'dev',
-  owner: TEAM_A,
-  spec: {},
-});
+const databases = createTestDatabases();
 
 /** Dispatch settings where only a hand back explains a quick takeover. */
 const dispatch = (shutdownGraceSeconds: number) => ({
@@ -43,10 +29,7 @@ const dispatch = (shutdownGraceSeconds: number) => ({
 
 /** An engine whose applies wait until `release()`. */
 function gatedEngine() {
-  const engine = new InMemoryEngine({
-    id: 'memory',
-    capabilities: [testCapability()],
-  });
+  const engine = memoryEngine({});
   const apply = engine.apply.bind(engine);
   let open!: () => void;
   const gate = new Promise<void>(resolve => {
@@ -77,8 +60,8 @@ describe.each(databases.eachSupportedId())(
       });
       const first = await request(a.server)
         .post('/api/platform/resources')
-        .set(as(ALICE))
-        .send(body('in-flight'));
+        .set(asUser(ALICE))
+        .send(databaseRequest('in-flight'));
       expect(first.status).toBe(201);
       await eventually(() => gated.started.includes(first.body.id), 'apply');
 
@@ -90,8 +73,8 @@ describe.each(databases.eachSupportedId())(
       // the other replicas, not claimed by the one going away.
       const second = await request(a.server)
         .post('/api/platform/resources')
-        .set(as(ALICE))
-        .send(body('accepted-while-stopping'));
+        .set(asUser(ALICE))
+        .send(databaseRequest('accepted-while-stopping'));
       expect(second.status).toBe(201);
       await a.runTask('platform-dispatch').catch(() => undefined);
       expect(stopped).toBe(false); // waiting for the engine call
@@ -136,8 +119,8 @@ describe.each(databases.eachSupportedId())(
       });
       const created = await request(a.server)
         .post('/api/platform/resources')
-        .set(as(ALICE))
-        .send(body('handed-back'));
+        .set(asUser(ALICE))
+        .send(databaseRequest('handed-back'));
       expect(created.status).toBe(201);
       await eventually(() => gated.started.includes(created.body.id), 'apply');
       await a.backend.stop();
@@ -166,7 +149,7 @@ describe.each(databases.eachSupportedId())(
       await eventually(async () => {
         const res = await request(b.server)
           .get(`/api/platform/resources/${created.body.id}`)
-          .set(as(ALICE));
+          .set(asUser(ALICE));
         return res.body.status?.phase === 'Ready';
       }, 'Ready');
       expect(other.applyCount(created.body.id)).toBe(1);

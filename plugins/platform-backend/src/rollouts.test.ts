@@ -1,28 +1,18 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ADMIN,
   ALICE,
+  asUser,
+  createTestDatabases,
   eventually,
+  memoryEngine,
   startPlatform,
   TEAM_A,
-  testDatabaseIds,
 } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+const databases = createTestDatabases();
 
 describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
   async function fleet(
@@ -30,9 +20,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     options: { supportsUpgrade?: boolean } = {},
   ) {
     const knex = await databases.init(databaseId);
-    const engine = new InMemoryEngine({
-      id: 'memory',
-      capabilities: [testCapability()],
+    const engine = memoryEngine({
       autoReconcile: true,
       ...options,
     });
@@ -41,7 +29,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     for (let i = 0; i < count; i++) {
       const res = await request(platform.server)
         .post('/api/platform/resources')
-        .set(as(ALICE))
+        .set(asUser(ALICE))
         .send({
           capabilityRef: 'memory:database',
           name: `db-${String(i).padStart(2, '0')}`,
@@ -54,7 +42,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     await eventually(async () => {
       const res = await request(platform.server)
         .get('/api/platform/resources?phase=Ready&limit=500')
-        .set(as(ADMIN));
+        .set(asUser(ADMIN));
       return res.body.totalCount === count;
     }, 'fleet Ready');
     return { ...platform, engine, ids, knex };
@@ -72,7 +60,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
       await platform.runTask('platform-rollouts');
       const res = await request(platform.server)
         .get(`/api/platform/rollouts/${id}`)
-        .set(as(ADMIN));
+        .set(asUser(ADMIN));
       return done(res.body) ? res.body : undefined;
     }, 'rollout progress');
   }
@@ -81,7 +69,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     const platform = await fleet(20);
     const created = await request(platform.server)
       .post('/api/platform/rollouts')
-      .set(as(ADMIN))
+      .set(asUser(ADMIN))
       .send({
         capabilityRef: 'memory:database',
         targetVersion: '2.0.0',
@@ -123,7 +111,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
 
     const fleetSummary = await request(platform.server)
       .get('/api/platform/fleet')
-      .set(as(ADMIN));
+      .set(asUser(ADMIN));
     expect(fleetSummary.body.items).toEqual([
       {
         capabilityRef: 'memory:database',
@@ -134,7 +122,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     ]);
     const history = await request(platform.server)
       .get(`/api/platform/resources/${platform.ids[0]}/history`)
-      .set(as(ADMIN));
+      .set(asUser(ADMIN));
     expect(history.body.items.map((e: any) => e.type)).toEqual(
       expect.arrayContaining(['upgrade-started', 'upgrade-finished']),
     );
@@ -144,7 +132,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     const platform = await fleet(4);
     const created = await request(platform.server)
       .post('/api/platform/rollouts')
-      .set(as(ADMIN))
+      .set(asUser(ADMIN))
       .send({
         capabilityRef: 'memory:database',
         targetVersion: '2.0.0',
@@ -163,18 +151,16 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
 
     const paused = await request(platform.server)
       .post(`/api/platform/rollouts/${id}/pause`)
-      .set(as(ADMIN));
+      .set(asUser(ADMIN));
     expect(paused.body.status).toBe('Paused');
     const again = await request(platform.server)
       .post(`/api/platform/rollouts/${id}/pause`)
-      .set(as(ADMIN));
+      .set(asUser(ADMIN));
     expect(again.status).toBe(409);
 
     // A new backend on the same database continues the same rollout.
     await platform.backend.stop();
-    const engine = new InMemoryEngine({
-      id: 'memory',
-      capabilities: [testCapability()],
+    const engine = memoryEngine({
       autoReconcile: true,
     });
     for (const [resourceId, state] of platform.engine.instances)
@@ -185,7 +171,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     });
     const resumed = await request(restarted.server)
       .post(`/api/platform/rollouts/${id}/resume`)
-      .set(as(ADMIN));
+      .set(asUser(ADMIN));
     expect(resumed.body.status).toBe('Running');
     const done = await tickUntil(restarted, id, r => r.status === 'Completed');
     expect(done.items.map((i: any) => i.status)).toEqual([
@@ -202,7 +188,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     const bad = async (body: object, message: RegExp, status = 400) => {
       const res = await request(platform.server)
         .post('/api/platform/rollouts')
-        .set(as(ADMIN))
+        .set(asUser(ADMIN))
         .send(body);
       expect(res.status).toBe(status);
       expect(res.body.error.message).toMatch(message);
@@ -236,7 +222,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     };
     const created = await request(platform.server)
       .post('/api/platform/rollouts')
-      .set(as(ADMIN))
+      .set(asUser(ADMIN))
       .send({
         capabilityRef: 'memory:database',
         targetVersion: '2.0.0',
@@ -265,7 +251,7 @@ describe.each(databases.eachSupportedId())('rollouts on %p', databaseId => {
     const platform = await fleet(1, { supportsUpgrade: false });
     const res = await request(platform.server)
       .post('/api/platform/rollouts')
-      .set(as(ADMIN))
+      .set(asUser(ADMIN))
       .send({ capabilityRef: 'memory:database', targetVersion: '2.0.0' });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/cannot upgrade instances/);

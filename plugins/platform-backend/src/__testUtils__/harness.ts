@@ -288,3 +288,14 @@ export const ORDERS_DB_REQUEST = {
   component: 'component:default/orders',
   spec: { size: 'medium' },
 };
+
+/** A valid request for `memory:database` named `name`, by team A in dev. */
+export function databaseRequest(name: string) {
+  return {
+    capabilityRef: 'memory:database',
+    name,
+    environment: 'dev',
+    owner: TEAM_A,
+    spec: {},
+  };
+}

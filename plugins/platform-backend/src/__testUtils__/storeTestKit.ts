@@ -1,13 +1,6 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { testDatabaseIds } from './harness';
 import { openPlatformStores, PlatformStores } from '../database/PlatformStores';
 import { NewResource } from '../database/ResourceStore';
-
-/** SQLite, and PostgreSQL when one is configured; never Docker. */
-export function storeTestDatabases() {
-  return TestDatabases.create({ ids: testDatabaseIds(), disableDocker: true });
-}
 
 /** The stores on a test database, migrated. */
 export function storesOn(

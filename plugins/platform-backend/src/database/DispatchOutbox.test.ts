@@ -1,15 +1,14 @@
 import knexFactory, { Knex } from 'knex';
-import { testDatabaseIds } from '../__testUtils__/harness';
 import {
   newResource,
   sqlitePlanOf,
-  storeTestDatabases,
   storesOn,
 } from '../__testUtils__/storeTestKit';
+import { createTestDatabases, testDatabaseIds } from '../__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = storeTestDatabases();
+const databases = createTestDatabases();
 
 const LEASE = 60_000;
 

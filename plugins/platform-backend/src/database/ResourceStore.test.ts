@@ -1,9 +1,6 @@
 import { ObservedState } from '@trellis/backstage-plugin-platform-node';
-import {
-  newResource,
-  storeTestDatabases,
-  storesOn,
-} from '../__testUtils__/storeTestKit';
+import { newResource, storesOn } from '../__testUtils__/storeTestKit';
+import { createTestDatabases } from '../__testUtils__/harness';
 
 const ALICE = 'user:default/alice';
 
@@ -22,7 +19,7 @@ function ready(id: string, generation: number): ObservedState {
 
 jest.setTimeout(60_000);
 
-const databases = storeTestDatabases();
+const databases = createTestDatabases();
 
 describe.each(databases.eachSupportedId())(
   'ResourceStore on %p',

@@ -1,12 +1,9 @@
-import {
-  newResource,
-  storeTestDatabases,
-  storesOn,
-} from '../__testUtils__/storeTestKit';
+import { newResource, storesOn } from '../__testUtils__/storeTestKit';
+import { createTestDatabases } from '../__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = storeTestDatabases();
+const databases = createTestDatabases();
 
 describe.each(databases.eachSupportedId())(
   'RolloutStore and CapabilityCache on %p',

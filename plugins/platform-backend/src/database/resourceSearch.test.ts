@@ -1,16 +1,13 @@
 import path from 'node:path';
 import { ResourceStore } from './ResourceStore';
-import {
-  sqlitePlanOf,
-  storeTestDatabases,
-  storesOn,
-} from '../__testUtils__/storeTestKit';
+import { sqlitePlanOf, storesOn } from '../__testUtils__/storeTestKit';
+import { createTestDatabases } from '../__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
 const MIGRATIONS_DIR_FOR_TEST = path.resolve(__dirname, '../../migrations');
 
-const databases = storeTestDatabases();
+const databases = createTestDatabases();
 
 describe.each(databases.eachSupportedId())(
   'resource search on %p',

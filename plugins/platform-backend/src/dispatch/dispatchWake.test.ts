@@ -1,41 +1,21 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  InMemoryEngine,
-  testCapability,
-} from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ALICE,
+  asUser,
+  createTestDatabases,
+  databaseRequest,
   eventually,
+  memoryEngine,
   startPlatform,
-  TEAM_A,
-  testDatabaseIds,
 } from '../__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({
-  ids: testDatabaseIds(),
-  disableDocker: true,
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
-
-const body = (name: string) => ({
-  capabilityRef: 'memory:database',
-  name,
-  environment: 'dev',
-  owner: TEAM_A,
-  spec: {},
-});
+const databases = createTestDatabases();
 
 /** An engine whose applies of resources named `slow-*` wait for `release()`. */
 function slowFirstEngine() {
-  const engine = new InMemoryEngine({
-    id: 'memory',
-    capabilities: [testCapability()],
+  const engine = memoryEngine({
     autoReconcile: true,
   });
   const apply = engine.apply.bind(engine);
@@ -69,21 +49,21 @@ describe.each(databases.eachSupportedId())(
       try {
         const first = await request(platform.server)
           .post('/api/platform/resources')
-          .set(as(ALICE))
-          .send(body('slow-one'));
+          .set(asUser(ALICE))
+          .send(databaseRequest('slow-one'));
         expect(first.status).toBe(201);
         await eventually(() => slow.started.includes('slow-one'), 'slow apply');
 
         const second = await request(platform.server)
           .post('/api/platform/resources')
-          .set(as(ALICE))
-          .send(body('quick-one'));
+          .set(asUser(ALICE))
+          .send(databaseRequest('quick-one'));
         expect(second.status).toBe(201);
         // Applied and observed while the first call is still held up.
         const ready = await eventually(async () => {
           const r = await request(platform.server)
             .get(`/api/platform/resources/${second.body.id}`)
-            .set(as(ALICE));
+            .set(asUser(ALICE));
           return r.body.status?.phase === 'Ready' && r.body;
         }, 'the second resource to be Ready');
         expect(ready.observedGeneration).toBe(1);
@@ -94,7 +74,7 @@ describe.each(databases.eachSupportedId())(
         await eventually(async () => {
           const r = await request(platform.server)
             .get(`/api/platform/resources/${first.body.id}`)
-            .set(as(ALICE));
+            .set(asUser(ALICE));
           return r.body.status?.phase === 'Ready';
         }, 'the first resource to be Ready');
         expect(slow.started).toEqual(['slow-one', 'quick-one']);
@@ -115,20 +95,20 @@ describe.each(databases.eachSupportedId())(
       try {
         const created = await request(platform.server)
           .post('/api/platform/resources')
-          .set(as(ALICE))
-          .send({ ...body('slow-two'), spec: { size: 'small' } });
+          .set(asUser(ALICE))
+          .send({ ...databaseRequest('slow-two'), spec: { size: 'small' } });
         expect(created.status).toBe(201);
         await eventually(() => slow.started.includes('slow-two'), 'slow apply');
         const updated = await request(platform.server)
           .patch(`/api/platform/resources/${created.body.id}`)
-          .set(as(ALICE))
+          .set(asUser(ALICE))
           .send({ spec: { size: 'large' }, generation: 1 });
         expect(updated.status).toBe(200);
         slow.release();
         const ready = await eventually(async () => {
           const r = await request(platform.server)
             .get(`/api/platform/resources/${created.body.id}`)
-            .set(as(ALICE));
+            .set(asUser(ALICE));
           return (
             r.body.status?.phase === 'Ready' &&
             r.body.observedGeneration === 2 &&
