@@ -4,10 +4,10 @@
  * bypassing the API (creating 100,000 resources through it would take
  * minutes and measure create, not list).
  *
- * Every row has the columns `PlatformStore.insertResource` writes, in the
+ * Every row has the columns `ResourceStore.insert` writes, in the
  * state the resource would be in after the engine reported on it (phase,
  * observed generation, conditions, outputs, ready time), plus the
- * `requested` event insertResource appends. Two deliberate differences:
+ * `requested` event it appends. Two deliberate differences:
  * - `engine_ref` is NULL and nothing is owed to the engine, so neither the
  *   dispatcher nor the periodic resync (which walks every applied resource of
  *   every engine) touches the seeded rows while lists are measured.
@@ -60,7 +60,7 @@ function weighted<T extends string>(
   };
 }
 
-/** The same as PlatformStore's search text. */
+/** The same as the resource store's search text (database/resourceQueries.ts). */
 function searchText(r: {
   name: string;
   component?: string | null;
