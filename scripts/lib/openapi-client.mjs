@@ -274,26 +274,20 @@ function headersOf(
     );
     const hasQuery = operation.parameters.some(p => p.in === 'query');
     const hasHeader = operation.parameters.some(p => p.in === 'header');
+    const args = [
+      JSON.stringify(operation.method),
+      `\`${path}\`${hasQuery ? ' + queryString(request.query)' : ''}`,
+      'options',
+    ];
+    if (hasHeader || operation.body) {
+      args.push(hasHeader ? 'request.header' : 'undefined');
+    }
+    if (operation.body) args.push('request.body');
     return `${doc(operation.description)}  async ${name}(
     ${hasInput ? `request: ${type}` : `_request: ${type} = {}`},
     options?: RequestOptions,
   ): Promise<TypedResponse<${type}Response>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl(${JSON.stringify(
-      pluginId,
-    )});
-    const uri = \`${path}\`${hasQuery ? ' + queryString(request.query)' : ''};
-    return this.fetchApi.fetch(\`\${baseUrl}\${uri}\`, {
-      method: ${JSON.stringify(operation.method)},
-      headers: headersOf(${
-        hasHeader ? 'request.header' : 'undefined'
-      }, options, ${operation.body ? 'request.body !== undefined' : 'false'}),${
-      operation.body
-        ? `
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),`
-        : ''
-    }
-      signal: options?.signal,
-    });
+    return this.send(${args.join(', ')});
   }
 `;
   });
@@ -313,7 +307,25 @@ export class DefaultApiClient {
     this.fetchApi = options.fetchApi ?? { fetch: (...args) => fetch(...args) };
   }
 
-${methods.join('\n')}}
+${methods.join('\n')}
+  private async send(
+    method: string,
+    uri: string,
+    options: RequestOptions | undefined,
+    header?: Record<string, string | undefined>,
+    body?: unknown,
+  ): Promise<Response> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(${JSON.stringify(
+      pluginId,
+    )});
+    return this.fetchApi.fetch(\`\${baseUrl}\${uri}\`, {
+      method,
+      headers: headersOf(header, options, body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: options?.signal,
+    });
+  }
+}
 `);
   return parts.join('\n');
 }

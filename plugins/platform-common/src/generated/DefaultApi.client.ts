@@ -378,13 +378,7 @@ export class DefaultApiClient {
     _request: GetHealth = {},
     options?: RequestOptions,
   ): Promise<TypedResponse<GetHealthResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/health`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send('GET', `/health`, options);
   }
 
   /**
@@ -394,26 +388,18 @@ export class DefaultApiClient {
     _request: ListCapabilities = {},
     options?: RequestOptions,
   ): Promise<TypedResponse<ListCapabilitiesResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/capabilities`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send('GET', `/capabilities`, options);
   }
 
   async getCapability(
     request: GetCapability,
     options?: RequestOptions,
   ): Promise<TypedResponse<GetCapabilityResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/capabilities/${encodeURIComponent(String(request.path.ref))}`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'GET',
+      `/capabilities/${encodeURIComponent(String(request.path.ref))}`,
+      options,
+    );
   }
 
   /**
@@ -423,15 +409,12 @@ export class DefaultApiClient {
     request: ReconcileCapability,
     options?: RequestOptions,
   ): Promise<TypedResponse<ReconcileCapabilityResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/capabilities/${encodeURIComponent(
-      String(request.path.ref),
-    )}/reconcile`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'POST',
-      headers: headersOf(request.header, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'POST',
+      `/capabilities/${encodeURIComponent(String(request.path.ref))}/reconcile`,
+      options,
+      request.header,
+    );
   }
 
   /**
@@ -441,13 +424,7 @@ export class DefaultApiClient {
     request: ListResources,
     options?: RequestOptions,
   ): Promise<TypedResponse<ListResourcesResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources` + queryString(request.query);
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send('GET', `/resources` + queryString(request.query), options);
   }
 
   /**
@@ -457,28 +434,24 @@ export class DefaultApiClient {
     request: CreateResource,
     options?: RequestOptions,
   ): Promise<TypedResponse<CreateResourceResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources` + queryString(request.query);
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'POST',
-      headers: headersOf(request.header, options, request.body !== undefined),
-      body:
-        request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: options?.signal,
-    });
+    return this.send(
+      'POST',
+      `/resources` + queryString(request.query),
+      options,
+      request.header,
+      request.body,
+    );
   }
 
   async getResource(
     request: GetResource,
     options?: RequestOptions,
   ): Promise<TypedResponse<GetResourceResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources/${encodeURIComponent(String(request.path.id))}`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'GET',
+      `/resources/${encodeURIComponent(String(request.path.id))}`,
+      options,
+    );
   }
 
   /**
@@ -488,15 +461,13 @@ export class DefaultApiClient {
     request: UpdateResource,
     options?: RequestOptions,
   ): Promise<TypedResponse<UpdateResourceResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources/${encodeURIComponent(String(request.path.id))}`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'PATCH',
-      headers: headersOf(request.header, options, request.body !== undefined),
-      body:
-        request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: options?.signal,
-    });
+    return this.send(
+      'PATCH',
+      `/resources/${encodeURIComponent(String(request.path.id))}`,
+      options,
+      request.header,
+      request.body,
+    );
   }
 
   /**
@@ -506,13 +477,12 @@ export class DefaultApiClient {
     request: DeleteResource,
     options?: RequestOptions,
   ): Promise<TypedResponse<DeleteResourceResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources/${encodeURIComponent(String(request.path.id))}`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'DELETE',
-      headers: headersOf(request.header, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'DELETE',
+      `/resources/${encodeURIComponent(String(request.path.id))}`,
+      options,
+      request.header,
+    );
   }
 
   /**
@@ -522,45 +492,34 @@ export class DefaultApiClient {
     request: RetryResource,
     options?: RequestOptions,
   ): Promise<TypedResponse<RetryResourceResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources/${encodeURIComponent(
-      String(request.path.id),
-    )}/retry`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'POST',
-      headers: headersOf(request.header, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'POST',
+      `/resources/${encodeURIComponent(String(request.path.id))}/retry`,
+      options,
+      request.header,
+    );
   }
 
   async getResourceHistory(
     request: GetResourceHistory,
     options?: RequestOptions,
   ): Promise<TypedResponse<GetResourceHistoryResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources/${encodeURIComponent(
-      String(request.path.id),
-    )}/history`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'GET',
+      `/resources/${encodeURIComponent(String(request.path.id))}/history`,
+      options,
+    );
   }
 
   async getResourceLogs(
     request: GetResourceLogs,
     options?: RequestOptions,
   ): Promise<TypedResponse<GetResourceLogsResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/resources/${encodeURIComponent(
-      String(request.path.id),
-    )}/logs`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'GET',
+      `/resources/${encodeURIComponent(String(request.path.id))}/logs`,
+      options,
+    );
   }
 
   /**
@@ -570,13 +529,7 @@ export class DefaultApiClient {
     request: ListResourceEvents,
     options?: RequestOptions,
   ): Promise<TypedResponse<ListResourceEventsResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/events` + queryString(request.query);
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send('GET', `/events` + queryString(request.query), options);
   }
 
   /**
@@ -586,26 +539,14 @@ export class DefaultApiClient {
     _request: GetFleetSummary = {},
     options?: RequestOptions,
   ): Promise<TypedResponse<GetFleetSummaryResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/fleet`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send('GET', `/fleet`, options);
   }
 
   async listRollouts(
     request: ListRollouts,
     options?: RequestOptions,
   ): Promise<TypedResponse<ListRolloutsResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/rollouts` + queryString(request.query);
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send('GET', `/rollouts` + queryString(request.query), options);
   }
 
   /**
@@ -615,43 +556,35 @@ export class DefaultApiClient {
     request: CreateRollout,
     options?: RequestOptions,
   ): Promise<TypedResponse<CreateRolloutResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/rollouts`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'POST',
-      headers: headersOf(request.header, options, request.body !== undefined),
-      body:
-        request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: options?.signal,
-    });
+    return this.send(
+      'POST',
+      `/rollouts`,
+      options,
+      request.header,
+      request.body,
+    );
   }
 
   async getRollout(
     request: GetRollout,
     options?: RequestOptions,
   ): Promise<TypedResponse<GetRolloutResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/rollouts/${encodeURIComponent(String(request.path.id))}`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'GET',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'GET',
+      `/rollouts/${encodeURIComponent(String(request.path.id))}`,
+      options,
+    );
   }
 
   async pauseRollout(
     request: PauseRollout,
     options?: RequestOptions,
   ): Promise<TypedResponse<PauseRolloutResponse>> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/rollouts/${encodeURIComponent(
-      String(request.path.id),
-    )}/pause`;
-    return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'POST',
-      headers: headersOf(undefined, options, false),
-      signal: options?.signal,
-    });
+    return this.send(
+      'POST',
+      `/rollouts/${encodeURIComponent(String(request.path.id))}/pause`,
+      options,
+    );
   }
 
   /**
@@ -661,13 +594,26 @@ export class DefaultApiClient {
     request: ResumeRollout,
     options?: RequestOptions,
   ): Promise<TypedResponse<ResumeRolloutResponse>> {
+    return this.send(
+      'POST',
+      `/rollouts/${encodeURIComponent(String(request.path.id))}/resume`,
+      options,
+      request.header,
+    );
+  }
+
+  private async send(
+    method: string,
+    uri: string,
+    options: RequestOptions | undefined,
+    header?: Record<string, string | undefined>,
+    body?: unknown,
+  ): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl('platform');
-    const uri = `/rollouts/${encodeURIComponent(
-      String(request.path.id),
-    )}/resume`;
     return this.fetchApi.fetch(`${baseUrl}${uri}`, {
-      method: 'POST',
-      headers: headersOf(request.header, options, false),
+      method,
+      headers: headersOf(header, options, body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: options?.signal,
     });
   }
