@@ -1,22 +1,16 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import {
-  createTestEngine,
-  desiredResource,
-  installCrossplane,
-  installKratix,
-  useFakeKubeApiServer,
-} from './__testUtils__/testCluster';
+import { desiredResource, useFakeCluster } from './__testUtils__/testCluster';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
 jest.setTimeout(30_000);
 
 describe('KubernetesEngine', () => {
-  const cluster = useFakeKubeApiServer();
+  const cluster = useFakeCluster();
 
   describe('apply', () => {
     it('creates the request in the environment namespace, labelled for the platform', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine } = cluster.createEngine();
 
       const { engineRef } = await engine.apply(desiredResource());
 
@@ -27,11 +21,7 @@ describe('KubernetesEngine', () => {
         kind: 'PostgreSQL',
         name: 'billing-db',
       });
-      const created = cluster.server.get(
-        postgresqlType,
-        'team-billing',
-        'billing-db',
-      )!;
+      const created = cluster.request(postgresqlType)!;
       expect(created.spec).toEqual({
         size: 'small',
         version: '16',
@@ -54,8 +44,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('is idempotent: applying the same desired state again writes nothing', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       await engine.apply(desiredResource());
       const writes = () =>
         cluster.server.requests.filter(r =>
@@ -70,19 +60,14 @@ describe('KubernetesEngine', () => {
     });
 
     it('updates by patch: new values set, removed fields removed, fields of controllers kept', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine } = cluster.createEngine();
       await engine.apply(desiredResource());
       // A controller (or Crossplane, for claims) adds a field of its own to the spec.
-      const live = cluster.server.get(
-        postgresqlType,
-        'team-billing',
-        'billing-db',
-      )!;
-      cluster.server.put(postgresqlType, {
+      cluster.updateRequest(postgresqlType, live => ({
         ...live,
         spec: { ...live.spec, managedBy: 'controller' },
-      });
+      }));
 
       await engine.apply(
         desiredResource({
@@ -92,11 +77,7 @@ describe('KubernetesEngine', () => {
         }),
       );
 
-      const updated = cluster.server.get(
-        postgresqlType,
-        'team-billing',
-        'billing-db',
-      )!;
+      const updated = cluster.request(postgresqlType)!;
       expect(updated.spec).toEqual({
         size: 'large',
         version: '16',
@@ -114,8 +95,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('keeps finding objects an older engine labelled trellis.io, and relabels them on apply', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine, logger } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine, logger } = cluster.createEngine();
       // As the engine wrote it before the trellis.dev vocabulary.
       cluster.server.put(postgresqlType, {
         apiVersion: 'data.platform.example.com/v1alpha1',
@@ -171,11 +152,7 @@ describe('KubernetesEngine', () => {
         }),
       );
 
-      const updated = cluster.server.get(
-        postgresqlType,
-        'team-billing',
-        'billing-db',
-      )!;
+      const updated = cluster.request(postgresqlType)!;
       expect(updated.spec).toEqual({ size: 'large', version: '16' });
       expect(updated.metadata.labels).toEqual({
         'trellis.dev/resource-id': 'res-0001',
@@ -201,33 +178,24 @@ describe('KubernetesEngine', () => {
     });
 
     it('reads again and retries when another writer changed the object in between (409)', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine } = cluster.createEngine();
       await engine.apply(desiredResource());
       cluster.server.beforeNext('patch', 'postgresqls', () => {
-        const live = cluster.server.get(
-          postgresqlType,
-          'team-billing',
-          'billing-db',
-        )!;
-        cluster.server.put(postgresqlType, {
+        cluster.updateRequest(postgresqlType, live => ({
           ...live,
           metadata: {
             ...live.metadata,
             labels: { ...live.metadata.labels, 'kratix.io/paused': 'true' },
           },
-        });
+        }));
       });
 
       await engine.apply(
         desiredResource({ spec: { size: 'medium' }, generation: 2 }),
       );
 
-      const updated = cluster.server.get(
-        postgresqlType,
-        'team-billing',
-        'billing-db',
-      )!;
+      const updated = cluster.request(postgresqlType)!;
       expect(updated.spec).toEqual({ size: 'medium' });
       expect(updated.metadata.labels?.['kratix.io/paused']).toBe('true');
       expect(
@@ -236,12 +204,12 @@ describe('KubernetesEngine', () => {
     });
 
     it('refuses to take over an object that belongs to someone else', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
       cluster.server.put(postgresqlType, {
         metadata: { name: 'billing-db', namespace: 'team-billing' },
         spec: { size: 'small' },
       });
-      const { engine } = createTestEngine(cluster.server);
+      const { engine } = cluster.createEngine();
 
       await expect(engine.apply(desiredResource())).rejects.toThrow(
         new ConflictError(
@@ -251,8 +219,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('reports a spec the API server rejects as an input error with its message', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
 
       const error = await engine
         .apply(desiredResource({ spec: { size: 'huge' } }))
@@ -265,8 +233,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('rejects capabilities the cluster does not offer and environments that are no namespace', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
 
       await expect(
         engine.apply(desiredResource({ capability: 'mongodb' })),
@@ -277,8 +245,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('creates claims for v1 XRDs', async () => {
-      const { claimType } = installCrossplane(cluster.server, 'v1');
-      const { engine } = createTestEngine(cluster.server, { kratix: false });
+      const { claimType } = cluster.installCrossplane('v1');
+      const { engine } = cluster.createEngine({ kratix: false });
 
       await engine.apply(
         desiredResource({

@@ -1,24 +1,18 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { loadObject } from './__testUtils__/fixtures';
-import {
-  createTestEngine,
-  desiredResource,
-  installCrossplane,
-  installKratix,
-  useFakeKubeApiServer,
-} from './__testUtils__/testCluster';
+import { desiredResource, useFakeCluster } from './__testUtils__/testCluster';
 import { PROMISE_TYPE, RESOURCE_BINDING_TYPE } from './kratix/KratixAdapter';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
 jest.setTimeout(30_000);
 
 describe('KubernetesEngine day-2 operations', () => {
-  const cluster = useFakeKubeApiServer();
+  const cluster = useFakeCluster();
 
   describe('Kratix', () => {
     it('upgrades one request by pinning its ResourceBinding to the version', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       const { engineRef } = await engine.apply(desiredResource());
       // Kratix binds each request to a Promise revision.
       cluster.server.put(
@@ -57,8 +51,8 @@ describe('KubernetesEngine day-2 operations', () => {
     });
 
     it('refuses versions the Promise does not have, and requests Kratix has not bound yet', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       const { engineRef } = await engine.apply(desiredResource());
 
       await expect(
@@ -77,8 +71,8 @@ describe('KubernetesEngine day-2 operations', () => {
     });
 
     it('re-runs the workflows of every request of a Promise', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
 
       await engine.reconcileAll('postgresql');
 
@@ -91,8 +85,8 @@ describe('KubernetesEngine day-2 operations', () => {
 
   describe('Crossplane', () => {
     it('upgrades a claim through compositionRevisionRef with a Manual update policy', async () => {
-      const { claimType } = installCrossplane(cluster.server, 'v1');
-      const { engine } = createTestEngine(cluster.server, { kratix: false });
+      const { claimType } = cluster.installCrossplane('v1');
+      const { engine } = cluster.createEngine({ kratix: false });
       const { engineRef } = await engine.apply(
         desiredResource({
           capability: 'xmysqls.db.platform.example.com',
@@ -143,8 +137,8 @@ describe('KubernetesEngine day-2 operations', () => {
     });
 
     it('upgrades a v2 XR through spec.crossplane', async () => {
-      const { valkeyType } = installCrossplane(cluster.server, 'v2');
-      const { engine } = createTestEngine(cluster.server, { kratix: false });
+      const { valkeyType } = cluster.installCrossplane('v2');
+      const { engine } = cluster.createEngine({ kratix: false });
       const { engineRef } = await engine.apply(
         desiredResource({
           capability: 'valkeys.cache.platform.example.com',

@@ -3,24 +3,19 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import {
-  createTestEngine,
-  desiredResource,
-  installKratix,
-  useFakeKubeApiServer,
-} from './__testUtils__/testCluster';
+import { desiredResource, useFakeCluster } from './__testUtils__/testCluster';
 import { PROMISE_TYPE } from './kratix/KratixAdapter';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
 jest.setTimeout(30_000);
 
 describe('KubernetesEngine', () => {
-  const cluster = useFakeKubeApiServer();
+  const cluster = useFakeCluster();
 
   describe('errors', () => {
     it('says the cluster is unreachable', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       await cluster.server.close();
 
       const error = await engine.listCapabilities().catch(e => e);
@@ -32,9 +27,9 @@ describe('KubernetesEngine', () => {
     });
 
     it('says the credentials were rejected (401)', async () => {
-      installKratix(cluster.server);
+      cluster.installKratix();
       cluster.server.requireToken('the-right-token');
-      const { engine } = createTestEngine(cluster.server, {
+      const { engine } = cluster.createEngine({
         token: 'a-wrong-token',
       });
 
@@ -47,9 +42,9 @@ describe('KubernetesEngine', () => {
     });
 
     it('names the permission that is missing (403)', async () => {
-      installKratix(cluster.server);
+      cluster.installKratix();
       cluster.server.deny('create', 'postgresqls');
-      const { engine } = createTestEngine(cluster.server);
+      const { engine } = cluster.createEngine();
 
       const error = await engine.apply(desiredResource()).catch(e => e);
 
@@ -63,9 +58,9 @@ describe('KubernetesEngine', () => {
     });
 
     it('says when the namespace of an environment does not exist', async () => {
-      installKratix(cluster.server);
+      cluster.installKratix();
       cluster.server.setNamespaces(['team-orders']);
-      const { engine } = createTestEngine(cluster.server);
+      const { engine } = cluster.createEngine();
 
       await expect(engine.apply(desiredResource())).rejects.toThrow(
         new NotFoundError(
@@ -75,8 +70,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('says when the CRD of a capability was removed', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine } = cluster.createEngine();
       await engine.listCapabilities();
       cluster.server.removeType(postgresqlType);
 
@@ -91,14 +86,13 @@ describe('KubernetesEngine', () => {
     });
 
     it('lists capabilities again when the Promise changes', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       await engine.listCapabilities();
-      const promise = cluster.server.get(PROMISE_TYPE, undefined, 'redis')!;
-      cluster.server.put(PROMISE_TYPE, {
+      cluster.server.update(PROMISE_TYPE, undefined, 'redis', promise => ({
         ...promise,
         status: { ...promise.status, status: 'Available' },
-      });
+      }));
 
       expect((await engine.listCapabilities())[1].available).toBe(true);
     });

@@ -3,8 +3,7 @@ import {
   createTestEngine,
   desiredResource,
   installCrossplane,
-  installKratix,
-  useFakeKubeApiServer,
+  useFakeCluster,
 } from './__testUtils__/testCluster';
 
 // These tests talk HTTP to an in-process API server; on a loaded machine that takes a while.
@@ -13,12 +12,12 @@ jest.setTimeout(30_000);
 // Capabilities, deleting and observing. apply and the errors of the
 // cluster have their own files, as have watches, day-2 operations and user auth.
 describe('KubernetesEngine', () => {
-  const cluster = useFakeKubeApiServer();
+  const cluster = useFakeCluster();
 
   describe('listCapabilities', () => {
     it('offers every Kratix Promise with an API, with its schema, versions and availability', async () => {
-      installKratix(cluster.server);
-      const { engine, logger } = createTestEngine(cluster.server, {
+      cluster.installKratix();
+      const { engine, logger } = cluster.createEngine({
         owner: 'group:default/platform',
       });
 
@@ -75,8 +74,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('offers v1 XRDs through their claims and v2 XRDs through namespaced XRs', async () => {
-      installCrossplane(cluster.server, 'v1');
-      const { engine: crossplane1 } = createTestEngine(cluster.server, {
+      cluster.installCrossplane('v1');
+      const { engine: crossplane1 } = cluster.createEngine({
         kratix: false,
       });
 
@@ -133,18 +132,22 @@ describe('KubernetesEngine', () => {
     });
 
     it('offers nothing from an orchestrator that is not installed or not enabled', async () => {
-      installKratix(cluster.server);
+      cluster.installKratix();
 
       expect(
-        await createTestEngine(cluster.server, {
-          kratix: false,
-        }).engine.listCapabilities(),
+        await cluster
+          .createEngine({
+            kratix: false,
+          })
+          .engine.listCapabilities(),
       ).toEqual([]);
       expect(
         (
-          await createTestEngine(cluster.server, {
-            crossplane: true,
-          }).engine.listCapabilities()
+          await cluster
+            .createEngine({
+              crossplane: true,
+            })
+            .engine.listCapabilities()
         ).map(c => c.name),
       ).toEqual(['postgresql', 'redis']);
     });
@@ -152,21 +155,16 @@ describe('KubernetesEngine', () => {
 
   describe('delete', () => {
     it('starts deleting and reports completion once the controller has finished', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine } = cluster.createEngine();
       const { engineRef } = await engine.apply(desiredResource());
-      const live = cluster.server.get(
-        postgresqlType,
-        'team-billing',
-        'billing-db',
-      )!;
-      cluster.server.put(postgresqlType, {
+      cluster.updateRequest(postgresqlType, live => ({
         ...live,
         metadata: {
           ...live.metadata,
           finalizers: ['kratix.io/delete-workflows'],
         },
-      });
+      }));
 
       await engine.delete({ resourceId: 'res-0001', engineRef });
 
@@ -184,8 +182,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('reports a resource that is already gone as deleted', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       const changes: unknown[] = [];
       engine.watch(change => changes.push(change));
 
@@ -202,8 +200,8 @@ describe('KubernetesEngine', () => {
 
   describe('observe and observeAll', () => {
     it('maps the object to the observed state, with the platform generation it reconciled', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { engine } = cluster.createEngine();
       const { engineRef } = await engine.apply(
         desiredResource({ generation: 3 }),
       );
@@ -254,8 +252,8 @@ describe('KubernetesEngine', () => {
     });
 
     it('finds a resource by its label when the engine reference is not known', async () => {
-      installKratix(cluster.server);
-      const { engine } = createTestEngine(cluster.server);
+      cluster.installKratix();
+      const { engine } = cluster.createEngine();
       const { engineRef } = await engine.apply(desiredResource());
 
       expect(await engine.observe({ resourceId: 'res-0001' })).toMatchObject({
@@ -265,12 +263,9 @@ describe('KubernetesEngine', () => {
     });
 
     it('lists every managed resource with one list per type, never one request per resource', async () => {
-      const { postgresqlType } = installKratix(cluster.server);
-      const { claimType, compositeType } = installCrossplane(
-        cluster.server,
-        'v1',
-      );
-      const { engine } = createTestEngine(cluster.server);
+      const { postgresqlType } = cluster.installKratix();
+      const { claimType, compositeType } = cluster.installCrossplane('v1');
+      const { engine } = cluster.createEngine();
       for (let i = 1; i <= 5; i++) {
         await engine.apply(
           desiredResource({ resourceId: `res-${i}`, name: `db-${i}` }),
@@ -289,14 +284,13 @@ describe('KubernetesEngine', () => {
         metadata: { name: 'not-ours', namespace: 'team-billing' },
         spec: { size: 'small' },
       });
-      const claim = cluster.server.get(claimType, 'team-orders', 'orders-db')!;
-      cluster.server.put(claimType, {
+      cluster.server.update(claimType, 'team-orders', 'orders-db', claim => ({
         ...claim,
         spec: {
           ...claim.spec,
           resourceRef: { kind: 'XMySQL', name: 'orders-db-k2x8q' },
         },
-      });
+      }));
       cluster.server.put(compositeType, {
         metadata: {
           name: 'orders-db-k2x8q',

@@ -115,14 +115,13 @@ describe('KubernetesEngine.watch', () => {
       ...READY_STATUS,
       workflowsSucceeded: 1,
     });
-    const live = server.get(postgresqlType, 'team-billing', 'billing-db')!;
-    server.put(postgresqlType, {
+    server.update(postgresqlType, 'team-billing', 'billing-db', live => ({
       ...live,
       metadata: {
         ...live.metadata,
         finalizers: ['kratix.io/delete-workflows'],
       },
-    });
+    }));
     await engine.delete({
       resourceId: 'res-0001',
       engineRef: latest('res-0001')!.engineRef,
@@ -215,11 +214,10 @@ describe('KubernetesEngine.watch', () => {
   });
 
   it('tells the platform when capabilities change, and watches new ones', async () => {
-    const redis = server.get(PROMISE_TYPE, undefined, 'redis')!;
-    server.put(PROMISE_TYPE, {
+    server.update(PROMISE_TYPE, undefined, 'redis', redis => ({
       ...redis,
       status: { ...redis.status, status: 'Available' },
-    });
+    }));
 
     await waitFor(() => changes.some(c => c.type === 'capabilities'));
     expect(
@@ -296,14 +294,13 @@ describe('KubernetesEngine.watch with Crossplane claims', () => {
         spec: { storageGB: 20 },
       }),
     );
-    const claim = server.get(claimType, 'team-orders', 'orders-db')!;
-    server.put(claimType, {
+    server.update(claimType, 'team-orders', 'orders-db', claim => ({
       ...claim,
       spec: {
         ...claim.spec,
         resourceRef: { kind: 'XMySQL', name: 'orders-db-k2x8q' },
       },
-    });
+    }));
     server.setStatus(claimType, 'team-orders', 'orders-db', {
       conditions: [
         { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },

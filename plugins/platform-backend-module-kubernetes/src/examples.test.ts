@@ -1,11 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import {
-  createTestEngine,
-  promiseApiType,
-  useFakeKubeApiServer,
-} from './__testUtils__/testCluster';
+import { promiseApiType, useFakeCluster } from './__testUtils__/testCluster';
 import { KubeObject } from './cluster/types';
 import { XRD_TYPES } from './crossplane/CrossplaneAdapter';
 import { PROMISE_TYPE } from './kratix/KratixAdapter';
@@ -23,7 +19,7 @@ function load(file: string): KubeObject[] {
 }
 
 describe('the example capabilities', () => {
-  const cluster = useFakeKubeApiServer();
+  const cluster = useFakeCluster();
 
   it('become capabilities once Kratix and Crossplane have accepted them', async () => {
     cluster.server.addType(PROMISE_TYPE);
@@ -63,7 +59,7 @@ describe('the example capabilities', () => {
         });
       }
     }
-    const { engine, logger } = createTestEngine(cluster.server);
+    const { engine, logger } = cluster.createEngine();
 
     const capabilities = await engine.listCapabilities();
 

@@ -214,6 +214,17 @@ export class FakeKubeApiServer {
     return clone(next);
   }
 
+  /** Changes an object as another writer would (a controller, kubectl), bypassing validation. */
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    change: (object: KubeObject) => KubeObject,
+  ): KubeObject {
+    const key = typeKeyOf(type.group, type.version, type.plural);
+    return this.put(type, change(clone(this.object(key, namespace, name))));
+  }
+
   /** Writes an object's status, as its controller does. */
   setStatus(
     type: ResourceType,

@@ -6,7 +6,7 @@ import {
   EngineChange,
 } from '@trellis/backstage-plugin-platform-node';
 import { ClusterClient } from '../cluster/ClusterClient';
-import { KubeObject } from '../cluster/types';
+import { KubeObject, ResourceType } from '../cluster/types';
 import { createKubeConfig } from '../cluster/kubeConfig';
 import {
   COMPOSITION_REVISION_TYPE,
@@ -183,13 +183,16 @@ export async function waitFor<T>(
   }
 }
 
+/** Where the default {@link desiredResource} lands: production is team-billing's namespace. */
+const DEFAULT_REQUEST = { namespace: 'team-billing', name: 'billing-db' };
+
 export function desiredResource(
   overrides: Partial<DesiredResource> = {},
 ): DesiredResource {
   return {
     resourceId: 'res-0001',
     capability: 'postgresql',
-    name: 'billing-db',
+    name: DEFAULT_REQUEST.name,
     environment: 'production',
     owner: 'group:default/team-billing',
     requestedBy: 'user:default/ada',
@@ -203,15 +206,44 @@ export function desiredResource(
 
 /**
  * A fresh fake API server for every test of the calling `describe`,
- * closed after it: `cluster.server` is the current test's.
+ * closed after it: `cluster.server` is the current test's, and the
+ * helpers above are bound to it.
  */
-export function useFakeKubeApiServer(): { readonly server: FakeKubeApiServer } {
-  const cluster = {} as { server: FakeKubeApiServer };
+export function useFakeCluster() {
+  let current: FakeKubeApiServer | undefined;
   beforeEach(async () => {
-    cluster.server = await FakeKubeApiServer.start();
+    current = await FakeKubeApiServer.start();
   });
   afterEach(async () => {
-    await cluster.server.close();
+    await current?.close();
   });
+  const cluster = {
+    get server(): FakeKubeApiServer {
+      if (!current) {
+        throw new Error('The fake API server runs only during a test');
+      }
+      return current;
+    },
+    installKratix: (options?: Parameters<typeof installKratix>[1]) =>
+      installKratix(cluster.server, options),
+    installCrossplane: (version: 'v1' | 'v2') =>
+      installCrossplane(cluster.server, version),
+    createEngine: (options?: Parameters<typeof createTestEngine>[1]) =>
+      createTestEngine(cluster.server, options),
+    /** The object that applying the default {@link desiredResource} makes, if there is one. */
+    request: (type: ResourceType) =>
+      cluster.server.get(type, DEFAULT_REQUEST.namespace, DEFAULT_REQUEST.name),
+    /** Changes that object as another writer would. */
+    updateRequest: (
+      type: ResourceType,
+      change: (object: KubeObject) => KubeObject,
+    ) =>
+      cluster.server.update(
+        type,
+        DEFAULT_REQUEST.namespace,
+        DEFAULT_REQUEST.name,
+        change,
+      ),
+  };
   return cluster;
 }
