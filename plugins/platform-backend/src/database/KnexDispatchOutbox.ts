@@ -3,11 +3,10 @@ import { Knex } from 'knex';
 import { ClaimOptions, DispatchClaim, DispatchOutbox } from './DispatchOutbox';
 import { GroupCommit } from './GroupCommit';
 import { insertEvent } from './KnexResourceHistory';
-import { getResourceRow } from './KnexResourceStore';
 import { nowIso } from './knexHelpers';
 import { nothingOwed, owed, unclaimed } from './outboxColumns';
 import { ObservationResult } from './ResourceStore';
-import { resourceFromRow, ResourceRow } from './rows';
+import { getResourceRow, resourceFromRow, ResourceRow } from './rows';
 
 /**
  * Scheduled work, as the partial index of migration 20261202110000 has it:

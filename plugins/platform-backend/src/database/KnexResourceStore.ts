@@ -16,7 +16,7 @@ import {
   insertIdempotencyKey,
 } from './IdempotencyKeyStore';
 import { insertEvent } from './KnexResourceHistory';
-import { isUniqueViolation, nowIso, Tx } from './knexHelpers';
+import { isUniqueViolation, nowIso } from './knexHelpers';
 import { nothingOwed, owed } from './outboxColumns';
 import { ResourceQueries, searchText } from './resourceQueries';
 import {
@@ -28,13 +28,7 @@ import {
   ResourceOnEngine,
   ResourceStore,
 } from './ResourceStore';
-import { resourceFromRow, ResourceRow } from './rows';
-
-export async function getResourceRow(tx: Tx, id: string) {
-  return (await tx('platform_resources').where({ id }).first()) as
-    | ResourceRow
-    | undefined;
-}
+import { getResourceRow, resourceFromRow, ResourceRow } from './rows';
 
 /** {@link ResourceStore} in `platform_resources` and its history. */
 export class KnexResourceStore implements ResourceStore {

@@ -14,6 +14,7 @@ import {
   RolloutItemStatus,
   RolloutStatus,
 } from '@trellis/backstage-plugin-platform-common';
+import { Tx } from './knexHelpers';
 import { DispatchState } from './outboxColumns';
 
 /** A row of platform_resources. Rows never leave `database/`. */
@@ -93,6 +94,14 @@ export interface RolloutItemRow {
   message: string | null;
   started_at: string | null;
   finished_at: string | null;
+}
+
+/** One resource's row, inside `tx` when given one. */
+export async function getResourceRow(
+  tx: Tx,
+  id: string,
+): Promise<ResourceRow | undefined> {
+  return tx('platform_resources').where({ id }).first();
 }
 
 /** Knex returns JSON text columns as strings on SQLite and PostgreSQL alike. */
