@@ -125,6 +125,26 @@ describe.each(databases.eachSupportedId())(
       expect(result.resource.spec).toEqual({ size: 'large', replicas: 1 });
       expect(result.resource.generation).toBe(2);
       expect(await resourcesNamed('orders-db')).toHaveLength(1);
+
+      // apply changes the spec only: another owner in the file is a conflict.
+      const otherOwner = await runCli(
+        [
+          'apply',
+          '-f',
+          file(
+            'orders-b.yaml',
+            request('orders-db', '  size: large').replace(
+              TEAM_A,
+              'group:default/team-b',
+            ),
+          ),
+        ],
+        { env },
+      );
+      expect(otherOwner.code).toBe(EXIT.conflict);
+      expect(otherOwner.stderr).toMatch(
+        /orders-db exists \([0-9a-f-]+\) and owner is group:default\/team-a, the file says group:default\/team-b\. apply changes only spec/,
+      );
     });
 
     it('applies two concurrent runs of a new file as one resource', async () => {
