@@ -2,7 +2,8 @@ import { PlatformService } from '@trellis/backstage-plugin-platform-node';
 import { capabilityActions } from './capabilityActions';
 import { fleetActions } from './fleetActions';
 import { PlatformAction } from './platformAction';
-import { resourceChangeActions, resourceReadActions } from './resourceActions';
+import { resourceChangeActions } from './resourceChangeActions';
+import { resourceReadActions } from './resourceReadActions';
 
 export { registerPlatformActions } from './platformAction';
 
