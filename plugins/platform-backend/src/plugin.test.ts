@@ -3,11 +3,9 @@ import {
   ADMIN,
   ALICE,
   asUser,
-  createTestDatabases,
   eventually,
-  memoryEngineWithQueue,
   ORDERS_DB_REQUEST,
-  startWithEngine,
+  describePlatformApi,
   TEAM_A,
 } from './__testUtils__/harness';
 
@@ -15,13 +13,9 @@ import {
 
 jest.setTimeout(60_000);
 
-const databases = createTestDatabases();
 const as = asUser;
 
-describe.each(databases.eachSupportedId())('platform API on %p', databaseId => {
-  const start = (options: Parameters<typeof startWithEngine>[3] = {}) =>
-    startWithEngine(databases, databaseId, memoryEngineWithQueue(), options);
-
+describePlatformApi('platform API on %p', start => {
   it('answers health without credentials and lists capabilities', async () => {
     const { server } = await start();
     await request(server)

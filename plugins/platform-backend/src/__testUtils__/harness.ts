@@ -299,3 +299,26 @@ export function databaseRequest(name: string) {
     spec: {},
   };
 }
+
+/** What `start` in {@link describePlatformApi} accepts. */
+export type StartOptions = Parameters<typeof startWithEngine>[3];
+
+/**
+ * `describe` once per test database, with a `start` that runs the platform
+ * plugin with a fresh `engine()` (default {@link memoryEngineWithQueue}) on
+ * a fresh database; `%p` in `title` names the database.
+ */
+export function describePlatformApi(
+  title: string,
+  tests: (
+    start: (
+      options?: StartOptions,
+    ) => ReturnType<typeof startWithEngine<InMemoryEngine>>,
+  ) => void,
+  engine: () => InMemoryEngine = memoryEngineWithQueue,
+) {
+  const databases = createTestDatabases();
+  describe.each(databases.eachSupportedId())(title, databaseId => {
+    tests(options => startWithEngine(databases, databaseId, engine(), options));
+  });
+}
