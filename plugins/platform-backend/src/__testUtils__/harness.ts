@@ -318,6 +318,8 @@ export function describePlatformApi(
   engine: () => InMemoryEngine = memoryEngineWithQueue,
 ) {
   const databases = createTestDatabases();
+  // The title is the caller's, a string literal in every test file.
+  // eslint-disable-next-line jest/valid-title
   describe.each(databases.eachSupportedId())(title, databaseId => {
     tests(options => startWithEngine(databases, databaseId, engine(), options));
   });
