@@ -13,6 +13,14 @@ import {
   ResourceType,
 } from '../cluster/types';
 import { applyMergePatch } from '../objects/mergePatch';
+import { LabelSelector, parseSelector } from './fakeLabelSelector';
+import {
+  sendInvalid,
+  sendJson,
+  sendNotFound,
+  sendStatus,
+} from './fakeResponses';
+import { validateSpec } from './fakeSchemaValidation';
 
 /** A served type; with `schema` (an `openAPIV3Schema`), writes are validated like a CRD's. */
 export interface FakeResourceType extends ResourceType {
@@ -51,37 +59,6 @@ export interface RecordedRequest {
 /** The user name the engine's own token authenticates as. */
 export const SERVICE_ACCOUNT_USER =
   'system:serviceaccount:trellis:trellis-engine';
-
-type LabelSelector = (labels: Record<string, string>) => boolean;
-
-function parseSelector(selector: string | null): LabelSelector {
-  const terms = (selector ?? '')
-    .split(',')
-    .map(term => term.trim())
-    .filter(Boolean)
-    .map(term => {
-      const notEqual = /^([^!=]+)!=(.*)$/.exec(term);
-      if (notEqual) {
-        return (l: Record<string, string>) => l[notEqual[1]] !== notEqual[2];
-      }
-      const equal = /^([^!=]+)==?(.*)$/.exec(term);
-      if (equal) {
-        return (l: Record<string, string>) => l[equal[1]] === equal[2];
-      }
-      if (term.startsWith('!')) {
-        return (l: Record<string, string>) => !(term.slice(1) in l);
-      }
-      return (l: Record<string, string>) => term in l;
-    });
-  return labels => terms.every(term => term(labels));
-}
-
-function jsonTypeOf(value: JsonValue): string {
-  if (Array.isArray(value)) return 'array';
-  if (value === null) return 'null';
-  if (Number.isInteger(value)) return 'integer';
-  return typeof value;
-}
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
@@ -144,7 +121,7 @@ export class FakeKubeApiServer {
         try {
           this.handle(request, response, Buffer.concat(chunks).toString());
         } catch (error) {
-          this.sendStatus(response, 500, 'InternalError', String(error));
+          sendStatus(response, 500, 'InternalError', String(error));
         }
       });
     });
@@ -367,7 +344,7 @@ export class FakeKubeApiServer {
     const url = new URL(request.url ?? '/', 'http://fake');
     const segments = url.pathname.split('/').filter(Boolean);
     if (segments[0] !== 'apis' || segments.length < 4) {
-      this.sendStatus(
+      sendStatus(
         response,
         404,
         'NotFound',
@@ -396,7 +373,7 @@ export class FakeKubeApiServer {
     this.requests.push({ method, path: url.pathname, verb, plural, user });
 
     if (!user) {
-      this.sendStatus(response, 401, 'Unauthorized', 'Unauthorized');
+      sendStatus(response, 401, 'Unauthorized', 'Unauthorized');
       return;
     }
     const resource = `${plural}.${group}`;
@@ -404,7 +381,7 @@ export class FakeKubeApiServer {
       this.denied.has(`* ${verb} ${plural}`) ||
       this.denied.has(`${user} ${verb} ${plural}`)
     ) {
-      this.sendStatus(
+      sendStatus(
         response,
         403,
         'Forbidden',
@@ -425,7 +402,7 @@ export class FakeKubeApiServer {
     const typeKey = typeKeyOf(group, version, plural);
     const type = this.types.get(typeKey);
     if (!type) {
-      this.sendStatus(
+      sendStatus(
         response,
         404,
         'NotFound',
@@ -450,7 +427,7 @@ export class FakeKubeApiServer {
         if (
           request.headers['content-type'] !== 'application/merge-patch+json'
         ) {
-          this.sendStatus(
+          sendStatus(
             response,
             415,
             'UnsupportedMediaType',
@@ -521,7 +498,7 @@ export class FakeKubeApiServer {
       : { offset: 0, resourceVersion: this.resourceVersion };
     const items = all.slice(offset, offset + limit);
     const more = offset + limit < all.length;
-    this.sendJson(response, 200, {
+    sendJson(response, 200, {
       apiVersion: `${type.group}/${type.version}`,
       kind: `${type.kind}List`,
       metadata: {
@@ -592,10 +569,10 @@ export class FakeKubeApiServer {
   ) {
     const found = this.store(typeKey).get(objectKey({ namespace, name }));
     if (!found) {
-      this.sendNotFound(response, type, name);
+      sendNotFound(response, type, name);
       return;
     }
-    this.sendJson(response, 200, found);
+    sendJson(response, 200, found);
   }
 
   private handleCreate(
@@ -608,7 +585,7 @@ export class FakeKubeApiServer {
     const name = body.metadata?.name;
     const resource = qualifiedResource(type);
     if (!name) {
-      this.sendStatus(
+      sendStatus(
         response,
         422,
         'Invalid',
@@ -617,7 +594,7 @@ export class FakeKubeApiServer {
       return;
     }
     if (namespace && this.namespaces && !this.namespaces.has(namespace)) {
-      this.sendStatus(
+      sendStatus(
         response,
         404,
         'NotFound',
@@ -630,7 +607,7 @@ export class FakeKubeApiServer {
       return;
     }
     if (this.store(typeKey).has(objectKey({ namespace, name }))) {
-      this.sendStatus(
+      sendStatus(
         response,
         409,
         'AlreadyExists',
@@ -638,9 +615,9 @@ export class FakeKubeApiServer {
       );
       return;
     }
-    const problems = this.validate(type, body);
+    const problems = validateSpec(type, body);
     if (problems.length) {
-      this.sendInvalid(response, type, name, problems);
+      sendInvalid(response, type, name, problems);
       return;
     }
     const object: KubeObject = {
@@ -657,7 +634,7 @@ export class FakeKubeApiServer {
       spec: body.spec,
     };
     this.write(typeKey, object, undefined);
-    this.sendJson(response, 201, object);
+    sendJson(response, 201, object);
   }
 
   private handlePatch(
@@ -670,13 +647,13 @@ export class FakeKubeApiServer {
   ) {
     const existing = this.store(typeKey).get(objectKey({ namespace, name }));
     if (!existing) {
-      this.sendNotFound(response, type, name);
+      sendNotFound(response, type, name);
       return;
     }
     const precondition = (patch.metadata as JsonObject | undefined)
       ?.resourceVersion;
     if (precondition && precondition !== existing.metadata.resourceVersion) {
-      this.sendStatus(
+      sendStatus(
         response,
         409,
         'Conflict',
@@ -708,13 +685,13 @@ export class FakeKubeApiServer {
     if (next.status === undefined) delete next.status;
     if (next.metadata.deletionTimestamp === undefined)
       delete next.metadata.deletionTimestamp;
-    const problems = this.validate(type, next);
+    const problems = validateSpec(type, next);
     if (problems.length) {
-      this.sendInvalid(response, type, name, problems);
+      sendInvalid(response, type, name, problems);
       return;
     }
     if (isDeepStrictEqual(next, existing)) {
-      this.sendJson(response, 200, existing);
+      sendJson(response, 200, existing);
       return;
     }
     if (!isDeepStrictEqual(next.spec, existing.spec)) {
@@ -722,11 +699,11 @@ export class FakeKubeApiServer {
     }
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
       this.remove(typeKey, existing);
-      this.sendJson(response, 200, existing);
+      sendJson(response, 200, existing);
       return;
     }
     this.write(typeKey, next, existing);
-    this.sendJson(response, 200, next);
+    sendJson(response, 200, next);
   }
 
   private handleDelete(
@@ -739,12 +716,12 @@ export class FakeKubeApiServer {
   ) {
     const existing = this.store(typeKey).get(objectKey({ namespace, name }));
     if (!existing) {
-      this.sendNotFound(response, type, name);
+      sendNotFound(response, type, name);
       return;
     }
     const uid = options.preconditions?.uid;
     if (uid && uid !== existing.metadata.uid) {
-      this.sendStatus(
+      sendStatus(
         response,
         409,
         'Conflict',
@@ -761,14 +738,14 @@ export class FakeKubeApiServer {
         const next = clone(existing);
         next.metadata.deletionTimestamp = new Date().toISOString();
         this.write(typeKey, next, existing);
-        this.sendJson(response, 200, next);
+        sendJson(response, 200, next);
         return;
       }
-      this.sendJson(response, 200, existing);
+      sendJson(response, 200, existing);
       return;
     }
     this.remove(typeKey, existing);
-    this.sendJson(response, 200, existing);
+    sendJson(response, 200, existing);
   }
 
   // --- storage and events ---------------------------------------------------
@@ -854,113 +831,5 @@ export class FakeKubeApiServer {
     if (!response.writableEnded && !response.destroyed) {
       response.write(`${JSON.stringify({ type, object })}\n`);
     }
-  }
-
-  // --- validation and errors ------------------------------------------------
-
-  /** Checks `spec` against the type's schema: types, enums and required fields, as the API server reports them. */
-  private validate(type: FakeResourceType, object: KubeObject): string[] {
-    const specSchema = (type.schema?.properties as JsonObject | undefined)
-      ?.spec;
-    if (!specSchema) return [];
-    const problems: string[] = [];
-    const check = (
-      value: JsonValue | undefined,
-      schema: JsonObject,
-      path: string,
-    ) => {
-      if (value === undefined) return;
-      const expected = schema.type;
-      const actual = jsonTypeOf(value);
-      const matches =
-        !expected ||
-        expected === actual ||
-        (expected === 'number' && actual === 'integer');
-      if (!matches) {
-        problems.push(
-          `${path}: Invalid value: "${actual}": ${path} in body must be of type ${expected}: "${actual}"`,
-        );
-        return;
-      }
-      if (
-        Array.isArray(schema.enum) &&
-        !schema.enum.some(e => isDeepStrictEqual(e, value))
-      ) {
-        problems.push(
-          `${path}: Unsupported value: ${JSON.stringify(
-            value,
-          )}: supported values: ${schema.enum
-            .map(e => JSON.stringify(e))
-            .join(', ')}`,
-        );
-      }
-      if (actual === 'object') {
-        const properties = (schema.properties ?? {}) as JsonObject;
-        for (const required of (schema.required ?? []) as string[]) {
-          if ((value as JsonObject)[required] === undefined) {
-            problems.push(`${path}.${required}: Required value`);
-          }
-        }
-        for (const [key, child] of Object.entries(value as JsonObject)) {
-          const childSchema = properties[key] as JsonObject | undefined;
-          if (childSchema) check(child, childSchema, `${path}.${key}`);
-        }
-      }
-    };
-    check(object.spec ?? {}, specSchema as JsonObject, 'spec');
-    return problems;
-  }
-
-  private sendInvalid(
-    response: http.ServerResponse,
-    type: FakeResourceType,
-    name: string,
-    problems: string[],
-  ) {
-    const list =
-      problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`;
-    this.sendStatus(
-      response,
-      422,
-      'Invalid',
-      `${type.kind}.${type.group} "${name}" is invalid: ${list}`,
-    );
-  }
-
-  private sendNotFound(
-    response: http.ServerResponse,
-    type: FakeResourceType,
-    name: string,
-  ) {
-    this.sendStatus(
-      response,
-      404,
-      'NotFound',
-      `${qualifiedResource(type)} "${name}" not found`,
-    );
-  }
-
-  private sendStatus(
-    response: http.ServerResponse,
-    code: number,
-    reason: string,
-    message: string,
-    details?: JsonObject,
-  ) {
-    this.sendJson(response, code, {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message,
-      reason,
-      details,
-      code,
-    });
-  }
-
-  private sendJson(response: http.ServerResponse, code: number, body: unknown) {
-    response.writeHead(code, { 'Content-Type': 'application/json' });
-    response.end(JSON.stringify(body));
   }
 }
