@@ -24,7 +24,7 @@ import { DefinitionCache } from './capabilities/DefinitionCache';
 import { CapabilityAdapter } from './capabilities/types';
 import { ClusterClient } from './cluster/ClusterClient';
 import { createKubeConfig } from './cluster/kubeConfig';
-import { apiVersionOf, KubeObject } from './cluster/types';
+import { apiVersionOf } from './cluster/types';
 import { KubernetesClusterConfig } from './config';
 import { CrossplaneAdapter } from './crossplane/CrossplaneAdapter';
 import { InstanceMapper } from './instances/InstanceMapper';
@@ -36,8 +36,8 @@ import {
   threeWayMergePatch,
 } from './objects/mergePatch';
 import {
+  assertManagedBy,
   lastAppliedSpecOf,
-  resourceIdOf,
   trellisMetadata,
   withoutNulls,
 } from './objects/metadata';
@@ -181,7 +181,7 @@ export class KubernetesEngine implements PlatformEngine {
         }
         continue; // Created in between by someone else: update it instead.
       }
-      this.assertManagedBy(current, desired.resourceId, 'apply');
+      assertManagedBy(current, desired.resourceId, 'apply', this.id);
       if (current.metadata.deletionTimestamp) {
         throw new ConflictError(
           `${type.kind} ${namespace}/${desired.name} on cluster '${this.id}' is still being deleted; apply again once it is gone`,
@@ -347,8 +347,6 @@ export class KubernetesEngine implements PlatformEngine {
     }
   }
 
-  // --- helpers ---------------------------------------------------------------
-
   /**
    * The client a change is made with: the engine's own, or, with `userAuth`,
    * a fresh one carrying only the requesting user's token.
@@ -380,24 +378,5 @@ export class KubernetesEngine implements PlatformEngine {
       );
     }
     return namespace;
-  }
-
-  private assertManagedBy(
-    object: KubeObject,
-    resourceId: string,
-    verb: string,
-  ) {
-    const owner = resourceIdOf(object);
-    if (owner !== resourceId) {
-      throw new ConflictError(
-        `Cannot ${verb} ${object.kind ?? 'object'} ${
-          object.metadata.namespace
-        }/${object.metadata.name} on cluster '${this.id}': it ${
-          owner
-            ? `belongs to another platform resource (${owner})`
-            : 'was not created by the platform'
-        }`,
-      );
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { DesiredResource } from '@trellis/backstage-plugin-platform-node';
 import {
   LEGACY_TRELLIS_DOMAIN,
@@ -150,4 +150,25 @@ export function withoutNulls(values: Record<string, string | null>) {
       (entry): entry is [string, string] => entry[1] !== null,
     ),
   );
+}
+
+/** Refuses to change an object that another resource, or nobody on the platform, owns. */
+export function assertManagedBy(
+  object: KubeObject,
+  resourceId: string,
+  verb: string,
+  cluster: string,
+) {
+  const owner = resourceIdOf(object);
+  if (owner !== resourceId) {
+    throw new ConflictError(
+      `Cannot ${verb} ${object.kind ?? 'object'} ${object.metadata.namespace}/${
+        object.metadata.name
+      } on cluster '${cluster}': it ${
+        owner
+          ? `belongs to another platform resource (${owner})`
+          : 'was not created by the platform'
+      }`,
+    );
+  }
 }
