@@ -121,7 +121,7 @@ async function main() {
       engineChange.push((await watcher.next(/Degraded/, from)).at - at);
       from = watcher.lines.length;
       backend.engine.report(id, { phase: 'Ready', message: `ok ${i}` });
-      await watcher.next(new RegExp(`Ready .*ok ${i}$`), from);
+      await watcher.next(new RegExp(`Ready .*ok ${i}( |$)`), from);
 
       // Another client changes the spec.
       from = watcher.lines.length;

@@ -33,10 +33,17 @@ function watchLine(r: PlatformResource): string {
     `generation ${r.observedGeneration}/${r.generation}`,
   ];
   if (r.status.message) parts.push(r.status.message);
+  if (r.pending) {
+    parts.push(
+      `(${r.pending.action} ${r.pending.state}${
+        r.pending.message ? `: ${r.pending.message}` : ''
+      })`,
+    );
+  }
   return parts.join('  ');
 }
 
-/** What makes a watch print a line: the things a person follows. */
+/** What makes a watch print a line: what the line shows, time aside. */
 function fingerprint(r: PlatformResource): string {
   return JSON.stringify([
     r.status.phase,
@@ -44,7 +51,9 @@ function fingerprint(r: PlatformResource): string {
     r.generation,
     r.observedGeneration,
     r.appliedVersion ?? null,
+    r.pending?.action ?? null,
     r.pending?.state ?? null,
+    r.pending?.message ?? null,
   ]);
 }
 
