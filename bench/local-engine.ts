@@ -24,14 +24,7 @@ import { LocalEngine } from '../plugins/platform-backend-module-local/src/engine
 
 const requests = Number(process.argv[2] ?? 200);
 const concurrency = Number(process.argv[3] ?? 4);
-const examples = resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'examples',
-  'capabilities',
-);
+const examples = resolve(__dirname, '..', 'examples', 'capabilities');
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const quietLogger: LoggerService = {
