@@ -197,12 +197,17 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
     expect(rebuilt.facts).toBeGreaterThan(0);
     expect(await rollupSnapshot(db)).toEqual(incremental);
 
-    // The week/month and bitmap migrations, down and up again, backfill the
-    // same rows.
+    // The week/month, bitmap and quarter migrations, down and up again,
+    // backfill the same rows.
     const migrations = {
       directory: MIGRATIONS_DIR,
       tableName: MIGRATIONS_TABLE,
     };
+    await db.migrate.down(migrations);
+    const withoutQuarters = await rollupSnapshot(db);
+    expect(withoutQuarters.dailyPeriods.length).toBeLessThan(
+      incremental.dailyPeriods.length,
+    );
     await db.migrate.down(migrations);
     await db.migrate.down(migrations);
     for (const table of [

@@ -1,16 +1,17 @@
 import { Knex } from 'knex';
-import { monthOf, weekOf } from '../rollups/days';
+import { monthOf, quarterOf, weekOf } from '../rollups/days';
 import { ROLLUP_CHUNK } from './upserts';
 
 /**
- * Weekly and monthly rollups of the day-keyed counts and histograms
+ * Weekly, monthly and quarterly rollups of the day-keyed counts and histograms
  * (devex_rollup_periods, devex_histogram_periods): the same rows as
  * devex_rollup_daily and devex_rollup_histogram, summed per ISO week (dated
- * by its Monday) and calendar month (dated by its first day). A reader takes
- * the whole months and weeks of a range from here and only the days at its
+ * by its Monday), calendar month and calendar quarter (dated by their first
+ * day). A reader takes the whole quarters, months and weeks of a range from
+ * here and only the days at its
  * edges from the daily tables, so a year is a dozen rows per key, not 365.
  */
-export const PERIODS = ['week', 'month'] as const;
+export const PERIODS = ['week', 'month', 'quarter'] as const;
 export type Period = (typeof PERIODS)[number];
 
 export const PERIOD_TABLE = {
@@ -21,12 +22,13 @@ export const PERIOD_TABLE = {
 const startOf: Record<Period, (day: string) => string> = {
   week: weekOf,
   month: monthOf,
+  quarter: quarterOf,
 };
 
 type DayRow = Record<string, string | number> & { day: string };
 
 /**
- * The week and month rows of day-keyed rows: `key` without `day`, plus
+ * The week, month and quarter rows of day-keyed rows: `key` without `day`, plus
  * `period` and `start`; the `sums` columns added up.
  */
 function toPeriods(rows: DayRow[], key: string[], sums: string[]) {
@@ -51,7 +53,7 @@ function toPeriods(rows: DayRow[], key: string[], sums: string[]) {
 
 /**
  * Adds the changes of day-keyed rows (already applied to `dayTable`) to its
- * week and month table in the same transaction, and deletes the period rows
+ * week, month and quarter table in the same transaction, and deletes the period rows
  * a subtraction took to zero, as the daily writer does for its rows.
  */
 export async function applyPeriodDeltas(
@@ -96,14 +98,20 @@ export function periodStartSql(
   column: string,
 ): string {
   if (period === 'month') return `substr(${column}, 1, 7) || '-01'`;
-  if (String(db.client.config.client).includes('pg')) {
+  const pg = String(db.client.config.client).includes('pg');
+  if (period === 'quarter') {
+    return pg
+      ? `to_char(date_trunc('quarter', ${column}::date), 'YYYY-MM-DD')`
+      : `substr(${column}, 1, 5) || printf('%02d', (CAST(substr(${column}, 6, 2) AS INTEGER) - 1) / 3 * 3 + 1) || '-01'`;
+  }
+  if (pg) {
     return `to_char(date_trunc('week', ${column}::date), 'YYYY-MM-DD')`;
   }
   return `date(${column}, '-' || ((CAST(strftime('%w', ${column}) AS INTEGER) + 6) % 7) || ' days')`;
 }
 
 /**
- * Derives the week and month tables from the daily ones in one grouped
+ * Derives the week, month and quarter tables from the daily ones in one grouped
  * statement per table and period (the rebuild's step, the bulk loader's and
  * the migration's).
  */

@@ -5,13 +5,13 @@ import {
   org,
   testDatabaseIds,
 } from '../__testUtils__/testStore';
-import { addDays, eachDay, monthOf, weekOf } from '../rollups/days';
+import { addDays, eachDay, monthOf, quarterOf, weekOf } from '../rollups/days';
 import { ActiveUsersReader, coverRange } from './ActiveUsersReader';
 
 jest.setTimeout(120_000);
 
 describe('coverRange', () => {
-  it('tiles a range with whole months, whole weeks and edge days, exactly once each', () => {
+  it('tiles a range with whole quarters, months, weeks and edge days, exactly once each', () => {
     for (const [from, to] of [
       ['2026-01-01', '2026-12-31'],
       ['2026-02-11', '2026-05-03'],
@@ -20,17 +20,27 @@ describe('coverRange', () => {
       ['2026-08-27', '2026-09-09'],
       ['2026-11-30', '2026-11-30'],
     ]) {
-      const cover = coverRange({ from, to });
-      const days: string[] = [];
-      for (const m of cover.months) {
-        for (let d = m; monthOf(d) === m; d = addDays(d, 1)) days.push(d);
+      for (const quarters of [false, true]) {
+        const cover = coverRange({ from, to }, { quarters });
+        const days: string[] = [];
+        for (const q of cover.quarters) {
+          for (let d = q; quarterOf(d) === q; d = addDays(d, 1)) days.push(d);
+        }
+        for (const m of cover.months) {
+          for (let d = m; monthOf(d) === m; d = addDays(d, 1)) days.push(d);
+        }
+        for (const w of cover.weeks) {
+          for (let i = 0; i < 7; i++) days.push(addDays(w, i));
+        }
+        for (const r of cover.days) days.push(...eachDay(r.from, r.to));
+        expect(days.sort()).toEqual(eachDay(from, to));
+        if (!quarters) expect(cover.quarters).toEqual([]);
       }
-      for (const w of cover.weeks) {
-        for (let i = 0; i < 7; i++) days.push(addDays(w, i));
-      }
-      for (const r of cover.days) days.push(...eachDay(r.from, r.to));
-      expect(days.sort()).toEqual(eachDay(from, to));
     }
+    expect(
+      coverRange({ from: '2026-02-11', to: '2026-12-31' }, { quarters: true })
+        .quarters,
+    ).toEqual(['2026-04-01', '2026-07-01', '2026-10-01']);
   });
 });
 

@@ -1,15 +1,19 @@
 import { Knex } from 'knex';
 import { hasBit, orInto, usersIn } from '../database/ActiveSets';
 import { ALL } from '../rollups/contributions';
-import { addDays, monthOf, weekOf } from '../rollups/days';
+import { addDays, monthOf, quarterOf, weekOf } from '../rollups/days';
 
 export interface DayRange {
   from: string;
   to: string;
 }
 
-/** The pieces a day range splits into: whole months, whole weeks, days. */
+/**
+ * The pieces a day range splits into: whole quarters (when asked for),
+ * whole months, whole weeks, days.
+ */
 export interface RangeCover {
+  quarters: string[];
   months: string[];
   weeks: string[];
   days: DayRange[];
@@ -38,14 +42,8 @@ function coverWithWeeks(range: DayRange, cover: RangeCover) {
   if (week <= range.to) cover.days.push({ from: week, to: range.to });
 }
 
-/**
- * Splits a range into the whole calendar months inside it, then the whole
- * ISO weeks inside what is left, then single days at the edges: a user is
- * active in the range exactly when they are active in one of the pieces, and
- * a year is about a dozen month rows per user instead of 365 day rows.
- */
-export function coverRange(range: DayRange): RangeCover {
-  const cover: RangeCover = { months: [], weeks: [], days: [] };
+function coverWithMonths(range: DayRange, cover: RangeCover) {
+  if (range.from > range.to) return;
   let month = monthOf(range.from);
   if (month < range.from) month = nextMonth(month);
   const first = month;
@@ -54,10 +52,50 @@ export function coverRange(range: DayRange): RangeCover {
   }
   if (month === first) {
     coverWithWeeks(range, cover);
-    return cover;
+    return;
   }
   coverWithWeeks({ from: range.from, to: addDays(first, -1) }, cover);
   coverWithWeeks({ from: month, to: range.to }, cover);
+}
+
+/** The day after the quarter that starts on `quarter`. */
+export function nextQuarter(quarter: string): string {
+  return nextMonth(nextMonth(nextMonth(quarter)));
+}
+
+/**
+ * Splits a range into the whole calendar quarters inside it (with
+ * `quarters`), then the whole calendar months inside what is left, then the
+ * whole ISO weeks, then single days at the edges: the pieces tile the range
+ * exactly once, so a sum over the pieces is the sum over the days, and a
+ * user is active in the range exactly when they are active in one of the
+ * pieces. A year is a handful of rows per key instead of 365.
+ */
+export function coverRange(
+  range: DayRange,
+  options: { quarters?: boolean } = {},
+): RangeCover {
+  const cover: RangeCover = { quarters: [], months: [], weeks: [], days: [] };
+  if (!options.quarters) {
+    coverWithMonths(range, cover);
+    return cover;
+  }
+  let quarter = quarterOf(range.from);
+  if (quarter < range.from) quarter = nextQuarter(quarter);
+  const first = quarter;
+  for (
+    ;
+    addDays(nextQuarter(quarter), -1) <= range.to;
+    quarter = nextQuarter(quarter)
+  ) {
+    cover.quarters.push(quarter);
+  }
+  if (quarter === first) {
+    coverWithMonths(range, cover);
+    return cover;
+  }
+  coverWithMonths({ from: range.from, to: addDays(first, -1) }, cover);
+  coverWithMonths({ from: quarter, to: range.to }, cover);
   return cover;
 }
 

@@ -25,9 +25,10 @@ export interface RollupReaderOptions {
 /**
  * Reads the rollup tables, never the facts. Every question is one grouped
  * query over a range of days for a set of team scopes (`*` for everyone):
- * the whole calendar months of the range come from the monthly rows, the
- * whole ISO weeks of what is left from the weekly rows, and only the days at
- * the edges from the daily rows, so that the answer is the same as summing
+ * the whole calendar quarters of the range come from the quarterly rows, the
+ * whole months of what is left from the monthly rows, then the whole ISO
+ * weeks from the weekly rows, and only the days at the edges from the daily
+ * rows, so that the answer is the same as summing
  * every day.
  */
 export class RollupReader {
@@ -56,9 +57,10 @@ export class RollupReader {
     const columns = [...group, ...sums];
     const pieces: Knex.QueryBuilder[] = [];
     const cover = this.periods
-      ? coverRange(range)
-      : { months: [], weeks: [], days: [range] };
+      ? coverRange(range, { quarters: true })
+      : { quarters: [], months: [], weeks: [], days: [range] };
     for (const [period, starts] of [
+      ['quarter', cover.quarters],
       ['month', cover.months],
       ['week', cover.weeks],
     ] as const) {

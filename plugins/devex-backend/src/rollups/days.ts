@@ -35,6 +35,13 @@ export function monthOf(day: string): string {
   return `${day.slice(0, 7)}-01`;
 }
 
+/** The first day of the calendar quarter `day` falls in. */
+export function quarterOf(day: string): string {
+  const month = Number(day.slice(5, 7));
+  const first = Math.floor((month - 1) / 3) * 3 + 1;
+  return `${day.slice(0, 5)}${String(first).padStart(2, '0')}-01`;
+}
+
 /** Every day from `from` to `to`, inclusive. */
 export function eachDay(from: string, to: string): string[] {
   const days: string[] = [];
