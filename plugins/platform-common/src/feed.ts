@@ -1,40 +1,18 @@
-import { ResourceEvent } from './types';
+import type * as generated from './generated/models';
 
 /**
- * The resource a feed event belongs to, as it is now: enough for readers of
- * the feed (time from request, per capability, engine and owner) without a
- * second call per event.
+ * The resource a feed event belongs to, as it is now (the `resource` of
+ * `ResourceFeedEvent` in openapi.yaml).
  *
  * @public
  */
-export interface ResourceFeedResource {
-  id: string;
-  name: string;
-  capabilityRef: string;
-  engineId: string;
-  environment: string;
-  /** The owning group's entity ref. */
-  owner: string;
-  /** The user entity ref of who requested it. */
-  requestedBy: string;
-  /** The catalog entity it belongs to. */
-  component?: string;
-  /** When it was requested (ISO 8601). */
-  createdAt: string;
-}
+export type ResourceFeedResource = generated.ResourceFeedEvent['resource'];
 
 /** One event of the platform-wide history feed. @public */
-export interface ResourceFeedEvent {
-  event: ResourceEvent;
-  resource: ResourceFeedResource;
-}
+export type ResourceFeedEvent = generated.ResourceFeedEvent;
 
 /** A page of the history feed (`GET /events`). @public */
-export interface ResourceFeedPage {
-  items: ResourceFeedEvent[];
-  /** Pass as `after` to read on; equals the `after` sent when `items` is empty. */
-  nextCursor: string;
-}
+export type ResourceFeedPage = generated.ResourceFeedPage;
 
 /** @public */
 export interface ListResourceEventsQuery {

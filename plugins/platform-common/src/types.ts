@@ -1,3 +1,4 @@
+import type * as generated from './generated/models';
 import { ResourcePhase } from './phases';
 
 /** A JSON value, as stored in specs and schemas. @public */
@@ -196,35 +197,21 @@ export interface ResourceEvent {
 }
 
 /**
- * A request for a new resource.
+ * A request for a new resource, as the platform API's spec defines it
+ * (`CreateResourceRequest` in openapi.yaml).
  *
  * @public
  */
-export interface CreateResourceRequest {
-  capabilityRef: string;
-  name: string;
-  environment: string;
-  owner: string;
-  component?: string;
-  spec?: JsonObject;
-  /**
-   * The capability version to create the resource at; default the current
-   * one. An older version the engine still defines keeps the resource there
-   * until a rollout moves it.
-   */
-  version?: string;
-}
+export type CreateResourceRequest = generated.CreateResourceRequest;
 
 /**
- * A change of a resource's spec. `generation` is the generation the change is
- * based on; the write fails with 409 when the resource has moved on.
+ * A change of a resource's spec, based on a generation; the write fails with
+ * 409 when the resource has moved on (`UpdateResourceRequest` in
+ * openapi.yaml).
  *
  * @public
  */
-export interface UpdateResourceRequest {
-  spec: JsonObject;
-  generation: number;
-}
+export type UpdateResourceRequest = generated.UpdateResourceRequest;
 
 /** Fields the resource list can be sorted by. @public */
 export type ResourceSortField = 'name' | 'createdAt' | 'updatedAt' | 'phase';
@@ -331,17 +318,12 @@ export interface Rollout {
   items: RolloutItem[];
 }
 
-/** @public */
-export interface CreateRolloutRequest {
-  capabilityRef: string;
-  targetVersion: string;
-  /** Instances per wave, default 5. */
-  waveSize?: number;
-  /** Seconds between waves, default 0. */
-  pauseSeconds?: number;
-  /** Limit the rollout to these environments (default: all). */
-  environments?: string[];
-}
+/**
+ * A rollout request (`CreateRolloutRequest` in openapi.yaml).
+ *
+ * @public
+ */
+export type CreateRolloutRequest = generated.CreateRolloutRequest;
 
 /** Output of one pipeline step run, where the engine keeps logs. @public */
 export interface PipelineLog {

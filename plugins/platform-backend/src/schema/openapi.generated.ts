@@ -421,6 +421,7 @@ export const spec = {
           "environment",
           "owner"
         ],
+        "description": "A request for a new resource.",
         "properties": {
           "capabilityRef": {
             "type": "string",
@@ -459,6 +460,7 @@ export const spec = {
           "spec",
           "generation"
         ],
+        "description": "A change of a resource's spec. `generation` is the generation the change is based on; the write fails with 409 when the resource has moved on.",
         "properties": {
           "spec": {
             "$ref": "#/components/schemas/JsonObject",
@@ -570,6 +572,7 @@ export const spec = {
           "resource": {
             "type": "object",
             "additionalProperties": false,
+            "description": "The resource the event belongs to, as it is now: enough for readers of the feed (time from request, per capability, engine and owner) without a second call per event.",
             "required": [
               "id",
               "name",
@@ -597,17 +600,21 @@ export const spec = {
                 "type": "string"
               },
               "owner": {
-                "type": "string"
+                "type": "string",
+                "description": "The owning group's entity ref."
               },
               "requestedBy": {
-                "type": "string"
+                "type": "string",
+                "description": "The user entity ref of who requested it."
               },
               "component": {
-                "type": "string"
+                "type": "string",
+                "description": "The catalog entity it belongs to."
               },
               "createdAt": {
                 "type": "string",
-                "format": "date-time"
+                "format": "date-time",
+                "description": "When it was requested (ISO 8601)."
               }
             }
           }
@@ -620,6 +627,7 @@ export const spec = {
           "items",
           "nextCursor"
         ],
+        "description": "A page of the history feed (`GET /events`).",
         "properties": {
           "items": {
             "type": "array",
@@ -716,6 +724,7 @@ export const spec = {
           "capabilityRef",
           "targetVersion"
         ],
+        "description": "A day-2 upgrade of a capability's instances, in waves.",
         "properties": {
           "capabilityRef": {
             "type": "string"
@@ -727,18 +736,21 @@ export const spec = {
             "type": "integer",
             "minimum": 1,
             "maximum": 1000,
-            "default": 5
+            "default": 5,
+            "description": "Instances per wave, default 5."
           },
           "pauseSeconds": {
             "type": "integer",
             "minimum": 0,
-            "default": 0
+            "default": 0,
+            "description": "Seconds between waves, default 0."
           },
           "environments": {
             "type": "array",
             "items": {
               "type": "string"
-            }
+            },
+            "description": "Limit the rollout to these environments (default all)."
           }
         }
       },

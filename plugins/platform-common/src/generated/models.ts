@@ -123,6 +123,9 @@ export type PlatformResource = {
   pending?: PendingDispatch;
 };
 
+/**
+ * A request for a new resource.
+ */
 export type CreateResourceRequest = {
   /**
    * The capability to request, e.g. `local:postgresql`.
@@ -154,6 +157,9 @@ export type CreateResourceRequest = {
   version?: string;
 };
 
+/**
+ * A change of a resource's spec. `generation` is the generation the change is based on; the write fails with 409 when the resource has moved on.
+ */
 export type UpdateResourceRequest = {
   /**
    * The new spec, validated like a request's: at most 256 KiB and 32 levels deep.
@@ -205,19 +211,37 @@ export type ResourceEvent = {
  */
 export type ResourceFeedEvent = {
   event: ResourceEvent;
+  /**
+   * The resource the event belongs to, as it is now: enough for readers of the feed (time from request, per capability, engine and owner) without a second call per event.
+   */
   resource: {
     id: string;
     name: string;
     capabilityRef: string;
     engineId: string;
     environment: string;
+    /**
+     * The owning group's entity ref.
+     */
     owner: string;
+    /**
+     * The user entity ref of who requested it.
+     */
     requestedBy: string;
+    /**
+     * The catalog entity it belongs to.
+     */
     component?: string;
+    /**
+     * When it was requested (ISO 8601).
+     */
     createdAt: string;
   };
 };
 
+/**
+ * A page of the history feed (`GET /events`).
+ */
 export type ResourceFeedPage = {
   items: Array<ResourceFeedEvent>;
   /**
@@ -244,11 +268,23 @@ export type FleetSummary = {
   }>;
 };
 
+/**
+ * A day-2 upgrade of a capability's instances, in waves.
+ */
 export type CreateRolloutRequest = {
   capabilityRef: string;
   targetVersion: string;
+  /**
+   * Instances per wave, default 5.
+   */
   waveSize?: number;
+  /**
+   * Seconds between waves, default 0.
+   */
   pauseSeconds?: number;
+  /**
+   * Limit the rollout to these environments (default all).
+   */
   environments?: Array<string>;
 };
 
