@@ -3,7 +3,11 @@ import { JsonObject } from '@trellis/backstage-plugin-platform-common';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { desiredResource, STEP_SCRIPT, useEngineFolders } from '../__testUtils__/harness';
+import {
+  desiredResource,
+  STEP_SCRIPT,
+  useEngineFolders,
+} from '../__testUtils__/harness';
 
 jest.setTimeout(30_000);
 

@@ -1,6 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { desiredResource, useEngineFolders, waitFor } from '../__testUtils__/harness';
+import {
+  desiredResource,
+  useEngineFolders,
+  waitFor,
+} from '../__testUtils__/harness';
 
 jest.setTimeout(30_000);
 
