@@ -84,6 +84,45 @@ export const DevexFactKind = {
   platformDeleted: 'platform.deleted',
   /** A rollout finished. attributes: `rolloutId`, `status` (`completed` | `failed`), `targetVersion`. */
   platformRolloutFinished: 'platform.rollout.finished',
+  /**
+   * A pull request (GitHub) or merge request (GitLab) was merged.
+   * subject = `<provider>:pr/<repo>/<number>`; time = merged at; actor = the
+   * catalog user of the author (left out when the SCM login maps to no user;
+   * such facts are counted as unmapped users); entityRef = the component whose
+   * `github.com/project-slug` / `gitlab.com/project-slug` is the repo (left out
+   * when none: counted as an unmapped repo); value = seconds from the first
+   * commit to the merge (left out when the first commit is unknown).
+   * attributes: `provider` (`github` | `gitlab`), `repo` (`owner/name` or the
+   * GitLab path with namespace), `number`, `url`, `firstCommitAt` (ISO 8601,
+   * or null when unknown), `mergeSha`, `baseBranch`, `labels` (string[]).
+   */
+  deliveryChangeMerged: 'delivery.change.merged',
+  /**
+   * A deployment reached a final status. subject =
+   * `<provider>:deployment/<repo>/<id>` (the latest status wins); time = the
+   * status time; entityRef = the component of the repo. attributes:
+   * `provider`, `repo`, `id`, `environment`, `production` (boolean: the
+   * environment is in `devex.delivery.productionEnvironments`, default
+   * `['production', 'prod']`, compared case-insensitively), `status`
+   * (`success` | `failure` | `error`), `sha`, `url`, `createdAt`. No value.
+   */
+  deliveryDeployment: 'delivery.deployment',
+  /**
+   * An incident was opened. subject = `<provider>:incident/<id>`; time = opened
+   * at; entityRef = the component (PagerDuty: the component annotated
+   * `pagerduty.com/service-id` with the incident's service; GitHub: the repo's
+   * component, for an issue carrying the incident label). attributes:
+   * `provider` (`pagerduty` | `github`), `id`, `title`, `url`, `severity`
+   * (PagerDuty urgency `high` | `low`, or the GitHub severity label, or null),
+   * `openedAt`. No value.
+   */
+  deliveryIncidentOpened: 'delivery.incident.opened',
+  /**
+   * An incident was resolved. Same subject, entityRef and attributes as
+   * {@link DevexFactKind.deliveryIncidentOpened}, plus `resolvedAt`; time =
+   * resolved at; value = seconds from opened to resolved (when `openedAt` is known).
+   */
+  deliveryIncidentResolved: 'delivery.incident.resolved',
 } as const;
 
 /** @public */
