@@ -2,7 +2,7 @@ import { ResponseError } from '@backstage/errors';
 
 /**
  * The exit codes of the trellis command. Scripts rely on them, so they are
- * part of its contract: documented in docs/cli.md, tested in cli.test.ts.
+ * part of its contract: documented in docs/cli.md, tested in cli.*.test.ts.
  *
  * @public
  */
