@@ -19,6 +19,7 @@ import {
 import platformPlugin from '@trellis/backstage-plugin-platform-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import {
+  CreateResourceResult,
   platformEnginesExtensionPoint,
   PlatformService,
   platformServiceRef,
@@ -148,7 +149,7 @@ describe('catalogModulePlatform', () => {
     ]);
 
     // A request reaches the catalog as a delta, with the phase it got to.
-    const { resource } = await platform.createResource(
+    const { resource } = (await platform.createResource(
       {
         capabilityRef: 'memory:database',
         name: 'orders-db',
@@ -158,7 +159,7 @@ describe('catalogModulePlatform', () => {
         spec: { size: 'medium' },
       },
       { credentials },
-    );
+    )) as CreateResourceResult;
     const added = await eventually(
       () =>
         mutations

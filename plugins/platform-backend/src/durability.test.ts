@@ -2,6 +2,7 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { createBackendPlugin } from '@backstage/backend-plugin-api';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import {
+  CreateResourceResult,
   PlatformService,
   platformServiceRef,
 } from '@trellis/backstage-plugin-platform-node';
@@ -83,10 +84,10 @@ describe.each(databases.eachSupportedId())('durability on %p', databaseId => {
       extraFeatures: [caller, eventsServiceFactory],
     });
     const credentials = mockCredentials.user(ALICE);
-    const { resource, created } = await platform!.createResource(
+    const { resource, created } = (await platform!.createResource(
       databaseRequest('in-process'),
       { credentials },
-    );
+    )) as CreateResourceResult;
     expect(created).toBe(true);
     await expect(
       platform!.createResource(

@@ -37,7 +37,21 @@ export const CAPABILITY_ANNOTATIONS = {
   docs: 'trellis.dev/docs',
   /** Local engine: the pipeline steps it runs as local commands. */
   localSteps: 'trellis.dev/local-steps',
+  /**
+   * `"true"`: every create, update and delete of the capability's resources
+   * needs a person's approval (becomes a change request).
+   */
+  requiresApproval: 'trellis.dev/requires-approval',
 } as const;
+
+/**
+ * Whether a capability's `requiresApproval` annotation value asks for
+ * approval: `"true"` (any case, trimmed) does, anything else does not.
+ * @public
+ */
+export function parseRequiresApproval(value: string | undefined): boolean {
+  return (value ?? '').trim().toLocaleLowerCase('en-US') === 'true';
+}
 
 /**
  * The tags of a capability's `tags` annotation: comma-separated, trimmed,

@@ -13,6 +13,13 @@ import {
   UpdateResourceRequest,
 } from './types';
 import { ListResourceEventsQuery, ResourceFeedPage } from './feed';
+import {
+  ChangeRequest,
+  ChangeRequestPage,
+  ListChangeRequestsQuery,
+  PendingApproval,
+  isPendingApproval,
+} from './changeRequests';
 import { DefaultApiClient, TypedResponse } from './generated';
 
 /** Where the platform backend is, and how to call it. @public */
@@ -71,16 +78,44 @@ export interface PlatformApi {
       dryRun?: boolean;
       idempotencyKey?: string;
     },
-  ): Promise<PlatformResource>;
+  ): Promise<PlatformResource | PendingApproval>;
+  /** The resource, or a change request when the change needs approval. */
   updateResource(
     id: string,
     request: UpdateResourceRequest,
     options?: PlatformRequestOptions,
-  ): Promise<PlatformResource>;
+  ): Promise<PlatformResource | PendingApproval>;
+  /** The resource, or a change request when the delete needs approval. */
   deleteResource(
     id: string,
     options?: PlatformRequestOptions,
-  ): Promise<PlatformResource>;
+  ): Promise<PlatformResource | PendingApproval>;
+  /** Change requests whose resource the caller may read, newest first. */
+  listChangeRequests(
+    query?: ListChangeRequestsQuery,
+    options?: PlatformRequestOptions,
+  ): Promise<ChangeRequestPage>;
+  getChangeRequest(
+    id: string,
+    options?: PlatformRequestOptions,
+  ): Promise<ChangeRequest>;
+  /** Approves and applies the change (status `approved`, or `failed`). */
+  approveChangeRequest(
+    id: string,
+    body: { comment?: string },
+    options?: PlatformRequestOptions,
+  ): Promise<ChangeRequest>;
+  /** Rejects the change; `comment` is required. */
+  rejectChangeRequest(
+    id: string,
+    body: { comment: string },
+    options?: PlatformRequestOptions,
+  ): Promise<ChangeRequest>;
+  /** Withdraws a pending change request (its requester only). */
+  cancelChangeRequest(
+    id: string,
+    options?: PlatformRequestOptions,
+  ): Promise<ChangeRequest>;
   /**
    * Hands a pending change to the engine now: after an outage, or with the
    * caller's credentials when it awaits them (`pending.state`).
@@ -198,13 +233,14 @@ export class PlatformClient implements PlatformApi {
       idempotencyKey?: string;
     },
   ) {
-    return (await this.createResourceWithResult(request, options)).resource;
+    const result = await this.createResourceWithResult(request, options);
+    return isPendingApproval(result) ? result : result.resource;
   }
 
   /**
    * Like {@link PlatformClient.createResource}, and says whether this call
    * created the resource (201) or found it (a dry run, or an idempotent
-   * replay: 200).
+   * replay: 200); a change request (202) when the request needs approval.
    */
   async createResourceWithResult(
     request: CreateResourceRequest,
@@ -212,8 +248,10 @@ export class PlatformClient implements PlatformApi {
       dryRun?: boolean;
       idempotencyKey?: string;
     },
-  ): Promise<{ resource: PlatformResource; created: boolean }> {
-    const { status, body: resource } = await bodyOf(
+  ): Promise<
+    { resource: PlatformResource; created: boolean } | PendingApproval
+  > {
+    const { status, body: answer } = await bodyOf(
       await this.api.createResource(
         {
           query: { dryRun: options?.dryRun || undefined },
@@ -226,7 +264,8 @@ export class PlatformClient implements PlatformApi {
         options,
       ),
     );
-    return { resource, created: status === 201 };
+    if (isPendingApproval(answer)) return answer;
+    return { resource: answer, created: status === 201 };
   }
 
   async updateResource(
@@ -258,6 +297,41 @@ export class PlatformClient implements PlatformApi {
         options,
       ),
     );
+  }
+
+  async listChangeRequests(
+    query: ListChangeRequestsQuery = {},
+    options?: PlatformRequestOptions,
+  ) {
+    return body(this.api.listChangeRequests({ query }, options));
+  }
+
+  async getChangeRequest(id: string, options?: PlatformRequestOptions) {
+    return body(this.api.getChangeRequest({ path: { id } }, options));
+  }
+
+  async approveChangeRequest(
+    id: string,
+    request: { comment?: string },
+    options?: PlatformRequestOptions,
+  ) {
+    return body(
+      this.api.approveChangeRequest({ path: { id }, body: request }, options),
+    );
+  }
+
+  async rejectChangeRequest(
+    id: string,
+    request: { comment: string },
+    options?: PlatformRequestOptions,
+  ) {
+    return body(
+      this.api.rejectChangeRequest({ path: { id }, body: request }, options),
+    );
+  }
+
+  async cancelChangeRequest(id: string, options?: PlatformRequestOptions) {
+    return body(this.api.cancelChangeRequest({ path: { id } }, options));
   }
 
   async getResourceHistory(id: string, options?: PlatformRequestOptions) {

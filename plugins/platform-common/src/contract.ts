@@ -12,6 +12,14 @@ import type {
 } from './feed';
 import type { ResourcePhase } from './phases';
 import type {
+  ApprovalReason,
+  ChangeRequest,
+  ChangeRequestPage,
+  ChangeRequestStatus,
+  ListChangeRequestsQuery,
+  PendingApproval,
+} from './changeRequests';
+import type {
   Capability,
   CreateResourceRequest,
   CreateRolloutRequest,
@@ -65,9 +73,15 @@ type ContractChecks = [
   Same<CreateRolloutRequest, spec.CreateRolloutRequest>,
   Same<RolloutItem, Item<spec.Rollout['items']>>,
   Same<Rollout, spec.Rollout>,
+  Same<ApprovalReason, spec.ApprovalReason>,
+  Same<ChangeRequestStatus, spec.ChangeRequestStatus>,
+  Same<ChangeRequest, spec.ChangeRequest>,
+  Same<PendingApproval, spec.PendingApproval>,
+  Same<ChangeRequestPage, spec.ChangeRequestPage>,
   // Operations: what PlatformApi takes and answers.
   Same<ListResourcesQuery, NonNullable<spec.ListResources['query']>>,
   Same<ListResourceEventsQuery, NonNullable<spec.ListResourceEvents['query']>>,
+  Same<ListChangeRequestsQuery, NonNullable<spec.ListChangeRequests['query']>>,
   Same<Answer<'getHealth'>, spec.GetHealthResponse>,
   Same<Answer<'listCapabilities'>, spec.ListCapabilitiesResponse['items']>,
   Same<Answer<'getCapability'>, spec.GetCapabilityResponse>,
@@ -86,6 +100,11 @@ type ContractChecks = [
   Same<Answer<'createRollout'>, spec.CreateRolloutResponse>,
   Same<Answer<'pauseRollout'>, spec.PauseRolloutResponse>,
   Same<Answer<'resumeRollout'>, spec.ResumeRolloutResponse>,
+  Same<Answer<'listChangeRequests'>, spec.ListChangeRequestsResponse>,
+  Same<Answer<'getChangeRequest'>, spec.GetChangeRequestResponse>,
+  Same<Answer<'approveChangeRequest'>, spec.ApproveChangeRequestResponse>,
+  Same<Answer<'rejectChangeRequest'>, spec.RejectChangeRequestResponse>,
+  Same<Answer<'cancelChangeRequest'>, spec.CancelChangeRequestResponse>,
 ];
 
 /** Does not compile unless every entry of ContractChecks is `true`. */

@@ -8,6 +8,7 @@
 export * from './phases';
 export * from './types';
 export * from './feed';
+export * from './changeRequests';
 export * from './permissions';
 export * from './refs';
 export * from './entities';

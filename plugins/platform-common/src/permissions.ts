@@ -59,6 +59,35 @@ export const platformProductionChangePermission = createPermission({
   resourceType: PLATFORM_RESOURCE_TYPE,
 });
 
+/**
+ * Approve or reject a change request. Evaluated against the change request's
+ * resource (for a create, the resource as it would be created). The requester
+ * never approves their own request, and services never approve: the platform
+ * enforces both whatever the policy answers.
+ *
+ * @public
+ */
+export const platformResourceApprovePermission = createPermission({
+  name: 'platform.resource.approve',
+  attributes: { action: 'update' },
+  resourceType: PLATFORM_RESOURCE_TYPE,
+});
+
+/**
+ * Make a change (create, update, delete) without a person's approval. When
+ * the policy denies it for a resource, the change becomes a change request.
+ * Trellis' policy denies it for production updates and deletes.
+ *
+ * @public
+ */
+export const platformResourceChangeWithoutApprovalPermission = createPermission(
+  {
+    name: 'platform.resource.change.withoutApproval',
+    attributes: { action: 'update' },
+    resourceType: PLATFORM_RESOURCE_TYPE,
+  },
+);
+
 /** Start, pause and resume day-2 rollouts. @public */
 export const platformRolloutCreatePermission = createPermission({
   name: 'platform.rollout.create',
@@ -89,6 +118,8 @@ export const platformPermissions = [
   platformResourceUpdatePermission,
   platformResourceDeletePermission,
   platformProductionChangePermission,
+  platformResourceApprovePermission,
+  platformResourceChangeWithoutApprovalPermission,
   platformRolloutReadPermission,
   platformRolloutCreatePermission,
 ];

@@ -1,150 +1,71 @@
 import type * as generated from './generated/models';
-import { ResourcePhase } from './phases';
+import type { ResourcePhase } from './phases';
 
 /** A JSON value, as stored in specs and schemas. @public */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+export type JsonValue = generated.JsonValue;
 
-/** A JSON object. @public */
-export type JsonObject = { [key: string]: JsonValue };
-
-/** A link to documentation or a dashboard. @public */
-export interface PlatformLink {
-  url: string;
-  title: string;
-}
+/** A JSON object (`JsonObject` in openapi.yaml). @public */
+export type JsonObject = generated.JsonObject;
 
 /**
- * Something the platform offers, such as "PostgreSQL database".
+ * Something the platform offers, such as "PostgreSQL database"
+ * (`Capability` in openapi.yaml, whose descriptions document the fields).
  *
  * @public
  */
-export interface Capability {
-  /** `<engine id>:<name>`, e.g. `local:postgresql`. */
-  ref: string;
-  engine: string;
-  name: string;
-  title: string;
-  description?: string;
-  /** The version new instances get. */
-  version: string;
-  /** Every version the engine knows of, oldest first (includes `version`). */
-  versions: string[];
-  /** The engine-native type of an instance, e.g. `marketplace.kratix.io/v1alpha1` `Database`. */
-  instanceApiVersion?: string;
-  instanceKind?: string;
-  /** JSON Schema of the `spec` a request must carry. */
-  inputSchema: JsonObject;
-  available: boolean;
-  /** Why the capability is unavailable, when it is. */
-  availabilityMessage?: string;
-  /** Entity ref of the team that offers it, e.g. `group:default/platform-team`. */
-  owner?: string;
-  tags: string[];
-  links: PlatformLink[];
-  /**
-   * Present when the capability's engine acts on the target system with the
-   * requesting user's own identity (for example a cluster that trusts the
-   * portal's OIDC provider). Changes then need a token from `provider`,
-   * sent in the `Trellis-Engine-Authorization` header.
-   */
-  userAuth?: UserAuthRequirement;
-}
+export type Capability = generated.Capability;
+
+/** A link to documentation or a dashboard (a capability's `links`). @public */
+export type PlatformLink = generated.Capability['links'][number];
 
 /**
  * Which of the portal's sign-in providers issues the tokens an engine passes
- * through to its target system.
+ * through to its target system (a capability's `userAuth`).
  *
  * @public
  */
-export interface UserAuthRequirement {
-  /**
-   * The provider's id in the Backstage app, e.g. `okta`, `google`,
-   * `microsoft`, `onelogin`, or the id of a custom OpenID Connect provider.
-   */
-  provider: string;
-}
+export type UserAuthRequirement = NonNullable<generated.Capability['userAuth']>;
 
 /**
- * A condition as the engine reports it (Kubernetes style).
+ * A condition as the engine reports it, Kubernetes style (`Condition` in
+ * openapi.yaml).
  *
  * @public
  */
-export interface ResourceCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
-
-/** Non-secret values a resource exposes, such as a host or a URL. @public */
-export type ResourceOutputs = Record<string, string | number | boolean>;
+export type ResourceCondition = generated.Condition;
 
 /**
- * Where the engine keeps a resource: cluster, namespace, kind and name for
- * Kubernetes, an id for the local engine. Opaque to everyone but the engine.
+ * Non-secret values a resource exposes, such as a host or a URL (a
+ * resource's `outputs`).
  *
  * @public
  */
-export type EngineObjectRef = Record<string, string>;
+export type ResourceOutputs = generated.PlatformResource['outputs'];
 
 /**
- * The normalized status of a resource.
+ * Where the engine keeps a resource (a resource's `engineRef`): opaque to
+ * everyone but the engine.
  *
  * @public
  */
-export interface ResourceStatus {
-  phase: ResourcePhase;
-  /** A human readable explanation, e.g. the failing step's message. */
-  message?: string;
-  conditions: ResourceCondition[];
-}
+export type EngineObjectRef = NonNullable<
+  generated.PlatformResource['engineRef']
+>;
+
+/** The normalized status of a resource (its `status`). @public */
+export type ResourceStatus = generated.PlatformResource['status'];
 
 /**
- * One requested instance of a capability.
+ * One requested instance of a capability (`PlatformResource` in
+ * openapi.yaml).
  *
  * @public
  */
-export interface PlatformResource {
-  id: string;
-  capabilityRef: string;
-  name: string;
-  environment: string;
-  /** Entity ref of the owning group. */
-  owner: string;
-  /** Entity ref of the user who requested it. */
-  requestedBy: string;
-  /** Entity ref of the catalog entity (usually a component) it belongs to. */
-  component?: string;
-  spec: JsonObject;
-  /** Increases with every accepted spec change. */
-  generation: number;
-  /** The generation the engine last reconciled. */
-  observedGeneration: number;
-  status: ResourceStatus;
-  outputs: ResourceOutputs;
-  /** The capability version the engine reports the instance at. */
-  appliedVersion?: string;
-  engineRef?: EngineObjectRef;
-  createdAt: string;
-  updatedAt: string;
-  readyAt?: string;
-  deletedAt?: string;
-  /**
-   * Work the platform owes the engine for this resource and has not handed
-   * over yet. Absent once the engine has accepted it.
-   */
-  pending?: PendingDispatch;
-}
+export type PlatformResource = generated.PlatformResource;
 
 /**
- * Why a change is still on its way to the engine.
+ * Why a change is still on its way to the engine (`PendingDispatch` in
+ * openapi.yaml).
  *
  * - `queued`: about to be handed over.
  * - `retrying`: the engine could not be reached; retried with backoff.
@@ -155,46 +76,18 @@ export interface PlatformResource {
  *
  * @public
  */
-export interface PendingDispatch {
-  action: 'apply' | 'delete';
-  state: 'queued' | 'retrying' | 'awaiting-credentials';
-  /** The last failure, or what is awaited. */
-  message?: string;
-  attempts: number;
-  nextAttemptAt?: string;
-}
+export type PendingDispatch = generated.PendingDispatch;
 
 /** The kinds of history events. @public */
-export type ResourceEventType =
-  | 'requested'
-  | 'phase-changed'
-  | 'spec-updated'
-  | 'delete-requested'
-  | 'deleted'
-  | 'upgrade-started'
-  | 'upgrade-finished'
-  | 'dispatch-failed';
+export type ResourceEventType = generated.ResourceEvent['type'];
 
 /**
- * One entry of a resource's append-only history.
+ * One entry of a resource's append-only history (`ResourceEvent` in
+ * openapi.yaml).
  *
  * @public
  */
-export interface ResourceEvent {
-  id: string;
-  resourceId: string;
-  type: ResourceEventType;
-  at: string;
-  /** Entity ref of the user or service that caused it, when known. */
-  actor?: string;
-  fromPhase?: ResourcePhase;
-  toPhase?: ResourcePhase;
-  reason?: string;
-  message?: string;
-  generation?: number;
-  /** Event specific details, e.g. the versions of an upgrade. */
-  data?: JsonObject;
-}
+export type ResourceEvent = generated.ResourceEvent;
 
 /**
  * A request for a new resource, as the platform API's spec defines it
@@ -239,84 +132,36 @@ export interface ListResourcesQuery {
   includeDeleted?: boolean;
 }
 
-/** A page of resources. @public */
-export interface ResourcePage {
-  items: PlatformResource[];
-  /** Present when there are more items. */
-  nextCursor?: string;
-  /**
-   * How many resources match the filters (all pages), counted up to 10,000;
-   * when more match, this is 10,000 and `totalCountCapped` is true.
-   */
-  totalCount: number;
-  /** True when more than `totalCount` resources match. */
-  totalCountCapped?: boolean;
-}
+/** A page of resources (`ResourcePage` in openapi.yaml). @public */
+export type ResourcePage = generated.ResourcePage;
 
 /** One cell of the fleet summary. @public */
-export interface FleetCount {
-  capabilityRef: string;
-  version: string | null;
-  phase: ResourcePhase;
-  count: number;
-}
-
-/** Counts of resources by capability, version and phase. @public */
-export interface FleetSummary {
-  items: FleetCount[];
-}
-
-/** @public */
-export type RolloutStatus =
-  | 'Running'
-  | 'Paused'
-  | 'Completed'
-  | 'Failed'
-  | 'Cancelled';
-
-/** @public */
-export type RolloutItemStatus =
-  | 'Pending'
-  | 'Upgrading'
-  | 'Succeeded'
-  | 'Failed'
-  | 'Skipped';
-
-/** Progress of one instance in a rollout. @public */
-export interface RolloutItem {
-  resourceId: string;
-  resourceName: string;
-  environment: string;
-  wave: number;
-  status: RolloutItemStatus;
-  fromVersion?: string;
-  message?: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
+export type FleetCount = generated.FleetSummary['items'][number];
 
 /**
- * A day-2 upgrade of a capability's instances to a target version, in waves.
+ * Counts of resources by capability, version and phase (`FleetSummary` in
+ * openapi.yaml).
  *
  * @public
  */
-export interface Rollout {
-  id: string;
-  capabilityRef: string;
-  targetVersion: string;
-  waveSize: number;
-  /** Seconds to wait between the end of one wave and the start of the next. */
-  pauseSeconds: number;
-  status: RolloutStatus;
-  message?: string;
-  /** The wave in progress (0-based); equals `waveCount` when done. */
-  currentWave: number;
-  waveCount: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  items: RolloutItem[];
-}
+export type FleetSummary = generated.FleetSummary;
+
+/** @public */
+export type RolloutStatus = generated.Rollout['status'];
+
+/** @public */
+export type RolloutItemStatus = RolloutItem['status'];
+
+/** Progress of one instance in a rollout. @public */
+export type RolloutItem = generated.Rollout['items'][number];
+
+/**
+ * A day-2 upgrade of a capability's instances to a target version, in waves
+ * (`Rollout` in openapi.yaml).
+ *
+ * @public
+ */
+export type Rollout = generated.Rollout;
 
 /**
  * A rollout request (`CreateRolloutRequest` in openapi.yaml).
@@ -325,17 +170,19 @@ export interface Rollout {
  */
 export type CreateRolloutRequest = generated.CreateRolloutRequest;
 
-/** Output of one pipeline step run, where the engine keeps logs. @public */
-export interface PipelineLog {
-  pipeline: string;
-  step: string;
-  status: 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
-  startedAt: string;
-  finishedAt?: string;
-  output: string;
-}
+/**
+ * Output of one pipeline step run, where the engine keeps logs
+ * (`PipelineLog` in openapi.yaml).
+ *
+ * @public
+ */
+export type PipelineLog = generated.PipelineLog;
 
-/** What `POST /resources` with `dryRun` answers. @public */
+/**
+ * @deprecated `POST /resources?dryRun=true` answers the resource as it would
+ * be created, a {@link PlatformResource}, not this wrapper; nothing uses it.
+ * @public
+ */
 export interface DryRunResult {
   /** The resource as it would be created, with schema defaults applied. */
   resource: PlatformResource;

@@ -17,6 +17,7 @@ import { EventsService } from '@backstage/plugin-events-node';
 import {
   CreateResourceRequest,
   CreateRolloutRequest,
+  ListChangeRequestsQuery,
   ListResourcesQuery,
   PlatformClient,
   PlatformRequestOptions,
@@ -109,6 +110,29 @@ export class HttpPlatformService implements PlatformService {
   }
   deleteResource(id: string, o: PlatformCallOptions) {
     return this.run(o, r => this.client.deleteResource(id, r));
+  }
+  listChangeRequests(q: ListChangeRequestsQuery, o: PlatformCallOptions) {
+    return this.run(o, r => this.client.listChangeRequests(q, r));
+  }
+  getChangeRequest(id: string, o: PlatformCallOptions) {
+    return this.run(o, r => this.client.getChangeRequest(id, r));
+  }
+  approveChangeRequest(
+    id: string,
+    body: { comment?: string },
+    o: PlatformCallOptions,
+  ) {
+    return this.run(o, r => this.client.approveChangeRequest(id, body, r));
+  }
+  rejectChangeRequest(
+    id: string,
+    body: { comment: string },
+    o: PlatformCallOptions,
+  ) {
+    return this.run(o, r => this.client.rejectChangeRequest(id, body, r));
+  }
+  cancelChangeRequest(id: string, o: PlatformCallOptions) {
+    return this.run(o, r => this.client.cancelChangeRequest(id, r));
   }
   retryResource(id: string, o: PlatformCallOptions) {
     return this.run(o, r => this.client.retryResource(id, r));

@@ -25,9 +25,19 @@ type SameAnswers = {
   >;
 };
 
-/** createResource also says whether it created; its resource is the API's. */
+/**
+ * createResource also says whether it created; its resource, or its change
+ * request, is the API's.
+ */
 type CreateChecks = Same<
-  Awaited<ReturnType<PlatformService['createResource']>>['resource'],
+  | Extract<
+      Awaited<ReturnType<PlatformService['createResource']>>,
+      { resource: unknown }
+    >['resource']
+  | Exclude<
+      Awaited<ReturnType<PlatformService['createResource']>>,
+      { resource: unknown }
+    >,
   Awaited<ReturnType<PlatformApi['createResource']>>
 >;
 

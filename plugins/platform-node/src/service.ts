@@ -7,7 +7,11 @@ import {
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   Capability,
+  ChangeRequest,
+  ChangeRequestPage,
   CreateResourceRequest,
+  ListChangeRequestsQuery,
+  PendingApproval,
   CreateRolloutRequest,
   FleetSummary,
   ListResourcesQuery,
@@ -72,19 +76,57 @@ export interface PlatformService {
     id: string,
     options: PlatformCallOptions,
   ): Promise<PlatformResource>;
+  /**
+   * Creates the resource, or, when the request needs approval, a change
+   * request ({@link PendingApproval}; tell them apart with
+   * `isPendingApproval`). A dry run never creates a change request: its
+   * resource says `approvalRequired` instead.
+   */
   createResource(
     request: CreateResourceRequest,
     options: CreateResourceOptions,
-  ): Promise<CreateResourceResult>;
+  ): Promise<CreateResourceResult | PendingApproval>;
+  /** The changed resource, or a change request when approval is needed. */
   updateResource(
     id: string,
     request: UpdateResourceRequest,
     options: PlatformCallOptions,
-  ): Promise<PlatformResource>;
+  ): Promise<PlatformResource | PendingApproval>;
+  /** The resource now deleting, or a change request when approval is needed. */
   deleteResource(
     id: string,
     options: PlatformCallOptions,
-  ): Promise<PlatformResource>;
+  ): Promise<PlatformResource | PendingApproval>;
+  /** Change requests whose resource the caller may read, newest first. */
+  listChangeRequests(
+    query: ListChangeRequestsQuery,
+    options: PlatformCallOptions,
+  ): Promise<ChangeRequestPage>;
+  getChangeRequest(
+    id: string,
+    options: PlatformCallOptions,
+  ): Promise<ChangeRequest>;
+  /**
+   * Approves a pending change request and applies its change as the
+   * platform; status `approved`, or `failed` with `failure`. Not by its
+   * requester, not by a service.
+   */
+  approveChangeRequest(
+    id: string,
+    body: { comment?: string },
+    options: PlatformCallOptions,
+  ): Promise<ChangeRequest>;
+  /** Rejects a pending change request; `comment` is required. */
+  rejectChangeRequest(
+    id: string,
+    body: { comment: string },
+    options: PlatformCallOptions,
+  ): Promise<ChangeRequest>;
+  /** Withdraws a pending change request; its requester only. */
+  cancelChangeRequest(
+    id: string,
+    options: PlatformCallOptions,
+  ): Promise<ChangeRequest>;
   /**
    * Hands the resource's pending change to its engine now, with
    * `engineToken` when the engine acts with the user's identity.

@@ -3,7 +3,10 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
-import { CreateResourceRequest } from '@trellis/backstage-plugin-platform-common';
+import {
+  CreateResourceRequest,
+  isPendingApproval,
+} from '@trellis/backstage-plugin-platform-common';
 import { PlatformService } from '@trellis/backstage-plugin-platform-node';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -73,7 +76,9 @@ export async function seedDemoEstate(options: {
         credentials,
         idempotencyKey: demoIdempotencyKey(request),
       });
-      if (result.created) outcome.created += 1;
+      if (isPendingApproval(result)) {
+        outcome.refused.push({ name: request.name, message: result.message });
+      } else if (result.created) outcome.created += 1;
       else outcome.existing += 1;
     } catch (error) {
       // Someone made one by that name by hand: it is there, leave it be.

@@ -40,6 +40,18 @@ export const spec = {
           "maxLength": 100
         }
       },
+      "changeRequestId": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": "The change request id, a short decimal string such as `42`.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 20,
+          "pattern": "^[0-9]+$"
+        }
+      },
       "engineAuthorization": {
         "name": "Trellis-Engine-Authorization",
         "in": "header",
@@ -131,6 +143,7 @@ export const spec = {
       "Capability": {
         "type": "object",
         "additionalProperties": false,
+        "description": "Something the platform offers, such as \"PostgreSQL database\".",
         "required": [
           "ref",
           "engine",
@@ -146,7 +159,7 @@ export const spec = {
         "properties": {
           "ref": {
             "type": "string",
-            "description": "`<engine>:<name>`"
+            "description": "`<engine id>:<name>`, e.g. `local:postgresql`."
           },
           "engine": {
             "type": "string"
@@ -168,25 +181,31 @@ export const spec = {
             "type": "array",
             "items": {
               "type": "string"
-            }
+            },
+            "description": "Every version the engine knows of, oldest first (includes `version`)."
           },
           "instanceApiVersion": {
-            "type": "string"
+            "type": "string",
+            "description": "The engine-native API version of an instance, e.g. `marketplace.kratix.io/v1alpha1`."
           },
           "instanceKind": {
-            "type": "string"
+            "type": "string",
+            "description": "The engine-native kind of an instance, e.g. `Database`."
           },
           "inputSchema": {
-            "$ref": "#/components/schemas/JsonObject"
+            "$ref": "#/components/schemas/JsonObject",
+            "description": "JSON Schema of the `spec` a request must carry."
           },
           "available": {
             "type": "boolean"
           },
           "availabilityMessage": {
-            "type": "string"
+            "type": "string",
+            "description": "Why the capability is unavailable, when it is."
           },
           "owner": {
-            "type": "string"
+            "type": "string",
+            "description": "Entity ref of the team that offers it, e.g. `group:default/platform-team`."
           },
           "tags": {
             "type": "array",
@@ -196,6 +215,7 @@ export const spec = {
           },
           "links": {
             "type": "array",
+            "description": "Links to documentation or dashboards.",
             "items": {
               "type": "object",
               "additionalProperties": false,
@@ -222,9 +242,14 @@ export const spec = {
             "description": "Present when the engine makes changes with the requesting user's own identity: changes need the `Trellis-Engine-Authorization` header with an ID token from this sign-in provider.",
             "properties": {
               "provider": {
-                "type": "string"
+                "type": "string",
+                "description": "The provider's id in the Backstage app, e.g. `okta`, `google`, `microsoft`, `onelogin`, or the id of a custom OpenID Connect provider."
               }
             }
+          },
+          "requiresApproval": {
+            "type": "boolean",
+            "description": "True when the capability is marked as needing approval (annotation `trellis.dev/requires-approval: \"true\"`): every create, update and delete of its resources becomes a change request."
           }
         }
       },
@@ -254,7 +279,8 @@ export const spec = {
             ]
           },
           "message": {
-            "type": "string"
+            "type": "string",
+            "description": "The last failure, or what is awaited."
           },
           "attempts": {
             "type": "integer"
@@ -268,6 +294,7 @@ export const spec = {
       "Condition": {
         "type": "object",
         "additionalProperties": false,
+        "description": "A condition as the engine reports it (Kubernetes style).",
         "required": [
           "type",
           "status"
@@ -298,6 +325,7 @@ export const spec = {
       "PlatformResource": {
         "type": "object",
         "additionalProperties": false,
+        "description": "One requested instance of a capability.",
         "required": [
           "id",
           "capabilityRef",
@@ -327,22 +355,27 @@ export const spec = {
             "type": "string"
           },
           "owner": {
-            "type": "string"
+            "type": "string",
+            "description": "Entity ref of the owning group."
           },
           "requestedBy": {
-            "type": "string"
+            "type": "string",
+            "description": "Entity ref of the user who requested it."
           },
           "component": {
-            "type": "string"
+            "type": "string",
+            "description": "Entity ref of the catalog entity (usually a component) it belongs to."
           },
           "spec": {
             "$ref": "#/components/schemas/JsonObject"
           },
           "generation": {
-            "type": "integer"
+            "type": "integer",
+            "description": "Increases with every accepted spec change."
           },
           "observedGeneration": {
-            "type": "integer"
+            "type": "integer",
+            "description": "The generation the engine last reconciled."
           },
           "status": {
             "type": "object",
@@ -351,12 +384,14 @@ export const spec = {
               "phase",
               "conditions"
             ],
+            "description": "The normalized status of the resource.",
             "properties": {
               "phase": {
                 "$ref": "#/components/schemas/ResourcePhase"
               },
               "message": {
-                "type": "string"
+                "type": "string",
+                "description": "A human readable explanation, e.g. the failing step's message."
               },
               "conditions": {
                 "type": "array",
@@ -368,6 +403,7 @@ export const spec = {
           },
           "outputs": {
             "type": "object",
+            "description": "Non-secret values the resource exposes, such as a host or a URL.",
             "additionalProperties": {
               "oneOf": [
                 {
@@ -383,10 +419,12 @@ export const spec = {
             }
           },
           "appliedVersion": {
-            "type": "string"
+            "type": "string",
+            "description": "The capability version the engine reports the instance at."
           },
           "engineRef": {
             "type": "object",
+            "description": "Where the engine keeps the resource: cluster, namespace, kind and name for Kubernetes, an id for the local engine. Opaque to everyone but the engine.",
             "additionalProperties": {
               "type": "string"
             }
@@ -408,7 +446,253 @@ export const spec = {
             "format": "date-time"
           },
           "pending": {
-            "$ref": "#/components/schemas/PendingDispatch"
+            "$ref": "#/components/schemas/PendingDispatch",
+            "description": "Work the platform owes the engine for this resource and has not handed over yet. Absent once the engine has accepted it."
+          },
+          "approvalRequired": {
+            "type": "boolean",
+            "description": "Dry runs only: true when the request, made for real, would become a change request instead of a resource (see `approvalReasons`)."
+          },
+          "approvalReasons": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ApprovalReason"
+            },
+            "description": "Dry runs only, with `approvalRequired`; why approval is needed."
+          }
+        }
+      },
+      "ApprovalReason": {
+        "type": "string",
+        "enum": [
+          "service-principal",
+          "policy",
+          "capability"
+        ],
+        "description": "Why a change needs approval: `service-principal`, a service (an agent with a static token, a plugin) acting for nobody; `policy`, the permission policy denies `platform.resource.change.withoutApproval` (Trellis' policy: production updates and deletes); `capability`, the capability is marked `trellis.dev/requires-approval`."
+      },
+      "ChangeRequestStatus": {
+        "type": "string",
+        "enum": [
+          "pending",
+          "approved",
+          "rejected",
+          "expired",
+          "cancelled",
+          "failed"
+        ],
+        "description": "`failed`: approved, but the change could not be applied (see `failure`)."
+      },
+      "ChangeRequestOperation": {
+        "type": "string",
+        "enum": [
+          "create",
+          "update",
+          "delete"
+        ]
+      },
+      "ChangeRequestResource": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "name",
+          "capability",
+          "environment",
+          "owner"
+        ],
+        "description": "The resource the change is for (for a create, the one it would create).",
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "The resource id; absent for a create until it is approved."
+          },
+          "name": {
+            "type": "string"
+          },
+          "namespace": {
+            "type": "string"
+          },
+          "capability": {
+            "type": "string",
+            "description": "The capability ref."
+          },
+          "environment": {
+            "type": "string"
+          },
+          "owner": {
+            "type": "string",
+            "description": "The owning group's entity ref."
+          },
+          "entityRef": {
+            "type": "string",
+            "description": "The catalog entity the resource belongs to, when known."
+          }
+        }
+      },
+      "ChangeRequestChange": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "What is applied on approval: `request` for a create, `spec` for an update, nothing for a delete.",
+        "properties": {
+          "spec": {
+            "$ref": "#/components/schemas/JsonObject"
+          },
+          "request": {
+            "$ref": "#/components/schemas/CreateResourceRequest"
+          }
+        }
+      },
+      "ChangeRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "operation",
+          "status",
+          "reasons",
+          "resource",
+          "change",
+          "requestedBy",
+          "requestedByType",
+          "createdAt",
+          "expiresAt",
+          "message"
+        ],
+        "description": "A change (create, update, delete) that waits for a person's approval.",
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "A short decimal string, e.g. `42` (\"request 42\")."
+          },
+          "operation": {
+            "$ref": "#/components/schemas/ChangeRequestOperation"
+          },
+          "status": {
+            "$ref": "#/components/schemas/ChangeRequestStatus"
+          },
+          "reasons": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ApprovalReason"
+            }
+          },
+          "resource": {
+            "$ref": "#/components/schemas/ChangeRequestResource"
+          },
+          "change": {
+            "$ref": "#/components/schemas/ChangeRequestChange"
+          },
+          "baseGeneration": {
+            "type": "integer",
+            "description": "The resource's generation when the change was requested (update, delete); approval fails when the resource has moved on."
+          },
+          "requestedBy": {
+            "type": "string",
+            "description": "A user entity ref, or a service subject such as `plugin:mcp-actions`."
+          },
+          "requestedByType": {
+            "type": "string",
+            "enum": [
+              "user",
+              "service"
+            ]
+          },
+          "onBehalfOf": {
+            "type": "string",
+            "description": "For whom a service asked, when known (an agent's token subject)."
+          },
+          "via": {
+            "type": "string",
+            "description": "How the change came in, e.g. `api`, `mcp`, `scaffolder`, `cli`."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "decidedBy": {
+            "type": "string",
+            "description": "Who approved, rejected or cancelled it."
+          },
+          "decidedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "comment": {
+            "type": "string",
+            "description": "The approver's or rejecter's comment."
+          },
+          "failure": {
+            "type": "string",
+            "description": "Why an approved change could not be applied (status `failed`)."
+          },
+          "message": {
+            "type": "string",
+            "description": "Human text, e.g. \"Needs approval: delete of orders-db (production). Change request 42; ask someone with platform.resource.approve.\""
+          }
+        }
+      },
+      "PendingApproval": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "changeRequest",
+          "message"
+        ],
+        "description": "The answer (202) to a change that needs approval: nothing was changed yet; the change request says who may approve it.",
+        "properties": {
+          "changeRequest": {
+            "$ref": "#/components/schemas/ChangeRequest"
+          },
+          "message": {
+            "type": "string"
+          }
+        }
+      },
+      "ChangeRequestPage": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "items"
+        ],
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ChangeRequest"
+            }
+          },
+          "nextCursor": {
+            "type": "string",
+            "description": "Present when there are more; pass as `cursor`."
+          }
+        }
+      },
+      "ApproveChangeRequestBody": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "comment": {
+            "type": "string",
+            "maxLength": 2000
+          }
+        }
+      },
+      "RejectChangeRequestBody": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "comment"
+        ],
+        "properties": {
+          "comment": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 2000,
+            "description": "Why the change is rejected; required."
           }
         }
       },
@@ -481,6 +765,7 @@ export const spec = {
           "items",
           "totalCount"
         ],
+        "description": "A page of resources.",
         "properties": {
           "items": {
             "type": "array",
@@ -489,7 +774,8 @@ export const spec = {
             }
           },
           "nextCursor": {
-            "type": "string"
+            "type": "string",
+            "description": "Present when there are more; pass as `cursor`."
           },
           "totalCount": {
             "type": "integer",
@@ -504,6 +790,7 @@ export const spec = {
       "ResourceEvent": {
         "type": "object",
         "additionalProperties": false,
+        "description": "One entry of a resource's append-only history.",
         "required": [
           "id",
           "resourceId",
@@ -535,7 +822,8 @@ export const spec = {
             "format": "date-time"
           },
           "actor": {
-            "type": "string"
+            "type": "string",
+            "description": "Entity ref of the user or service that caused it, when known."
           },
           "fromPhase": {
             "$ref": "#/components/schemas/ResourcePhase"
@@ -553,7 +841,8 @@ export const spec = {
             "type": "integer"
           },
           "data": {
-            "$ref": "#/components/schemas/JsonObject"
+            "$ref": "#/components/schemas/JsonObject",
+            "description": "Event specific details, e.g. the versions of an upgrade."
           }
         }
       },
@@ -644,6 +933,7 @@ export const spec = {
       "PipelineLog": {
         "type": "object",
         "additionalProperties": false,
+        "description": "Output of one pipeline step run, where the engine keeps logs.",
         "required": [
           "pipeline",
           "step",
@@ -684,9 +974,11 @@ export const spec = {
         "required": [
           "items"
         ],
+        "description": "Counts of resources by capability, version and phase.",
         "properties": {
           "items": {
             "type": "array",
+            "description": "One cell per capability, version and phase.",
             "items": {
               "type": "object",
               "additionalProperties": false,
@@ -757,6 +1049,7 @@ export const spec = {
       "Rollout": {
         "type": "object",
         "additionalProperties": false,
+        "description": "A day-2 upgrade of a capability's instances to a target version, in waves.",
         "required": [
           "id",
           "capabilityRef",
@@ -785,7 +1078,8 @@ export const spec = {
             "type": "integer"
           },
           "pauseSeconds": {
-            "type": "integer"
+            "type": "integer",
+            "description": "Seconds to wait between the end of one wave and the start of the next."
           },
           "status": {
             "type": "string",
@@ -801,7 +1095,8 @@ export const spec = {
             "type": "string"
           },
           "currentWave": {
-            "type": "integer"
+            "type": "integer",
+            "description": "The wave in progress (0-based); equals `waveCount` when done."
           },
           "waveCount": {
             "type": "integer"
@@ -817,6 +1112,7 @@ export const spec = {
           },
           "items": {
             "type": "array",
+            "description": "The progress of each instance.",
             "items": {
               "type": "object",
               "additionalProperties": false,
@@ -1213,6 +1509,16 @@ export const spec = {
               }
             }
           },
+          "202": {
+            "description": "The request needs approval: a change request was created (or, for a repeated Idempotency-Key, found); nothing is created until someone approves it.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PendingApproval"
+                }
+              }
+            }
+          },
           "default": {
             "$ref": "#/components/responses/ErrorResponse"
           }
@@ -1245,7 +1551,7 @@ export const spec = {
       },
       "patch": {
         "operationId": "UpdateResource",
-        "description": "Replaces the spec; 409 when `generation` is stale.",
+        "description": "Replaces the spec; 409 when `generation` is stale, or when a change request for the resource is pending.",
         "parameters": [
           {
             "$ref": "#/components/parameters/resourceId"
@@ -1275,6 +1581,16 @@ export const spec = {
               }
             }
           },
+          "202": {
+            "description": "The change needs approval; a change request was created.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PendingApproval"
+                }
+              }
+            }
+          },
           "default": {
             "$ref": "#/components/responses/ErrorResponse"
           }
@@ -1282,7 +1598,7 @@ export const spec = {
       },
       "delete": {
         "operationId": "DeleteResource",
-        "description": "Starts deleting; the resource goes Deleting, then Deleted.",
+        "description": "Starts deleting; the resource goes Deleting, then Deleted. When the delete needs approval, the answer is a change request instead (the body has `changeRequest`); 409 when one is already pending.",
         "parameters": [
           {
             "$ref": "#/components/parameters/resourceId"
@@ -1293,11 +1609,18 @@ export const spec = {
         ],
         "responses": {
           "202": {
-            "description": "Deletion accepted.",
+            "description": "Deletion accepted (the resource), or a change request created (a PendingApproval).",
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/PlatformResource"
+                  "oneOf": [
+                    {
+                      "$ref": "#/components/schemas/PlatformResource"
+                    },
+                    {
+                      "$ref": "#/components/schemas/PendingApproval"
+                    }
+                  ]
                 }
               }
             }
@@ -1401,6 +1724,207 @@ export const spec = {
                       }
                     }
                   }
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/change-requests": {
+      "get": {
+        "operationId": "ListChangeRequests",
+        "description": "Change requests whose resource the caller may read, newest first.",
+        "parameters": [
+          {
+            "name": "status",
+            "in": "query",
+            "schema": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/ChangeRequestStatus"
+              }
+            }
+          },
+          {
+            "name": "resourceId",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 100
+            }
+          },
+          {
+            "name": "requestedBy",
+            "in": "query",
+            "allowReserved": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 300
+            }
+          },
+          {
+            "name": "mine",
+            "in": "query",
+            "description": "Only those the caller requested.",
+            "schema": {
+              "type": "boolean"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 500
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "allowReserved": true,
+            "schema": {
+              "type": "string",
+              "maxLength": 40
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangeRequestPage"
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/change-requests/{id}": {
+      "get": {
+        "operationId": "GetChangeRequest",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/changeRequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangeRequest"
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/change-requests/{id}/approve": {
+      "post": {
+        "operationId": "ApproveChangeRequest",
+        "description": "Approves a pending change request and applies its change through the normal path (status `approved`, or `failed` with `failure` when it cannot be applied). Needs platform.resource.approve; not the requester, not a service. 409 when it is not pending.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/changeRequestId"
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ApproveChangeRequestBody"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Decided.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangeRequest"
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/change-requests/{id}/reject": {
+      "post": {
+        "operationId": "RejectChangeRequest",
+        "description": "Rejects a pending change request, with a comment; the change never runs. Same permission and rules as approving.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/changeRequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RejectChangeRequestBody"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Rejected.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangeRequest"
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/change-requests/{id}/cancel": {
+      "post": {
+        "operationId": "CancelChangeRequest",
+        "description": "Withdraws a pending change request; only its requester may.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/changeRequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Cancelled.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangeRequest"
                 }
               }
             }

@@ -4,10 +4,17 @@ import {
   PermissionsRegistryService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  NotFoundError,
+  NotImplementedError,
+} from '@backstage/errors';
 import {
   Capability,
+  ChangeRequest,
+  ChangeRequestPage,
   CreateResourceRequest,
+  ListChangeRequestsQuery,
   CreateRolloutRequest,
   FleetSummary,
   ListResourcesQuery,
@@ -330,6 +337,43 @@ export class PlatformServiceImpl implements PlatformService {
 
   async resumeRollout(id: string, options: PlatformCallOptions & AuditContext) {
     return this.rolloutCommands.changeRollout(id, 'resume', options);
+  }
+
+  async listChangeRequests(
+    _query: ListChangeRequestsQuery,
+    _options: PlatformCallOptions,
+  ): Promise<ChangeRequestPage> {
+    throw new NotImplementedError('Change requests are not implemented yet');
+  }
+
+  async getChangeRequest(
+    _id: string,
+    _options: PlatformCallOptions,
+  ): Promise<ChangeRequest> {
+    throw new NotImplementedError('Change requests are not implemented yet');
+  }
+
+  async approveChangeRequest(
+    _id: string,
+    _body: { comment?: string },
+    _options: PlatformCallOptions,
+  ): Promise<ChangeRequest> {
+    throw new NotImplementedError('Change requests are not implemented yet');
+  }
+
+  async rejectChangeRequest(
+    _id: string,
+    _body: { comment: string },
+    _options: PlatformCallOptions,
+  ): Promise<ChangeRequest> {
+    throw new NotImplementedError('Change requests are not implemented yet');
+  }
+
+  async cancelChangeRequest(
+    _id: string,
+    _options: PlatformCallOptions,
+  ): Promise<ChangeRequest> {
+    throw new NotImplementedError('Change requests are not implemented yet');
   }
 
   subscribe(listener: (signal: ResourceSignal) => void): () => void {

@@ -143,7 +143,9 @@ export type CreateResource = {
   body: models.CreateResourceRequest;
 };
 
-export type CreateResourceResponse = models.PlatformResource;
+export type CreateResourceResponse =
+  | models.PlatformResource
+  | models.PendingApproval;
 
 /**
  * GET /resources/{id}
@@ -160,7 +162,7 @@ export type GetResource = {
 export type GetResourceResponse = models.PlatformResource;
 
 /**
- * PATCH /resources/{id}: Replaces the spec; 409 when `generation` is stale.
+ * PATCH /resources/{id}: Replaces the spec; 409 when `generation` is stale, or when a change request for the resource is pending.
  */
 export type UpdateResource = {
   path: {
@@ -178,10 +180,12 @@ export type UpdateResource = {
   body: models.UpdateResourceRequest;
 };
 
-export type UpdateResourceResponse = models.PlatformResource;
+export type UpdateResourceResponse =
+  | models.PlatformResource
+  | models.PendingApproval;
 
 /**
- * DELETE /resources/{id}: Starts deleting; the resource goes Deleting, then Deleted.
+ * DELETE /resources/{id}: Starts deleting; the resource goes Deleting, then Deleted. When the delete needs approval, the answer is a change request instead (the body has `changeRequest`); 409 when one is already pending.
  */
 export type DeleteResource = {
   path: {
@@ -198,7 +202,9 @@ export type DeleteResource = {
   };
 };
 
-export type DeleteResourceResponse = models.PlatformResource;
+export type DeleteResourceResponse =
+  | models.PlatformResource
+  | models.PendingApproval;
 
 /**
  * POST /resources/{id}/retry: Hands the resource's pending change (`pending`) to the engine now: after an engine outage without waiting for the backoff, or with the caller's token when the change awaits credentials. Needs the permission the change needs (update, or delete for a pending delete). Answers the resource unchanged when nothing is pending.
@@ -251,6 +257,83 @@ export type GetResourceLogs = {
 export type GetResourceLogsResponse = {
   items: Array<models.PipelineLog>;
 };
+
+/**
+ * GET /change-requests: Change requests whose resource the caller may read, newest first.
+ */
+export type ListChangeRequests = {
+  query?: {
+    status?: Array<models.ChangeRequestStatus>;
+    resourceId?: string;
+    requestedBy?: string;
+    /**
+     * Only those the caller requested.
+     */
+    mine?: boolean;
+    limit?: number;
+    cursor?: string;
+  };
+};
+
+export type ListChangeRequestsResponse = models.ChangeRequestPage;
+
+/**
+ * GET /change-requests/{id}
+ */
+export type GetChangeRequest = {
+  path: {
+    /**
+     * The change request id, a short decimal string such as `42`.
+     */
+    id: string;
+  };
+};
+
+export type GetChangeRequestResponse = models.ChangeRequest;
+
+/**
+ * POST /change-requests/{id}/approve: Approves a pending change request and applies its change through the normal path (status `approved`, or `failed` with `failure` when it cannot be applied). Needs platform.resource.approve; not the requester, not a service. 409 when it is not pending.
+ */
+export type ApproveChangeRequest = {
+  path: {
+    /**
+     * The change request id, a short decimal string such as `42`.
+     */
+    id: string;
+  };
+  body?: models.ApproveChangeRequestBody;
+};
+
+export type ApproveChangeRequestResponse = models.ChangeRequest;
+
+/**
+ * POST /change-requests/{id}/reject: Rejects a pending change request, with a comment; the change never runs. Same permission and rules as approving.
+ */
+export type RejectChangeRequest = {
+  path: {
+    /**
+     * The change request id, a short decimal string such as `42`.
+     */
+    id: string;
+  };
+  body: models.RejectChangeRequestBody;
+};
+
+export type RejectChangeRequestResponse = models.ChangeRequest;
+
+/**
+ * POST /change-requests/{id}/cancel: Withdraws a pending change request; only its requester may.
+ */
+export type CancelChangeRequest = {
+  path: {
+    /**
+     * The change request id, a short decimal string such as `42`.
+     */
+    id: string;
+  };
+};
+
+export type CancelChangeRequestResponse = models.ChangeRequest;
 
 /**
  * GET /events: The history of every resource the caller may read, oldest first, in the order of event ids: a durable feed for readers such as the DevEx metrics. A cursor never skips or repeats an event. The newest events (younger than `platform.eventsFeed.settleSeconds`, default 5) are held back until transactions that took lower ids have committed.
@@ -455,7 +538,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Replaces the spec; 409 when `generation` is stale.
+   * Replaces the spec; 409 when `generation` is stale, or when a change request for the resource is pending.
    */
   async updateResource(
     request: UpdateResource,
@@ -471,7 +554,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Starts deleting; the resource goes Deleting, then Deleted.
+   * Starts deleting; the resource goes Deleting, then Deleted. When the delete needs approval, the answer is a change request instead (the body has `changeRequest`); 409 when one is already pending.
    */
   async deleteResource(
     request: DeleteResource,
@@ -518,6 +601,77 @@ export class DefaultApiClient {
     return this.send(
       'GET',
       `/resources/${encodeURIComponent(String(request.path.id))}/logs`,
+      options,
+    );
+  }
+
+  /**
+   * Change requests whose resource the caller may read, newest first.
+   */
+  async listChangeRequests(
+    request: ListChangeRequests,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ListChangeRequestsResponse>> {
+    return this.send(
+      'GET',
+      `/change-requests` + queryString(request.query),
+      options,
+    );
+  }
+
+  async getChangeRequest(
+    request: GetChangeRequest,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<GetChangeRequestResponse>> {
+    return this.send(
+      'GET',
+      `/change-requests/${encodeURIComponent(String(request.path.id))}`,
+      options,
+    );
+  }
+
+  /**
+   * Approves a pending change request and applies its change through the normal path (status `approved`, or `failed` with `failure` when it cannot be applied). Needs platform.resource.approve; not the requester, not a service. 409 when it is not pending.
+   */
+  async approveChangeRequest(
+    request: ApproveChangeRequest,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ApproveChangeRequestResponse>> {
+    return this.send(
+      'POST',
+      `/change-requests/${encodeURIComponent(String(request.path.id))}/approve`,
+      options,
+      undefined,
+      request.body,
+    );
+  }
+
+  /**
+   * Rejects a pending change request, with a comment; the change never runs. Same permission and rules as approving.
+   */
+  async rejectChangeRequest(
+    request: RejectChangeRequest,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<RejectChangeRequestResponse>> {
+    return this.send(
+      'POST',
+      `/change-requests/${encodeURIComponent(String(request.path.id))}/reject`,
+      options,
+      undefined,
+      request.body,
+    );
+  }
+
+  /**
+   * Withdraws a pending change request; only its requester may.
+   */
+  async cancelChangeRequest(
+    request: CancelChangeRequest,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<CancelChangeRequestResponse>> {
+    return this.send(
+      'POST',
+      `/change-requests/${encodeURIComponent(String(request.path.id))}/cancel`,
       options,
     );
   }

@@ -41,9 +41,12 @@ export type ResourcePhase =
   | 'Paused'
   | 'Unknown';
 
+/**
+ * Something the platform offers, such as "PostgreSQL database".
+ */
 export type Capability = {
   /**
-   * `<engine>:<name>`
+   * `<engine id>:<name>`, e.g. `local:postgresql`.
    */
   ref: string;
   engine: string;
@@ -54,14 +57,35 @@ export type Capability = {
    * The version new instances get.
    */
   version: string;
+  /**
+   * Every version the engine knows of, oldest first (includes `version`).
+   */
   versions: Array<string>;
+  /**
+   * The engine-native API version of an instance, e.g. `marketplace.kratix.io/v1alpha1`.
+   */
   instanceApiVersion?: string;
+  /**
+   * The engine-native kind of an instance, e.g. `Database`.
+   */
   instanceKind?: string;
+  /**
+   * JSON Schema of the `spec` a request must carry.
+   */
   inputSchema: JsonObject;
   available: boolean;
+  /**
+   * Why the capability is unavailable, when it is.
+   */
   availabilityMessage?: string;
+  /**
+   * Entity ref of the team that offers it, e.g. `group:default/platform-team`.
+   */
   owner?: string;
   tags: Array<string>;
+  /**
+   * Links to documentation or dashboards.
+   */
   links: Array<{
     url: string;
     title: string;
@@ -70,8 +94,15 @@ export type Capability = {
    * Present when the engine makes changes with the requesting user's own identity: changes need the `Trellis-Engine-Authorization` header with an ID token from this sign-in provider.
    */
   userAuth?: {
+    /**
+     * The provider's id in the Backstage app, e.g. `okta`, `google`, `microsoft`, `onelogin`, or the id of a custom OpenID Connect provider.
+     */
     provider: string;
   };
+  /**
+   * True when the capability is marked as needing approval (annotation `trellis.dev/requires-approval: "true"`): every create, update and delete of its resources becomes a change request.
+   */
+  requiresApproval?: boolean;
 };
 
 /**
@@ -80,11 +111,17 @@ export type Capability = {
 export type PendingDispatch = {
   action: 'apply' | 'delete';
   state: 'queued' | 'retrying' | 'awaiting-credentials';
+  /**
+   * The last failure, or what is awaited.
+   */
   message?: string;
   attempts: number;
   nextAttemptAt?: string;
 };
 
+/**
+ * A condition as the engine reports it (Kubernetes style).
+ */
 export type Condition = {
   type: string;
   status: 'True' | 'False' | 'Unknown';
@@ -93,26 +130,59 @@ export type Condition = {
   lastTransitionTime?: string;
 };
 
+/**
+ * One requested instance of a capability.
+ */
 export type PlatformResource = {
   id: string;
   capabilityRef: string;
   name: string;
   environment: string;
+  /**
+   * Entity ref of the owning group.
+   */
   owner: string;
+  /**
+   * Entity ref of the user who requested it.
+   */
   requestedBy: string;
+  /**
+   * Entity ref of the catalog entity (usually a component) it belongs to.
+   */
   component?: string;
   spec: JsonObject;
+  /**
+   * Increases with every accepted spec change.
+   */
   generation: number;
+  /**
+   * The generation the engine last reconciled.
+   */
   observedGeneration: number;
+  /**
+   * The normalized status of the resource.
+   */
   status: {
     phase: ResourcePhase;
+    /**
+     * A human readable explanation, e.g. the failing step's message.
+     */
     message?: string;
     conditions: Array<Condition>;
   };
+  /**
+   * Non-secret values the resource exposes, such as a host or a URL.
+   */
   outputs: {
     [key: string]: string | number | boolean;
   };
+  /**
+   * The capability version the engine reports the instance at.
+   */
   appliedVersion?: string;
+  /**
+   * Where the engine keeps the resource: cluster, namespace, kind and name for Kubernetes, an id for the local engine. Opaque to everyone but the engine.
+   */
   engineRef?: {
     [key: string]: string;
   };
@@ -120,7 +190,147 @@ export type PlatformResource = {
   updatedAt: string;
   readyAt?: string;
   deletedAt?: string;
+  /**
+   * Work the platform owes the engine for this resource and has not handed over yet. Absent once the engine has accepted it.
+   */
   pending?: PendingDispatch;
+  /**
+   * Dry runs only: true when the request, made for real, would become a change request instead of a resource (see `approvalReasons`).
+   */
+  approvalRequired?: boolean;
+  /**
+   * Dry runs only, with `approvalRequired`; why approval is needed.
+   */
+  approvalReasons?: Array<ApprovalReason>;
+};
+
+/**
+ * Why a change needs approval: `service-principal`, a service (an agent with a static token, a plugin) acting for nobody; `policy`, the permission policy denies `platform.resource.change.withoutApproval` (Trellis' policy: production updates and deletes); `capability`, the capability is marked `trellis.dev/requires-approval`.
+ */
+export type ApprovalReason = 'service-principal' | 'policy' | 'capability';
+
+/**
+ * `failed`: approved, but the change could not be applied (see `failure`).
+ */
+export type ChangeRequestStatus =
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled'
+  | 'failed';
+
+export type ChangeRequestOperation = 'create' | 'update' | 'delete';
+
+/**
+ * The resource the change is for (for a create, the one it would create).
+ */
+export type ChangeRequestResource = {
+  /**
+   * The resource id; absent for a create until it is approved.
+   */
+  id?: string;
+  name: string;
+  namespace?: string;
+  /**
+   * The capability ref.
+   */
+  capability: string;
+  environment: string;
+  /**
+   * The owning group's entity ref.
+   */
+  owner: string;
+  /**
+   * The catalog entity the resource belongs to, when known.
+   */
+  entityRef?: string;
+};
+
+/**
+ * What is applied on approval: `request` for a create, `spec` for an update, nothing for a delete.
+ */
+export type ChangeRequestChange = {
+  spec?: JsonObject;
+  request?: CreateResourceRequest;
+};
+
+/**
+ * A change (create, update, delete) that waits for a person's approval.
+ */
+export type ChangeRequest = {
+  /**
+   * A short decimal string, e.g. `42` ("request 42").
+   */
+  id: string;
+  operation: ChangeRequestOperation;
+  status: ChangeRequestStatus;
+  reasons: Array<ApprovalReason>;
+  resource: ChangeRequestResource;
+  change: ChangeRequestChange;
+  /**
+   * The resource's generation when the change was requested (update, delete); approval fails when the resource has moved on.
+   */
+  baseGeneration?: number;
+  /**
+   * A user entity ref, or a service subject such as `plugin:mcp-actions`.
+   */
+  requestedBy: string;
+  requestedByType: 'user' | 'service';
+  /**
+   * For whom a service asked, when known (an agent's token subject).
+   */
+  onBehalfOf?: string;
+  /**
+   * How the change came in, e.g. `api`, `mcp`, `scaffolder`, `cli`.
+   */
+  via?: string;
+  createdAt: string;
+  expiresAt: string;
+  /**
+   * Who approved, rejected or cancelled it.
+   */
+  decidedBy?: string;
+  decidedAt?: string;
+  /**
+   * The approver's or rejecter's comment.
+   */
+  comment?: string;
+  /**
+   * Why an approved change could not be applied (status `failed`).
+   */
+  failure?: string;
+  /**
+   * Human text, e.g. "Needs approval: delete of orders-db (production). Change request 42; ask someone with platform.resource.approve."
+   */
+  message: string;
+};
+
+/**
+ * The answer (202) to a change that needs approval: nothing was changed yet; the change request says who may approve it.
+ */
+export type PendingApproval = {
+  changeRequest: ChangeRequest;
+  message: string;
+};
+
+export type ChangeRequestPage = {
+  items: Array<ChangeRequest>;
+  /**
+   * Present when there are more; pass as `cursor`.
+   */
+  nextCursor?: string;
+};
+
+export type ApproveChangeRequestBody = {
+  comment?: string;
+};
+
+export type RejectChangeRequestBody = {
+  /**
+   * Why the change is rejected; required.
+   */
+  comment: string;
 };
 
 /**
@@ -171,8 +381,14 @@ export type UpdateResourceRequest = {
   generation: number;
 };
 
+/**
+ * A page of resources.
+ */
 export type ResourcePage = {
   items: Array<PlatformResource>;
+  /**
+   * Present when there are more; pass as `cursor`.
+   */
   nextCursor?: string;
   /**
    * Matches on all pages, counted up to 10000.
@@ -184,6 +400,9 @@ export type ResourcePage = {
   totalCountCapped?: boolean;
 };
 
+/**
+ * One entry of a resource's append-only history.
+ */
 export type ResourceEvent = {
   id: string;
   resourceId: string;
@@ -197,12 +416,18 @@ export type ResourceEvent = {
     | 'upgrade-finished'
     | 'dispatch-failed';
   at: string;
+  /**
+   * Entity ref of the user or service that caused it, when known.
+   */
   actor?: string;
   fromPhase?: ResourcePhase;
   toPhase?: ResourcePhase;
   reason?: string;
   message?: string;
   generation?: number;
+  /**
+   * Event specific details, e.g. the versions of an upgrade.
+   */
   data?: JsonObject;
 };
 
@@ -250,6 +475,9 @@ export type ResourceFeedPage = {
   nextCursor: string;
 };
 
+/**
+ * Output of one pipeline step run, where the engine keeps logs.
+ */
 export type PipelineLog = {
   pipeline: string;
   step: string;
@@ -259,7 +487,13 @@ export type PipelineLog = {
   output: string;
 };
 
+/**
+ * Counts of resources by capability, version and phase.
+ */
 export type FleetSummary = {
+  /**
+   * One cell per capability, version and phase.
+   */
   items: Array<{
     capabilityRef: string;
     version: string | null;
@@ -288,19 +522,31 @@ export type CreateRolloutRequest = {
   environments?: Array<string>;
 };
 
+/**
+ * A day-2 upgrade of a capability's instances to a target version, in waves.
+ */
 export type Rollout = {
   id: string;
   capabilityRef: string;
   targetVersion: string;
   waveSize: number;
+  /**
+   * Seconds to wait between the end of one wave and the start of the next.
+   */
   pauseSeconds: number;
   status: 'Running' | 'Paused' | 'Completed' | 'Failed' | 'Cancelled';
   message?: string;
+  /**
+   * The wave in progress (0-based); equals `waveCount` when done.
+   */
   currentWave: number;
   waveCount: number;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The progress of each instance.
+   */
   items: Array<{
     resourceId: string;
     resourceName: string;
