@@ -25,7 +25,9 @@ import {
   platformEngineAuthApiRef,
 } from './engineAuth';
 import {
+  approvalsRouteRef,
   capabilityRouteRef,
+  changeRequestRouteRef,
   catalogRouteRef,
   fleetRouteRef,
   goldenPathsRouteRef,
@@ -46,6 +48,8 @@ const routes = {
   resource: convertLegacyRouteRef(resourceRouteRef),
   goldenPaths: convertLegacyRouteRef(goldenPathsRouteRef),
   fleet: convertLegacyRouteRef(fleetRouteRef),
+  approvals: convertLegacyRouteRef(approvalsRouteRef),
+  changeRequest: convertLegacyRouteRef(changeRequestRouteRef),
 };
 
 /** The platform API client. @alpha */
@@ -193,6 +197,24 @@ export const platformFleetSubPage = SubPageBlueprint.make({
 });
 
 /**
+ * The approvals tab: change requests waiting for a person, with each
+ * request's page (`approvals/:id`) under it. @alpha
+ */
+export const platformApprovalsSubPage = SubPageBlueprint.make({
+  name: 'approvals',
+  params: {
+    path: 'approvals',
+    title: 'Approvals',
+    loader: () =>
+      import('./components/ApprovalsPage').then(m => (
+        <PageContent>
+          <m.ApprovalsPage />
+        </PageContent>
+      )),
+  },
+});
+
+/**
  * A capability's page at `/platform/capabilities/:ref`. Sub-pages are tabs,
  * and a capability is not one, so it is a page of its own (no nav item: it
  * has no route ref; links use the `capability` sub route of the root).
@@ -267,6 +289,7 @@ export default createFrontendPlugin({
     platformResourcesSubPage,
     platformGoldenPathsSubPage,
     platformFleetSubPage,
+    platformApprovalsSubPage,
     platformCapabilityPage,
     platformEntityContent,
     platformEntityCard,

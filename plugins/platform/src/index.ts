@@ -31,5 +31,7 @@ export {
   resourceRouteRef,
   goldenPathsRouteRef,
   fleetRouteRef,
+  approvalsRouteRef,
+  changeRequestRouteRef,
   requestTemplateRouteRef,
 } from './routes';

@@ -49,6 +49,20 @@ export const fleetRouteRef = createSubRouteRef({
   path: '/fleet',
 });
 
+/** The approvals inbox tab: change requests waiting for a person. @public */
+export const approvalsRouteRef = createSubRouteRef({
+  id: 'platform/approvals',
+  parent: rootRouteRef,
+  path: '/approvals',
+});
+
+/** One change request: what it changes, its timeline, approve or reject. @public */
+export const changeRequestRouteRef = createSubRouteRef({
+  id: 'platform/change-request',
+  parent: rootRouteRef,
+  path: '/approvals/:id',
+});
+
 /**
  * Where a capability's "Request" button leads: the scaffolder's page of the
  * template generated for it. Bound to `scaffolder.selectedTemplate` by default

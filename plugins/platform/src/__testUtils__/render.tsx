@@ -13,7 +13,9 @@ import {
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../api';
 import {
+  approvalsRouteRef,
   capabilityRouteRef,
+  changeRequestRouteRef,
   catalogRouteRef,
   fleetRouteRef,
   goldenPathsRouteRef,
@@ -33,6 +35,8 @@ import { API } from './fixtures';
   resourceRouteRef,
   goldenPathsRouteRef,
   fleetRouteRef,
+  approvalsRouteRef,
+  changeRequestRouteRef,
   requestTemplateRouteRef,
 ].forEach(ref => convertLegacyRouteRef(ref as any));
 

@@ -7,6 +7,7 @@ import {
   useResolvedPath,
 } from 'react-router-dom';
 import { Content, Header, HeaderTabs, Page } from '@backstage/core-components';
+import { ApprovalsPage } from '../ApprovalsPage';
 import { CapabilityPage } from '../CapabilityPage';
 import { CatalogPage } from '../CatalogPage';
 import { FleetPage } from '../FleetPage';
@@ -19,6 +20,7 @@ export const platformTabs = [
   { path: 'resources', title: 'Resources' },
   { path: 'golden-paths', title: 'Golden paths' },
   { path: 'fleet', title: 'Fleet' },
+  { path: 'approvals', title: 'Approvals' },
 ];
 
 function selectedTab(pathname: string, base: string): number {
@@ -62,6 +64,7 @@ export const PlatformPage = () => {
           <Route path="resources/*" element={<ResourcesPage />} />
           <Route path="golden-paths" element={<GoldenPathsPage />} />
           <Route path="fleet" element={<FleetPage />} />
+          <Route path="approvals/*" element={<ApprovalsPage />} />
         </Routes>
       </Content>
     </Page>

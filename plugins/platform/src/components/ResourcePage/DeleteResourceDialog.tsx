@@ -10,6 +10,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import TextField from '@mui/material/TextField';
 import {
   Capability,
+  PendingApproval,
   PlatformResource,
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
@@ -38,7 +39,8 @@ export const DeleteResourceDialog = (props: {
   /** Its capability, when known: says whether the user's token is needed. */
   capability: Capability | undefined;
   onClose: () => void;
-  onDeleted: (resource: PlatformResource) => void;
+  /** The resource being deleted, or the change request when it needs approval. */
+  onDeleted: (result: PlatformResource | PendingApproval) => void;
 }) => {
   const { resource, capability, onClose, onDeleted } = props;
   const api = useApi(platformApiRef);

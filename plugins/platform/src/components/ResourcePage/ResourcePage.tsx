@@ -20,6 +20,8 @@ import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import DeleteIcon from '@mui/icons-material/Delete';
 import EditIcon from '@mui/icons-material/Edit';
 import {
+  isPendingApproval,
+  PendingApproval,
   PlatformResource,
   resourceSignalChannel,
 } from '@trellis/backstage-plugin-platform-common';
@@ -27,7 +29,8 @@ import { platformApiRef } from '../../api';
 import { useRefreshable } from '../../hooks/useRefreshable';
 import { usePageTitle } from '../../hooks/usePageTitle';
 import { useSignalChannels } from '../../hooks/useSignalChannels';
-import { resourcesRouteRef } from '../../routes';
+import { changeRequestRouteRef, resourcesRouteRef } from '../../routes';
+import { ChangeRequestBanner } from '../ApprovalsPage/ChangeRequestBanner';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
 import { PhaseChip } from '../shared/PhaseChip';
 import { WithReason } from '../shared/WithReason';
@@ -111,6 +114,10 @@ export const ResourcePage = () => {
   );
   const [dialog, setDialog] = useState<'update' | 'delete'>();
   const [notice, setNotice] = useState<string>();
+  // The viewer's own change that became a change request: neither an error
+  // nor a success, so it gets its own notice with a link to the request.
+  const [approval, setApproval] = useState<PendingApproval>();
+  const requestLink = useRouteRef(changeRequestRouteRef);
 
   const refresh = () => {
     resource.refresh();
@@ -240,6 +247,29 @@ export const ResourcePage = () => {
           refresh();
         }}
       />
+      <ChangeRequestBanner resourceId={value.id} onChange={refresh} />
+      {approval && (
+        <Alert
+          severity="info"
+          role="status"
+          aria-label="Needs approval"
+          sx={{ mb: 2 }}
+          onClose={() => setApproval(undefined)}
+          action={
+            <Button
+              color="inherit"
+              size="small"
+              component={RouterLink}
+              to={requestLink({ id: approval.changeRequest.id })}
+            >
+              Open request
+            </Button>
+          }
+        >
+          Needs approval: change request {approval.changeRequest.id}. Nothing
+          changes until someone with the approve permission approves it.
+        </Alert>
+      )}
       {notice && (
         <Alert
           severity="success"
@@ -301,9 +331,15 @@ export const ResourcePage = () => {
           onClose={() => setDialog(undefined)}
           onUpdated={updated => {
             setDialog(undefined);
-            setNotice(
-              `Saved as generation ${updated.generation}; the engine is applying it.`,
-            );
+            if (isPendingApproval(updated)) {
+              setNotice(undefined);
+              setApproval(updated);
+            } else {
+              setApproval(undefined);
+              setNotice(
+                `Saved as generation ${updated.generation}; the engine is applying it.`,
+              );
+            }
             refresh();
           }}
           onReload={async () => {
@@ -318,9 +354,15 @@ export const ResourcePage = () => {
           resource={value}
           capability={capability.value}
           onClose={() => setDialog(undefined)}
-          onDeleted={() => {
+          onDeleted={deleted => {
             setDialog(undefined);
-            setNotice('Deletion started; the status follows its progress.');
+            if (isPendingApproval(deleted)) {
+              setNotice(undefined);
+              setApproval(deleted);
+            } else {
+              setApproval(undefined);
+              setNotice('Deletion started; the status follows its progress.');
+            }
             refresh();
           }}
         />

@@ -10,6 +10,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import {
   Capability,
   JsonObject,
+  PendingApproval,
   PlatformResource,
 } from '@trellis/backstage-plugin-platform-common';
 import { platformApiRef } from '../../api';
@@ -34,7 +35,8 @@ export const UpdateResourceDialog = (props: {
   resource: PlatformResource;
   capability: Capability;
   onClose: () => void;
-  onUpdated: (resource: PlatformResource) => void;
+  /** The resource saved, or the change request when it needs approval. */
+  onUpdated: (result: PlatformResource | PendingApproval) => void;
   /** Fetches the latest resource (after a conflict). */
   onReload: () => Promise<PlatformResource | undefined>;
 }) => {
