@@ -1,8 +1,10 @@
-// The hand-written API types, held against the ones generated from the
+// The platform-common API types, held against the ones generated from the
 // platform backend's openapi.yaml (./generated). Nothing here runs: when the
 // spec and a type below disagree, this file does not compile, and the fix is
-// in whichever of the two is wrong. The hand-written types keep their
-// documentation and names; the spec stays the one definition.
+// in whichever of the two is wrong. The models are aliases of the generated
+// ones (their docs are the spec's descriptions), so their checks hold as long
+// as nobody turns one back into a copy; what is still written by hand (the
+// list queries, ResourcePhase, what PlatformApi answers) is checked for real.
 import type * as spec from './generated';
 import type {
   ListResourceEventsQuery,
