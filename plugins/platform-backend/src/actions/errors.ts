@@ -25,6 +25,8 @@ export function toActionError(error: unknown): unknown {
     case 'InputError':
       return invalidInput(error.message);
     case 'NotAllowedError':
+      // A refusal is final; a change that needs a person's approval is not
+      // refused (it answers needs-approval), so this is the policy's no.
       return new NotAllowedError(
         `Refused by the platform's permission policy: ${error.message}. This is not a fault to retry: the owning team or a platform administrator can make this change`,
       );
@@ -33,6 +35,12 @@ export function toActionError(error: unknown): unknown {
         `${error.message}, or you may not read it. Find ids with platform.list-resources, platform.list-capabilities or platform.list-rollouts`,
       );
     case 'ConflictError':
+      if (/change request \d+/.test(error.message)) {
+        // One pending change request per resource, or a decided one.
+        return new ConflictError(
+          `Conflict: ${error.message}. Follow it with platform.get-change-request; change the resource again once it is decided`,
+        );
+      }
       return new ConflictError(
         `Conflict: ${error.message}. Read the current state (platform.get-resource) and decide again; a spec update needs the current generation`,
       );

@@ -1,19 +1,42 @@
-import { PlatformResource } from '@trellis/backstage-plugin-platform-common';
+import {
+  isPendingApproval,
+  PendingApproval,
+  PlatformResource,
+} from '@trellis/backstage-plugin-platform-common';
 import { PlatformService } from '@trellis/backstage-plugin-platform-node';
-import { platformAction } from './platformAction';
+import {
+  ApprovalLinks,
+  needsApprovalFields,
+  needsApprovalOutput,
+} from './changeRequestSchemas';
+import { platformAction, Zod } from './platformAction';
 import { resourceIdInput, resourceSchema, toResourceOutput } from './schemas';
 
-/** Changing resources: request, update, delete, retry. */
-export function resourceChangeActions(service: PlatformService) {
-  const answer = (resource: PlatformResource) => ({
-    resource: toResourceOutput(resource),
+/** What a change needing approval adds to the action's description. */
+const APPROVAL_NOTE =
+  " Some changes need a person's approval first (changes by an agent with its own token, production updates and deletes, capabilities marked so): then nothing changes yet, and the answer has status needs-approval with the change request and a message saying where a person approves it; follow it with platform.get-change-request. Agents cannot approve.";
+
+/** The output of update and delete: the resource, or a change request. */
+const changeOutput = (z: Zod) =>
+  z.object({
+    ...needsApprovalFields(z),
+    resource: resourceSchema(z).optional().describe('With done: the resource'),
   });
+
+/** Changing resources: request, update, delete, retry. */
+export function resourceChangeActions(
+  service: PlatformService,
+  links: ApprovalLinks = {},
+) {
+  const answer = (result: PlatformResource | PendingApproval) =>
+    isPendingApproval(result)
+      ? needsApprovalOutput(result, links)
+      : { status: 'done' as const, resource: toResourceOutput(result) };
   return [
     platformAction({
       name: 'request-resource',
       title: 'Request a platform resource',
-      description:
-        "Requests a new instance of a capability, e.g. a database for a service. The spec must follow the capability's input schema (platform.get-capability). Use dryRun first to validate and see the defaults applied; send an idempotencyKey so a retry of the same request returns the first result instead of failing. The answer comes at once with phase Pending: follow it with platform.wait-for-resource.",
+      description: `Requests a new instance of a capability, e.g. a database for a service. The spec must follow the capability's input schema (platform.get-capability). Use dryRun first to validate and see the defaults applied; send an idempotencyKey so a retry of the same request returns the first result instead of failing. The answer comes at once with phase Pending: follow it with platform.wait-for-resource.${APPROVAL_NOTE} A dry run says approvalRequired instead.`,
       attributes: { readOnly: false, idempotent: true, destructive: false },
       input: z =>
         z.object({
@@ -74,15 +97,30 @@ export function resourceChangeActions(service: PlatformService) {
         }),
       output: z =>
         z.object({
-          resource: resourceSchema(z).describe(
-            'The resource (on dryRun: as it would be created)',
-          ),
+          ...needsApprovalFields(z),
+          resource: resourceSchema(z)
+            .optional()
+            .describe(
+              'With done: the resource (on dryRun: as it would be created)',
+            ),
           created: z
             .boolean()
             .describe(
-              'True when this call created it; false on dryRun or when the idempotency key replayed an earlier result',
+              'True when this call created it; false on dryRun, when the idempotency key replayed an earlier result, or when the request needs approval',
             ),
           dryRun: z.boolean().describe('Whether this was a dry run'),
+          approvalRequired: z
+            .boolean()
+            .optional()
+            .describe(
+              'On dryRun: true when the request, made for real, would become a change request waiting for approval',
+            ),
+          approvalReasons: z
+            .array(z.enum(['service-principal', 'policy', 'capability']))
+            .optional()
+            .describe(
+              'On dryRun, with approvalRequired: why approval would be needed (as changeRequest.reasons)',
+            ),
         }),
       examples: [
         {
@@ -104,18 +142,30 @@ export function resourceChangeActions(service: PlatformService) {
           { ...request, spec: request.spec as any },
           { credentials, dryRun, idempotencyKey },
         );
+        if (isPendingApproval(result)) {
+          return {
+            ...needsApprovalOutput(result, links),
+            created: false,
+            dryRun: false,
+          };
+        }
+        const { resource } = result;
         return {
-          resource: toResourceOutput(result.resource),
+          status: 'done' as const,
+          resource: toResourceOutput(resource),
           created: result.created,
           dryRun: Boolean(dryRun),
+          approvalRequired: dryRun
+            ? Boolean(resource.approvalRequired)
+            : undefined,
+          approvalReasons: dryRun ? resource.approvalReasons : undefined,
         };
       },
     }),
     platformAction({
       name: 'update-resource',
       title: 'Update a platform resource',
-      description:
-        "Replaces the spec of a resource. generation must be the resource's current generation (platform.get-resource): if someone changed it since, the update is refused with a conflict rather than overwriting their change. The engine then reconciles the resource (phase Updating).",
+      description: `Replaces the spec of a resource. generation must be the resource's current generation (platform.get-resource): if someone changed it since, the update is refused with a conflict rather than overwriting their change. The engine then reconciles the resource (phase Updating).${APPROVAL_NOTE}`,
       attributes: { readOnly: false, idempotent: true, destructive: true },
       input: z =>
         resourceIdInput(z).extend({
@@ -130,8 +180,7 @@ export function resourceChangeActions(service: PlatformService) {
             .min(1)
             .describe('The generation this change is based on'),
         }),
-      output: z =>
-        z.object({ resource: resourceSchema(z).describe('The resource') }),
+      output: changeOutput,
       async run({ input, credentials }) {
         return answer(
           await service.updateResource(
@@ -145,12 +194,10 @@ export function resourceChangeActions(service: PlatformService) {
     platformAction({
       name: 'delete-resource',
       title: 'Delete a platform resource',
-      description:
-        'Deletes a resource and what the engine made for it (a database and its data, ...). The answer comes at once with phase Deleting; it is Deleted once the engine is done.',
+      description: `Deletes a resource and what the engine made for it (a database and its data, ...). The answer comes at once with phase Deleting; it is Deleted once the engine is done.${APPROVAL_NOTE}`,
       attributes: { readOnly: false, idempotent: true, destructive: true },
       input: resourceIdInput,
-      output: z =>
-        z.object({ resource: resourceSchema(z).describe('The resource') }),
+      output: changeOutput,
       async run({ input, credentials }) {
         return answer(await service.deleteResource(input.id, { credentials }));
       },
@@ -165,7 +212,11 @@ export function resourceChangeActions(service: PlatformService) {
       output: z =>
         z.object({ resource: resourceSchema(z).describe('The resource') }),
       async run({ input, credentials }) {
-        return answer(await service.retryResource(input.id, { credentials }));
+        return {
+          resource: toResourceOutput(
+            await service.retryResource(input.id, { credentials }),
+          ),
+        };
       },
     }),
   ];

@@ -7,6 +7,7 @@
 import {
   BackstageCredentials,
   coreServices,
+  createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
@@ -23,6 +24,12 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  authProvidersExtensionPoint,
+  createProxyAuthenticator,
+  createProxyAuthProviderFactory,
+} from '@backstage/plugin-auth-node';
+import { JsonObject } from '@backstage/types';
 // The MCP server and sign-in, as a backend that installs Trellis runs them.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import authBackend from '@backstage/plugin-auth-backend';
@@ -35,6 +42,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import {
   DesiredResource,
   EngineCallContext,
+  EngineCapability,
 } from '@trellis/backstage-plugin-platform-node';
 import {
   InMemoryEngine,
@@ -47,6 +55,7 @@ import {
   ALICE,
   engineModule,
   TEAM_A,
+  testDatabaseIds,
   testPermissions,
 } from '../../__testUtils__/harness';
 
@@ -80,7 +89,8 @@ export class ProvisioningEngine extends InMemoryEngine {
  * without asking the policy.
  */
 function permissions() {
-  const users = testPermissions();
+  // Production updates and deletes need approval, as Trellis' policy says.
+  const users = testPermissions({ productionApprovals: true });
   const isService = (credentials: BackstageCredentials) =>
     credentials.principal && (credentials.principal as any).type === 'service';
   return mockServices.permissions.mock({
@@ -110,13 +120,63 @@ function databaseFactory(databases: TestDatabases, platformKnex: Knex) {
   });
 }
 
+/**
+ * Sign-in for the other people of the tests (the approver, ...): a proxy
+ * provider, as an installation behind an authenticating proxy has one, that
+ * signs in the user the `x-test-user` header names ("admin" is
+ * user:default/admin). The tokens are the auth backend's own, signed and
+ * checked as any user's.
+ */
+const peopleSignIn = createBackendModule({
+  pluginId: 'auth',
+  moduleId: 'test-people-provider',
+  register(reg) {
+    reg.registerInit({
+      deps: { providers: authProvidersExtensionPoint },
+      async init({ providers }) {
+        providers.registerProvider({
+          providerId: 'people',
+          factory: createProxyAuthProviderFactory({
+            authenticator: createProxyAuthenticator({
+              defaultProfileTransform: async () => ({ profile: {} }),
+              initialize: () => undefined,
+              async authenticate({ req }) {
+                const name = String(req.header('x-test-user') ?? '');
+                if (!/^[a-z]+$/.test(name)) {
+                  throw new Error('x-test-user: a user name, e.g. admin');
+                }
+                return { result: { name } };
+              },
+            }),
+            signInResolver: async ({ result }, ctx) => {
+              const userRef = `user:default/${result.name}`;
+              return ctx.issueToken({
+                claims: { sub: userRef, ent: [userRef] },
+              });
+            },
+          }),
+        });
+      },
+    });
+  },
+});
+
+/** What a test changes of the backend it starts. */
+export interface McpBackendOptions {
+  /** `platform` config, e.g. `{ approvals: { servicePrincipals: 'allowed' } }`. */
+  platform?: JsonObject;
+  /** Capabilities besides memory:database. */
+  capabilities?: EngineCapability[];
+}
+
 export async function startBackend(
   databases: TestDatabases,
   databaseId: TestDatabaseId,
+  options: McpBackendOptions = {},
 ) {
   const knex = await databases.init(databaseId);
   const engine = new ProvisioningEngine({
-    capabilities: [testCapability()],
+    capabilities: [testCapability(), ...(options.capabilities ?? [])],
   });
   const auditor = mockServices.auditor.mock();
   const backend = await startTestBackend({
@@ -138,9 +198,11 @@ export async function startBackend(
       mcpActionsBackend,
       authBackend,
       authModuleGuestProvider,
+      peopleSignIn,
       mockServices.rootConfig.factory({
         data: {
           app: { baseUrl: 'http://localhost:3000' },
+          ...(options.platform ? { platform: options.platform } : {}),
           backend: {
             baseUrl: 'http://localhost:7007',
             actions: { pluginSources: ['platform'] },
@@ -177,6 +239,7 @@ export async function startBackend(
                 userEntityRef: ALICE,
                 ownershipEntityRefs: [ALICE, TEAM_A],
               },
+              people: {},
             },
           },
         },
@@ -185,6 +248,54 @@ export async function startBackend(
   });
   const url = `http://localhost:${backend.server.port()}`;
   return { backend, engine, auditor, url };
+}
+
+export type McpBackend = Awaited<ReturnType<typeof startBackend>>;
+
+/**
+ * `describe`s the tests once per test database (SQLite; PostgreSQL when
+ * configured); each test starts its backend with the function it is given.
+ */
+export function describeMcp(
+  title: string,
+  body: (start: (options?: McpBackendOptions) => Promise<McpBackend>) => void,
+) {
+  const databases = TestDatabases.create({
+    ids: testDatabaseIds(),
+    disableDocker: true,
+  });
+  describe.each(databases.eachSupportedId())(`${title} on %p`, databaseId =>
+    body(options => startBackend(databases, databaseId, options)),
+  );
+}
+
+/** A person signs in (the `people` provider): e.g. `personToken(url, 'admin')`. */
+export async function personToken(url: string, name: string): Promise<string> {
+  const response = await fetch(`${url}/api/auth/people/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest', 'x-test-user': name },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()).backstageIdentity.token;
+}
+
+/** A call to the platform's HTTP API with a token: its status and body. */
+export async function api(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${url}/api/platform${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 /** An MCP client session, as VS Code or Claude Code would open one. */
