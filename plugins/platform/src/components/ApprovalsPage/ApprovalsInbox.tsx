@@ -94,8 +94,9 @@ export const ApprovalsInbox = () => {
     first.refresh();
   });
 
-  const pages =
-    first.value && more.view === view ? [first.value, ...more.pages] : [];
+  const pages = first.value
+    ? [first.value, ...(more.view === view ? more.pages : [])]
+    : [];
   const last = pages[pages.length - 1];
   let items = pages.flatMap(page => page.items);
   if (view === 'waiting') {

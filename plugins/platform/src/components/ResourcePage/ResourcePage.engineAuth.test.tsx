@@ -53,6 +53,9 @@ describe('ResourcePage with engines that act as the user', () => {
     sent = [];
     getToken = jest.fn(async () => 'alice-id-token');
     server.use(
+      http.get(`${API}/change-requests`, () =>
+        HttpResponse.json({ items: [] }),
+      ),
       http.get(`${API}/resources/:id`, () => HttpResponse.json(current)),
       http.get(`${API}/resources/:id/history`, () =>
         HttpResponse.json({ items: history }),

@@ -26,6 +26,9 @@ describe('ResourcePage', () => {
   beforeEach(() => {
     current = makeResource();
     server.use(
+      http.get(`${API}/change-requests`, () =>
+        HttpResponse.json({ items: [] }),
+      ),
       http.get(`${API}/resources/:id`, ({ params }) =>
         params.id === current.id
           ? HttpResponse.json(current)
