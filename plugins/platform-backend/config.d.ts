@@ -10,6 +10,39 @@ export interface Config {
        */
       decisionCacheSeconds?: number;
     };
+    /**
+     * Change requests: changes (create, update, delete) that wait for a
+     * person's approval. See docs/api.md, "Change requests".
+     */
+    approvals?: {
+      /**
+       * `required` (default): a change by a service principal acting for
+       * nobody (an agent with a static token, a plugin's own credentials)
+       * becomes a change request. `allowed`: services change directly.
+       */
+      servicePrincipals?: 'required' | 'allowed';
+      /** Service subjects (e.g. `external:bench`) exempt from that rule. */
+      trustedServices?: string[];
+      /**
+       * How long a change request waits for a decision before it expires,
+       * e.g. `{ days: 3 }` (the default) or `{ hours: 1 }`.
+       */
+      expiresAfter?: {
+        weeks?: number;
+        days?: number;
+        hours?: number;
+        minutes?: number;
+        seconds?: number;
+        milliseconds?: number;
+      };
+      /**
+       * Entity refs (users, groups) notified of new change requests, besides
+       * the resource's owner group. Default `group:default/platform-team`.
+       */
+      approvers?: string[];
+      /** How often overdue change requests are marked expired, in seconds. Default 60. */
+      expiryCheckSeconds?: number;
+    };
     dispatch?: {
       /** How often pending requests are (re)sent to engines, in seconds. Default 5. */
       intervalSeconds?: number;

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { platformPermissions } from '@trellis/backstage-plugin-platform-common';
 import {
@@ -14,6 +15,7 @@ import {
   PlatformResourceChangedEvent,
 } from '@trellis/backstage-plugin-platform-node';
 import { createPlatformActions, registerPlatformActions } from './actions';
+import { readApprovalConfig } from './approvals/ApprovalRules';
 import { CapabilityRegistry } from './capabilities/CapabilityRegistry';
 import { UserTokenVault } from './credentials/UserTokenVault';
 import { openPlatformStores } from './database/PlatformStores';
@@ -56,6 +58,7 @@ export const platformPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         auth: coreServices.auth,
         signals: signalsServiceRef,
+        notifications: notificationService,
         events: eventsServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
       },
@@ -135,13 +138,18 @@ export const platformPlugin = createBackendPlugin({
           permissionsRegistry,
           auditor: deps.auditor,
           logger,
+          approvals: readApprovalConfig(config),
+          signals: deps.signals,
+          notifications: deps.notifications,
         });
 
         // MCP tools and `actions execute`: the service with the caller's
         // credentials, as over HTTP.
         registerPlatformActions(
           deps.actionsRegistry,
-          createPlatformActions(service),
+          createPlatformActions(service, {
+            portalUrl: config.getOptionalString('app.baseUrl'),
+          }),
         );
 
         logger.info(
@@ -234,6 +242,21 @@ export const platformPlugin = createBackendPlugin({
           timeout: { minutes: 5 },
           scope: 'global',
           fn: () => rollouts.tick(),
+        });
+
+        // Pending change requests past their expiry are marked expired (and
+        // their requesters told); approve and reject check expiry too.
+        await scheduler.scheduleTask({
+          id: 'platform-approvals-expire',
+          frequency: {
+            seconds: seconds('platform.approvals.expiryCheckSeconds', 60),
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 15 },
+          scope: 'global',
+          fn: async () => {
+            await service.expireChangeRequests();
+          },
         });
 
         deps.httpRouter.use(

@@ -35,6 +35,13 @@ export interface EngineCapability {
   owner?: string;
   tags?: string[];
   links?: PlatformLink[];
+  /**
+   * Every create, update and delete of its resources needs a person's
+   * approval: engines set it from the definition's
+   * `trellis.dev/requires-approval: "true"` annotation
+   * (`CAPABILITY_ANNOTATIONS.requiresApproval`, `parseRequiresApproval`).
+   */
+  requiresApproval?: boolean;
 }
 
 /**

@@ -21,6 +21,8 @@ import {
 import {
   platformCapabilityReconcilePermission,
   platformProductionChangePermission,
+  platformResourceApprovePermission,
+  platformResourceChangeWithoutApprovalPermission,
   platformRolloutCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
 import {
@@ -72,13 +74,25 @@ const MEMBERSHIP: Record<string, string[]> = {
  * show which permission an endpoint checks.
  */
 export function testPermissions(
-  options: { readOnlyOwn?: boolean; denied?: string[] } = {},
+  options: {
+    readOnlyOwn?: boolean;
+    denied?: string[];
+    /** Production updates and deletes need approval (policy rule). */
+    productionApprovals?: boolean;
+  } = {},
 ) {
   const decide = (
     permission: Permission,
     credentials: BackstageCredentials,
   ): PolicyDecision => {
-    const principal = credentials.principal as { userEntityRef?: string };
+    const principal = credentials.principal as {
+      type: string;
+      userEntityRef?: string;
+    };
+    // As Backstage's permissions service: services are allowed without
+    // asking the policy (which is why the platform's approval rules, not the
+    // policy, stop an agent's change).
+    if (principal.type === 'service') return { result: AuthorizeResult.ALLOW };
     const user = principal.userEntityRef ?? '';
     const claims = MEMBERSHIP[user] ?? [user];
     const admin = user === ADMIN;
@@ -91,8 +105,27 @@ export function testPermissions(
     ) {
       return { result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }
-    if (permission.name === platformProductionChangePermission.name) {
+    if (
+      permission.name === platformProductionChangePermission.name ||
+      permission.name === platformResourceApprovePermission.name
+    ) {
       return { result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (
+      permission.name === platformResourceChangeWithoutApprovalPermission.name
+    ) {
+      // As Trellis' policy with `trellis.permissions.approvals.production`:
+      // production changes need approval, everything else does not.
+      if (!options.productionApprovals)
+        return { result: AuthorizeResult.ALLOW };
+      return createPlatformResourceConditionalDecision(
+        permission as ResourcePermission<'platform-resource'>,
+        {
+          not: platformResourceConditions.isResourceEnvironment({
+            environments: ['production'],
+          }),
+        },
+      );
     }
     if (!isResourcePermission(permission, 'platform-resource')) {
       return { result: AuthorizeResult.ALLOW };
@@ -146,6 +179,8 @@ export async function startPlatform(options: {
   readOnlyOwn?: boolean;
   /** Permission names nobody is granted (see testPermissions). */
   denied?: string[];
+  /** Production updates and deletes need approval, as in Trellis' policy. */
+  productionApprovals?: boolean;
   extraFeatures?: Array<
     Parameters<typeof startTestBackend>[0]['features'] extends
       | Array<infer F>
@@ -169,6 +204,7 @@ export async function startPlatform(options: {
       testPermissions({
         readOnlyOwn: options.readOnlyOwn,
         denied: options.denied,
+        productionApprovals: options.productionApprovals,
       }).factory,
       scheduler.factory({ skipTaskRunOnStartup: true }),
       auditor.factory,
@@ -194,7 +230,11 @@ export async function startPlatform(options: {
     auditor,
     /** Runs a scheduled task now, as the scheduler would. */
     runTask: (
-      id: 'platform-dispatch' | 'platform-resync' | 'platform-rollouts',
+      id:
+        | 'platform-dispatch'
+        | 'platform-resync'
+        | 'platform-rollouts'
+        | 'platform-approvals-expire',
     ) => scheduler.triggerTask(id),
   };
 }

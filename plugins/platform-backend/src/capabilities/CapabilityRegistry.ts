@@ -110,5 +110,6 @@ function toCapability(engineId: string, c: EngineCapability): Capability {
     owner: c.owner,
     tags: c.tags ?? [],
     links: c.links ?? [],
+    ...(c.requiresApproval ? { requiresApproval: true } : {}),
   };
 }

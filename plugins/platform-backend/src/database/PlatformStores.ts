@@ -4,6 +4,10 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import {
+  ChangeRequestStore,
+  KnexChangeRequestStore,
+} from '../approvals/ChangeRequestStore';
 import { CapabilityCache, KnexCapabilityCache } from './CapabilityCache';
 import { DispatchOutbox } from './DispatchOutbox';
 import { GroupCommit } from './GroupCommit';
@@ -38,6 +42,8 @@ export interface PlatformStores {
   rollouts: RolloutStore;
   capabilities: CapabilityCache;
   idempotencyKeys: IdempotencyKeyStore;
+  /** Changes waiting for a person's approval. */
+  changeRequests: ChangeRequestStore;
   /** Stops background work; the database client is its owner's to close. */
   close(): Promise<void>;
 }
@@ -86,6 +92,7 @@ export async function openPlatformStores(
     rollouts: new KnexRolloutStore(db),
     capabilities: new KnexCapabilityCache(db),
     idempotencyKeys,
+    changeRequests: new KnexChangeRequestStore(db),
     close: async () => {
       await stopCheckpointer?.();
     },

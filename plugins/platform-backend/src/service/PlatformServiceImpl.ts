@@ -4,11 +4,9 @@ import {
   PermissionsRegistryService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  InputError,
-  NotFoundError,
-  NotImplementedError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import { SignalsService } from '@backstage/plugin-signals-node';
 import {
   Capability,
   ChangeRequest,
@@ -18,6 +16,7 @@ import {
   CreateRolloutRequest,
   FleetSummary,
   ListResourcesQuery,
+  PendingApproval,
   PipelineLog,
   platformCapabilityReadPermission,
   platformCapabilityReconcilePermission,
@@ -38,6 +37,8 @@ import {
   PlatformEngine,
   PlatformService,
 } from '@trellis/backstage-plugin-platform-node';
+import { ApprovalConfig, ApprovalRules } from '../approvals/ApprovalRules';
+import { ChangeRequests } from '../approvals/ChangeRequests';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 import { UserTokenVault } from '../credentials/UserTokenVault';
 import { PlatformStores } from '../database/PlatformStores';
@@ -70,6 +71,9 @@ export class PlatformServiceImpl implements PlatformService {
   private readonly tokenHolds: EngineTokenHolds;
   private readonly creation: ResourceCreation;
   private readonly rolloutCommands: RolloutCommands;
+  private readonly approvalRules: ApprovalRules;
+  /** Change requests: changes that wait for a person's approval. */
+  readonly changeRequests: ChangeRequests;
 
   constructor(
     private readonly deps: {
@@ -84,6 +88,11 @@ export class PlatformServiceImpl implements PlatformService {
       permissionsRegistry: PermissionsRegistryService;
       auditor: AuditorService;
       logger: LoggerService;
+      approvals: ApprovalConfig;
+      signals?: SignalsService;
+      notifications?: NotificationService;
+      /** The clock of expiry (tests). */
+      now?: () => Date;
     },
   ) {
     this.access = new ResourceAccess(
@@ -96,8 +105,43 @@ export class PlatformServiceImpl implements PlatformService {
       access: this.access,
       tokenHolds: this.tokenHolds,
     };
+    this.approvalRules = new ApprovalRules(deps.approvals, this.access);
+    this.changeRequests = new ChangeRequests({
+      changeRequests: deps.store.changeRequests,
+      access: this.access,
+      config: deps.approvals,
+      auditor: deps.auditor,
+      logger: deps.logger,
+      signals: deps.signals,
+      notifications: deps.notifications,
+      now: deps.now,
+      apply: {
+        create: (request, requestedBy) =>
+          this.creation.createApproved(request, requestedBy),
+        update: (id, generation, spec, actor) =>
+          this.deps.store.resources.updateSpec(id, generation, spec, actor),
+        delete: async (id, generation, actor) => {
+          const current = await this.deps.store.resources.get(id);
+          if (!current || current.deletedAt) {
+            throw new NotFoundError(`Resource ${id} no longer exists`);
+          }
+          if (generation !== undefined && current.generation !== generation) {
+            throw new ConflictError(
+              `Resource ${current.name} changed since the delete was requested (generation ${generation}, now ${current.generation}): request it again`,
+            );
+          }
+          return this.deps.store.resources.requestDelete(id, actor);
+        },
+      },
+      applied: async resource => {
+        this.kickDispatcher();
+        await this.deps.observer.announce(resource);
+      },
+    });
     this.creation = new ResourceCreation({
       ...shared,
+      approvalRules: this.approvalRules,
+      changeRequests: this.changeRequests,
       validator: this.validator,
       getResource: (id, options) => this.getResource(id, options),
       kickDispatcher: () => this.kickDispatcher(),
@@ -147,7 +191,7 @@ export class PlatformServiceImpl implements PlatformService {
   async createResource(
     request: CreateResourceRequest,
     options: CreateResourceOptions & AuditContext,
-  ): Promise<CreateResourceResult> {
+  ): Promise<CreateResourceResult | PendingApproval> {
     return this.creation.createResource(request, options);
   }
 
@@ -155,7 +199,7 @@ export class PlatformServiceImpl implements PlatformService {
     id: string,
     request: UpdateResourceRequest,
     options: PlatformCallOptions & AuditContext,
-  ): Promise<PlatformResource> {
+  ): Promise<PlatformResource | PendingApproval> {
     return audited(
       this.deps,
       {
@@ -163,7 +207,10 @@ export class PlatformServiceImpl implements PlatformService {
         severityLevel: 'medium',
         options,
         meta: { resourceId: id },
-        successMeta: updated => ({ generation: updated.generation }),
+        successMeta: updated =>
+          'changeRequest' in updated
+            ? { changeRequestId: updated.changeRequest.id }
+            : { generation: updated.generation },
       },
       async () => {
         checkUpdateRequest(request);
@@ -178,6 +225,30 @@ export class PlatformServiceImpl implements PlatformService {
           resource.capabilityRef,
         );
         const spec = this.validator.validate(capability, request.spec);
+        await this.changeRequests.assertNonePending(resource);
+        const reasons = await this.approvalRules.reasons(
+          'update',
+          resource,
+          capability,
+          options,
+        );
+        if (reasons.length) {
+          if (request.generation !== resource.generation) {
+            throw new ConflictError(
+              `Resource ${resource.name} is at generation ${resource.generation}, not ${request.generation}: reload it and apply your change again`,
+            );
+          }
+          return this.changeRequests.request(
+            {
+              operation: 'update',
+              resource,
+              change: { spec },
+              baseGeneration: resource.generation,
+              reasons,
+            },
+            options,
+          );
+        }
         return this.withHeldToken(resource, options, () =>
           this.deps.store.resources.updateSpec(
             id,
@@ -193,7 +264,7 @@ export class PlatformServiceImpl implements PlatformService {
   async deleteResource(
     id: string,
     options: PlatformCallOptions & AuditContext,
-  ): Promise<PlatformResource> {
+  ): Promise<PlatformResource | PendingApproval> {
     return audited(
       this.deps,
       {
@@ -201,6 +272,10 @@ export class PlatformServiceImpl implements PlatformService {
         severityLevel: 'high',
         options,
         meta: { resourceId: id },
+        successMeta: deleted =>
+          'changeRequest' in deleted
+            ? { changeRequestId: deleted.changeRequest.id }
+            : {},
       },
       async () => {
         const resource = await this.getResource(id, options);
@@ -210,6 +285,28 @@ export class PlatformServiceImpl implements PlatformService {
           options,
           'delete',
         );
+        // Already on its way out: deleting again changes nothing.
+        if (resource.pending?.action !== 'delete' && !resource.deletedAt) {
+          await this.changeRequests.assertNonePending(resource);
+          const reasons = await this.approvalRules.reasons(
+            'delete',
+            resource,
+            await this.capabilityOf(resource),
+            options,
+          );
+          if (reasons.length) {
+            return this.changeRequests.request(
+              {
+                operation: 'delete',
+                resource,
+                change: {},
+                baseGeneration: resource.generation,
+                reasons,
+              },
+              options,
+            );
+          }
+        }
         return this.withHeldToken(resource, options, () =>
           this.deps.store.resources.requestDelete(
             id,
@@ -340,44 +437,60 @@ export class PlatformServiceImpl implements PlatformService {
   }
 
   async listChangeRequests(
-    _query: ListChangeRequestsQuery,
-    _options: PlatformCallOptions,
+    query: ListChangeRequestsQuery,
+    options: PlatformCallOptions,
   ): Promise<ChangeRequestPage> {
-    throw new NotImplementedError('Change requests are not implemented yet');
+    return this.changeRequests.list(query, options);
   }
 
   async getChangeRequest(
-    _id: string,
-    _options: PlatformCallOptions,
+    id: string,
+    options: PlatformCallOptions,
   ): Promise<ChangeRequest> {
-    throw new NotImplementedError('Change requests are not implemented yet');
+    return this.changeRequests.get(id, options);
   }
 
   async approveChangeRequest(
-    _id: string,
-    _body: { comment?: string },
-    _options: PlatformCallOptions,
+    id: string,
+    body: { comment?: string },
+    options: PlatformCallOptions & AuditContext,
   ): Promise<ChangeRequest> {
-    throw new NotImplementedError('Change requests are not implemented yet');
+    return this.changeRequests.approve(id, body, options);
   }
 
   async rejectChangeRequest(
-    _id: string,
-    _body: { comment: string },
-    _options: PlatformCallOptions,
+    id: string,
+    body: { comment: string },
+    options: PlatformCallOptions & AuditContext,
   ): Promise<ChangeRequest> {
-    throw new NotImplementedError('Change requests are not implemented yet');
+    return this.changeRequests.reject(id, body, options);
   }
 
   async cancelChangeRequest(
-    _id: string,
-    _options: PlatformCallOptions,
+    id: string,
+    options: PlatformCallOptions & AuditContext,
   ): Promise<ChangeRequest> {
-    throw new NotImplementedError('Change requests are not implemented yet');
+    return this.changeRequests.cancel(id, options);
+  }
+
+  /** Marks overdue change requests expired (the scheduled task). */
+  async expireChangeRequests(): Promise<number> {
+    return this.changeRequests.expireOverdue();
   }
 
   subscribe(listener: (signal: ResourceSignal) => void): () => void {
     return this.deps.observer.subscribe(listener);
+  }
+
+  /** The capability of `resource`, when its engine still offers it. */
+  private async capabilityOf(
+    resource: PlatformResource,
+  ): Promise<Capability | undefined> {
+    try {
+      return await this.deps.capabilities.get(resource.capabilityRef);
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -82,6 +82,21 @@ export class ResourceAccess {
   }
 
   /**
+   * One decision of `permission` for the caller, as a test of many (draft)
+   * resources: for lists that are filtered in memory.
+   */
+  async predicate(
+    permission: PlatformResourcePermission,
+    options: PlatformCallOptions,
+  ): Promise<(resource: PlatformResource) => boolean> {
+    const [decision] = await this.permissions.authorizeConditional(
+      [{ permission }],
+      { credentials: options.credentials },
+    );
+    return resource => this.authorizeConditions(decision, resource);
+  }
+
+  /**
    * NotAllowedError unless the caller may make this change of `resource`,
    * and, in production, also holds the production-change permission.
    */

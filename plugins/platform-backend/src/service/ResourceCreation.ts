@@ -1,12 +1,10 @@
-import {
-  AuditorService,
-  BackstageCredentials,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
 import {
   Capability,
   CreateResourceRequest,
+  isPendingApproval,
+  PendingApproval,
   PlatformResource,
   platformResourceCreatePermission,
 } from '@trellis/backstage-plugin-platform-common';
@@ -16,6 +14,8 @@ import {
   PlatformCallOptions,
 } from '@trellis/backstage-plugin-platform-node';
 import { createHash, randomUUID } from 'node:crypto';
+import { ApprovalRules } from '../approvals/ApprovalRules';
+import { ChangeRequests } from '../approvals/ChangeRequests';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 import { nowIso } from '../database/knexHelpers';
 import { PlatformStores } from '../database/PlatformStores';
@@ -57,6 +57,8 @@ export class ResourceCreation {
       access: ResourceAccess;
       tokenHolds: EngineTokenHolds;
       validator: SpecValidator;
+      approvalRules: ApprovalRules;
+      changeRequests: ChangeRequests;
       auditor: AuditorService;
       logger: LoggerService;
       /** The service's read: replays answer only what the caller may read. */
@@ -71,7 +73,7 @@ export class ResourceCreation {
   async createResource(
     request: CreateResourceRequest,
     options: CreateResourceOptions & AuditContext,
-  ): Promise<CreateResourceResult> {
+  ): Promise<CreateResourceResult | PendingApproval> {
     return audited(
       this.deps,
       {
@@ -84,10 +86,10 @@ export class ResourceCreation {
           environment: String(request?.environment ?? ''),
           dryRun: Boolean(options.dryRun),
         },
-        successMeta: result => ({
-          resourceId: result.resource.id,
-          created: result.created,
-        }),
+        successMeta: result =>
+          isPendingApproval(result)
+            ? { changeRequestId: result.changeRequest.id, created: false }
+            : { resourceId: result.resource.id, created: result.created },
       },
       () => this.create(request, options),
     );
@@ -95,9 +97,12 @@ export class ResourceCreation {
 
   private async create(
     request: CreateResourceRequest,
-    options: CreateResourceOptions,
-  ): Promise<CreateResourceResult> {
-    const draft = await this.validate(request, options.credentials);
+    options: CreateResourceOptions & AuditContext,
+  ): Promise<CreateResourceResult | PendingApproval> {
+    const draft = await this.validate(
+      request,
+      principalOf(options.credentials),
+    );
 
     if (
       !(await this.deps.access.allowed(
@@ -118,8 +123,24 @@ export class ResourceCreation {
         }`,
       );
     }
+    const reasons = await this.deps.approvalRules.reasons(
+      'create',
+      draft.resource,
+      draft.capability,
+      options,
+    );
     if (options.dryRun) {
-      return { resource: draft.resource, created: false };
+      // A dry run never makes a change request; it says one would be made.
+      return {
+        resource: reasons.length
+          ? {
+              ...draft.resource,
+              approvalRequired: true,
+              approvalReasons: reasons,
+            }
+          : draft.resource,
+        created: false,
+      };
     }
     const engine = this.deps.engines.get(draft.capability.engine);
     const engineToken = this.deps.tokenHolds.tokenFor(engine, options);
@@ -128,6 +149,15 @@ export class ResourceCreation {
     const key = options.idempotencyKey;
     checkIdempotencyKey(key);
     const requestHash = hashOf(request, draft);
+    if (key) {
+      // A create that became a change request: its repeat finds it.
+      const pending = await this.deps.changeRequests.replay(
+        key,
+        requestHash,
+        options,
+      );
+      if (pending) return pending;
+    }
     if (key) {
       const earlier = await this.deps.store.idempotencyKeys.find(
         principal,
@@ -140,6 +170,19 @@ export class ResourceCreation {
           requestHash,
           options,
         );
+    }
+
+    if (reasons.length) {
+      return this.deps.changeRequests.request(
+        {
+          operation: 'create',
+          resource: draft.resource,
+          change: { request: approvedRequest(request, draft) },
+          reasons,
+          idempotency: key ? { key, requestHash } : undefined,
+        },
+        options,
+      );
     }
 
     let resource: PlatformResource;
@@ -201,10 +244,46 @@ export class ResourceCreation {
     };
   }
 
+  /**
+   * Creates the resource of an approved change request, as the platform: the
+   * request is checked again (the capability may have changed since), and
+   * the resource is the requester's. Whoever approved it held the approve
+   * permission; the create permission was the requester's, checked when they
+   * asked.
+   */
+  async createApproved(
+    request: CreateResourceRequest,
+    requestedBy: string,
+  ): Promise<PlatformResource> {
+    const draft = await this.validate(request, requestedBy);
+    if (!draft.capability.available) {
+      throw new ConflictError(
+        `Capability ${draft.capability.ref} is not available: ${
+          draft.capability.availabilityMessage ??
+          'the engine reports it unavailable'
+        }`,
+      );
+    }
+    const resource = await this.deps.store.resources.insert({
+      id: draft.resource.id,
+      capabilityRef: draft.capability.ref,
+      engineId: draft.capability.engine,
+      name: draft.resource.name,
+      environment: draft.resource.environment,
+      owner: draft.resource.owner,
+      requestedBy: draft.resource.requestedBy,
+      component: draft.resource.component,
+      spec: draft.resource.spec,
+      version: draft.version,
+    });
+    this.deps.kickDispatcher();
+    return resource;
+  }
+
   /** Validates a create request; every error names the field. */
   private async validate(
     request: CreateResourceRequest,
-    credentials: BackstageCredentials,
+    requestedBy: string,
   ): Promise<Draft> {
     checkCreateRequest(request);
     const capability = await requestedCapability(
@@ -223,7 +302,7 @@ export class ResourceCreation {
         name: request.name,
         environment: request.environment,
         owner: normalizeEntityRef(request.owner, 'group'),
-        requestedBy: principalOf(credentials),
+        requestedBy,
         component: request.component
           ? normalizeEntityRef(request.component, 'component')
           : undefined,
@@ -237,6 +316,24 @@ export class ResourceCreation {
       },
     };
   }
+}
+
+/** The request a change request applies: as understood, defaults applied. */
+function approvedRequest(
+  request: CreateResourceRequest,
+  draft: Draft,
+): CreateResourceRequest {
+  return {
+    capabilityRef: draft.capability.ref,
+    name: draft.resource.name,
+    environment: draft.resource.environment,
+    owner: draft.resource.owner,
+    ...(draft.resource.component
+      ? { component: draft.resource.component }
+      : {}),
+    spec: draft.resource.spec,
+    ...(request.version === undefined ? {} : { version: draft.version }),
+  };
 }
 
 /** What an idempotency key is bound to: the request as it was understood. */

@@ -3,7 +3,9 @@ import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import {
   CreateResourceRequest,
   CreateRolloutRequest,
+  ChangeRequestStatus,
   ENGINE_AUTHORIZATION_HEADER,
+  isPendingApproval,
   ListResourcesQuery,
   ResourcePhase,
   UpdateResourceRequest,
@@ -122,6 +124,10 @@ export async function createRouter(options: {
         idempotencyKey: req.header('idempotency-key') ?? undefined,
       },
     );
+    if (isPendingApproval(result)) {
+      res.status(202).json(result);
+      return;
+    }
     res.status(result.created ? 201 : 200).json(result.resource);
   });
 
@@ -134,13 +140,16 @@ export async function createRouter(options: {
   });
 
   router.patch('/resources/:id', async (req, res) => {
-    res.json(
-      await service.updateResource(
-        req.params.id,
-        req.body as UpdateResourceRequest,
-        await change(req),
-      ),
+    const result = await service.updateResource(
+      req.params.id,
+      req.body as UpdateResourceRequest,
+      await change(req),
     );
+    if (isPendingApproval(result)) {
+      res.status(202).json(result);
+      return;
+    }
+    res.json(result);
   });
 
   router.delete('/resources/:id', async (req, res) => {
@@ -167,6 +176,60 @@ export async function createRouter(options: {
       credentials: await credentials(req),
     });
     res.json({ items });
+  });
+
+  router.get('/change-requests', async (req, res) => {
+    const q = req.query;
+    res.json(
+      await service.listChangeRequests(
+        {
+          status: list(q.status) as ChangeRequestStatus[] | undefined,
+          resourceId: q.resourceId,
+          requestedBy: q.requestedBy,
+          mine: q.mine === undefined ? undefined : String(q.mine) === 'true',
+          limit: q.limit === undefined ? undefined : Number(q.limit),
+          cursor: q.cursor,
+        },
+        { credentials: await credentials(req) },
+      ),
+    );
+  });
+
+  router.get('/change-requests/:id', async (req, res) => {
+    res.json(
+      await service.getChangeRequest(req.params.id, {
+        credentials: await credentials(req),
+      }),
+    );
+  });
+
+  router.post('/change-requests/:id/approve', async (req, res) => {
+    res.json(
+      await service.approveChangeRequest(
+        req.params.id,
+        (req.body ?? {}) as { comment?: string },
+        { credentials: await credentials(req), request: raw(req) },
+      ),
+    );
+  });
+
+  router.post('/change-requests/:id/reject', async (req, res) => {
+    res.json(
+      await service.rejectChangeRequest(
+        req.params.id,
+        req.body as { comment: string },
+        { credentials: await credentials(req), request: raw(req) },
+      ),
+    );
+  });
+
+  router.post('/change-requests/:id/cancel', async (req, res) => {
+    res.json(
+      await service.cancelChangeRequest(req.params.id, {
+        credentials: await credentials(req),
+        request: raw(req),
+      }),
+    );
   });
 
   router.get('/events', async (req, res) => {
