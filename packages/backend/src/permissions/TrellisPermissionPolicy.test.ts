@@ -4,6 +4,8 @@ import {
   platformCapabilityReadPermission,
   platformCapabilityReconcilePermission,
   platformProductionChangePermission,
+  platformResourceApprovePermission,
+  platformResourceChangeWithoutApprovalPermission,
   platformResourceCreatePermission,
   platformResourceDeletePermission,
   platformResourceReadPermission,
@@ -91,6 +93,45 @@ describe('TrellisPermissionPolicy', () => {
           as('user:default/ada'),
         )
       ).result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('leaves approving change requests to platform administrators', async () => {
+    const permission = platformResourceApprovePermission;
+    expect(
+      (await policy.handle({ permission }, as('user:default/dev'))).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (await policy.handle({ permission }, as('user:default/ada'))).result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('makes production updates and deletes wait for approval, for everyone, unless turned off', async () => {
+    const permission = platformResourceChangeWithoutApprovalPermission;
+    const outsideProduction = {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'platform',
+      resourceType: 'platform-resource',
+      conditions: {
+        not: {
+          rule: 'IS_RESOURCE_ENVIRONMENT',
+          resourceType: 'platform-resource',
+          params: { environments: ['production'] },
+        },
+      },
+    };
+    for (const user of ['user:default/dev', 'user:default/ada']) {
+      expect(await policy.handle({ permission }, as(user))).toEqual(
+        outsideProduction,
+      );
+    }
+    const off = new TrellisPermissionPolicy({
+      userInfo: mockServices.userInfo.mock(),
+      adminRefs: [],
+      productionApprovals: false,
+    });
+    expect(
+      (await off.handle({ permission }, as('user:default/dev'))).result,
     ).toBe(AuthorizeResult.ALLOW);
   });
 

@@ -13,7 +13,10 @@ import {
   PLATFORM_RESOURCE_TYPE,
   platformCapabilityReconcilePermission,
   platformProductionChangePermission,
+  platformResourceApprovePermission,
+  platformResourceChangeWithoutApprovalPermission,
   platformRolloutCreatePermission,
+  PRODUCTION_ENVIRONMENT,
 } from '@trellis/backstage-plugin-platform-common';
 import { devexAdminPermission } from '@trellis/backstage-plugin-devex-common';
 import {
@@ -27,7 +30,9 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
 /**
  * Trellis's default policy: everyone reads the platform; developers manage the
  * resources their groups own; production changes, rollouts and re-running a
- * capability's workflows are for the platform administrators' groups. DevEx figures are for everyone (they are
+ * capability's workflows are for the platform administrators' groups, and so
+ * is approving change requests; production updates and deletes (anyone's)
+ * need a person's approval unless `productionApprovals` is off. DevEx figures are for everyone (they are
  * by team, never per person); the DevEx raw facts, which are per person, and
  * rebuilds are for the administrators. Permissions of other plugins are
  * allowed, as Backstage's allow-all policy would.
@@ -38,6 +43,11 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
       userInfo: UserInfoService;
       /** Entity refs whose members administer the platform. */
       adminRefs: string[];
+      /**
+       * Production updates and deletes become change requests
+       * (`trellis.permissions.approvals.production`, default true).
+       */
+      productionApprovals?: boolean;
     },
   ) {}
 
@@ -52,6 +62,19 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
     }
     if (permission.attributes.action === 'read') {
       return ALLOW;
+    }
+    if (
+      permission.name ===
+        platformResourceChangeWithoutApprovalPermission.name &&
+      isResourcePermission(permission, PLATFORM_RESOURCE_TYPE)
+    ) {
+      // Asked for updates and deletes: outside production they go ahead.
+      if (this.options.productionApprovals === false) return ALLOW;
+      return createPlatformResourceConditionalDecision(permission, {
+        not: platformResourceConditions.isResourceEnvironment({
+          environments: [PRODUCTION_ENVIRONMENT],
+        }),
+      });
     }
     if (!user) {
       return DENY;
@@ -68,7 +91,8 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
       isDevexAdmin ||
       permission.name === platformRolloutCreatePermission.name ||
       permission.name === platformCapabilityReconcilePermission.name ||
-      permission.name === platformProductionChangePermission.name
+      permission.name === platformProductionChangePermission.name ||
+      permission.name === platformResourceApprovePermission.name
     ) {
       return admin ? ALLOW : DENY;
     }

@@ -22,7 +22,16 @@ export const permissionModuleTrellisPolicy = createBackendModule({
             'group:default/platform-team',
           ]
         ).map(ref => ref.toLocaleLowerCase('en-US'));
-        policy.setPolicy(new TrellisPermissionPolicy({ userInfo, adminRefs }));
+        policy.setPolicy(
+          new TrellisPermissionPolicy({
+            userInfo,
+            adminRefs,
+            productionApprovals:
+              config.getOptionalBoolean(
+                'trellis.permissions.approvals.production',
+              ) ?? true,
+          }),
+        );
       },
     });
   },
