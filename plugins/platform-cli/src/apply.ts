@@ -1,21 +1,36 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  ChangeRequest,
   CreateResourceRequest,
+  isPendingApproval,
   JsonValue,
   PlatformResource,
 } from '@trellis/backstage-plugin-platform-common';
 import { createHash } from 'node:crypto';
+import { describeChange } from './changeRequests';
 import { CliContext } from './context';
 import { CliError, EXIT } from './exitCodes';
 import { findByName } from './lookup';
 
 /** What applying one request did. */
-export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
+export type ApplyOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'needs-approval';
 
-export interface ApplyResult {
-  outcome: ApplyOutcome;
-  resource: PlatformResource;
-}
+export type ApplyResult =
+  | {
+      outcome: 'created' | 'updated' | 'unchanged';
+      resource: PlatformResource;
+    }
+  | {
+      /** Nothing changed yet: the change waits for a person's approval. */
+      outcome: 'needs-approval';
+      changeRequest: ChangeRequest;
+      /** The resource as it is, for an update. */
+      resource?: PlatformResource;
+    };
 
 /** JSON with sorted keys, so that equal values compare equal. */
 function canonical(value: JsonValue | undefined): string {
@@ -53,10 +68,18 @@ async function create(
 ): Promise<ApplyResult | undefined> {
   let after: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { resource, created } = await ctx.client.createResourceWithResult(
+    const answer = await ctx.client.createResourceWithResult(
       request,
       ctx.call({ idempotencyKey: idempotencyKey(request, after) }),
     );
+    // The same file (the same key) gives the same change request again.
+    if (isPendingApproval(answer)) {
+      return {
+        outcome: 'needs-approval',
+        changeRequest: answer.changeRequest,
+      };
+    }
+    const { resource, created } = answer;
     if (created) return { outcome: 'created', resource };
     if (!resource.deletedAt && resource.status.phase !== 'Deleted') {
       // An earlier apply of this same file (ours or a concurrent one) made it.
@@ -65,6 +88,59 @@ async function create(
     after = resource.id;
   }
   return undefined;
+}
+
+/** The dry run's answer: a create's dry run never becomes a change request. */
+async function dryRun(
+  ctx: CliContext,
+  request: CreateResourceRequest,
+): Promise<PlatformResource> {
+  const answer = await ctx.client.createResourceWithResult(
+    request,
+    ctx.call({ dryRun: true }),
+  );
+  if (isPendingApproval(answer)) {
+    throw new CliError(
+      `The backend answered a dry run with change request ${answer.changeRequest.id}`,
+      EXIT.error,
+    );
+  }
+  return answer.resource;
+}
+
+/**
+ * The update that already waits for approval, when the file asks for that
+ * same spec again (apply twice = one change request); a conflict when
+ * another change waits.
+ */
+async function pendingUpdate(
+  ctx: CliContext,
+  existing: PlatformResource,
+  desiredSpec: string[],
+  where: string,
+): Promise<ChangeRequest | undefined> {
+  const { items } = await ctx.client.listChangeRequests(
+    { resourceId: existing.id, status: ['pending'], limit: 5 },
+    ctx.call(),
+  );
+  const [pending] = items;
+  if (!pending) return undefined;
+  const spec = canonical(
+    (pending.change.spec ?? pending.change.request?.spec) as
+      | JsonValue
+      | undefined,
+  );
+  if (pending.operation === 'update' && desiredSpec.includes(spec)) {
+    return pending;
+  }
+  throw new CliError(
+    `${where}: ${existing.name} already has change request ${
+      pending.id
+    } pending (${describeChange(
+      pending,
+    )}); apply again once it is decided (trellis approvals get ${pending.id})`,
+    EXIT.conflict,
+  );
 }
 
 /** Compares the live resource with the file; fails on what apply cannot change. */
@@ -112,10 +188,7 @@ export async function applyRequest(
       environment: request.environment,
     });
     if (!existing && options.dryRun) {
-      const { resource } = await ctx.client.createResourceWithResult(
-        request,
-        ctx.call({ dryRun: true }),
-      );
+      const resource = await dryRun(ctx, request);
       return { outcome: 'created', resource: { ...resource, id: '' } };
     }
     if (!existing) {
@@ -136,10 +209,7 @@ export async function applyRequest(
     }
     checkImmutable(existing, request, where);
     // The spec as the backend would store it (with the schema's defaults).
-    const { resource: desired } = await ctx.client.createResourceWithResult(
-      request,
-      ctx.call({ dryRun: true }),
-    );
+    const desired = await dryRun(ctx, request);
     if (canonical(desired.spec) === canonical(existing.spec)) {
       return { outcome: 'unchanged', resource: existing };
     }
@@ -150,15 +220,38 @@ export async function applyRequest(
       };
     }
     try {
-      const resource = await ctx.client.updateResource(
+      const answer = await ctx.client.updateResource(
         existing.id,
         { spec: request.spec ?? {}, generation: existing.generation },
         ctx.call(),
       );
-      return { outcome: 'updated', resource };
+      if (isPendingApproval(answer)) {
+        return {
+          outcome: 'needs-approval',
+          changeRequest: answer.changeRequest,
+          resource: existing,
+        };
+      }
+      return { outcome: 'updated', resource: answer };
     } catch (error) {
+      if (!isStatus(error, 409)) throw error;
+      // The platform takes one change request per resource: this file's
+      // update may be the one waiting (apply twice = one change request).
+      const waiting = await pendingUpdate(
+        ctx,
+        existing,
+        [canonical(desired.spec), canonical(request.spec ?? {})],
+        where,
+      );
+      if (waiting) {
+        return {
+          outcome: 'needs-approval',
+          changeRequest: waiting,
+          resource: existing,
+        };
+      }
       // Changed by someone else since we read it: compare again.
-      if (isStatus(error, 409) && attempt < 2) continue;
+      if (attempt < 2) continue;
       throw error;
     }
   }

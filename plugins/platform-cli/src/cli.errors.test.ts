@@ -119,7 +119,7 @@ describeCli('trellis errors and exit codes', suite => {
   });
 
   it('says clearly when there is no token, or a token the backend refuses', async () => {
-    const { platform, env } = suite;
+    const { platform } = suite;
     const none = await runCli(['list'], {
       env: cliEnv({ TRELLIS_URL: platform.url }),
     });

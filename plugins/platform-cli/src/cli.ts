@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, EXIT } from './exitCodes';
+import { describeError, EXIT, ExitStatus } from './exitCodes';
 import { CliIo } from './io';
 import { DEFAULT_URL, resolveBaseUrl } from './context';
 import { registerResourceCommands } from './commands/resources';
 import { registerFollowCommands } from './commands/follow';
 import { registerRolloutCommands } from './commands/rollout';
+import { registerApprovalCommands } from './commands/approvals';
 
 export function createProgram(io: CliIo): Command {
   const program = new Command('trellis')
@@ -32,6 +33,7 @@ export function createProgram(io: CliIo): Command {
   registerResourceCommands(program, io);
   registerFollowCommands(program, io);
   registerRolloutCommands(program, io);
+  registerApprovalCommands(program, io);
   return program;
 }
 
@@ -53,6 +55,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       return EXIT.usage;
     }
+    if (error instanceof ExitStatus) return error.code;
     let baseUrl: string;
     try {
       baseUrl = resolveBaseUrl(program.opts().url, io.env);

@@ -21,8 +21,17 @@ export const EXIT = {
   timeout: 5,
   /** A conflict (409): a stale generation, a name taken by another owner, … */
   conflict: 6,
-  /** `wait` saw the resource end in a phase it cannot leave by itself (Failed, Deleted). */
+  /**
+   * `wait` saw the resource end in a phase it cannot leave by itself (Failed,
+   * Deleted); `approvals wait` saw the change request end without being
+   * applied (rejected, expired, cancelled, failed).
+   */
   failedPhase: 7,
+  /**
+   * A change needs a person's approval: it became a change request (its id
+   * is printed) and nothing changed yet. `apply`, `delete`.
+   */
+  needsApproval: 8,
 } as const;
 
 /** @public */
@@ -33,6 +42,17 @@ export class CliError extends Error {
   constructor(message: string, readonly code: ExitCode) {
     super(message);
     this.name = 'CliError';
+  }
+}
+
+/**
+ * Ends the command with `code` after it printed its answer (e.g. exit 8 for
+ * a change that waits for approval): nothing more goes to stderr.
+ */
+export class ExitStatus extends Error {
+  constructor(readonly code: ExitCode) {
+    super(`exit ${code}`);
+    this.name = 'ExitStatus';
   }
 }
 

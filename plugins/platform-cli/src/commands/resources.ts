@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import {
+  isPendingApproval,
   isResourcePhase,
   ListResourcesQuery,
   PlatformResource,
@@ -9,7 +10,8 @@ import {
 } from '@trellis/backstage-plugin-platform-common';
 import { applyRequest, ApplyResult } from '../apply';
 import { outputOption, withEnv } from '../commandEnv';
-import { CliError, EXIT, usageError } from '../exitCodes';
+import { needsApprovalLine, outcomeLine } from '../changeRequests';
+import { CliError, EXIT, ExitStatus, usageError } from '../exitCodes';
 import { CliIo } from '../io';
 import { resolveResource } from '../lookup';
 import { ManifestEntry, parseManifest } from '../manifest';
@@ -97,6 +99,22 @@ function parseLimit(value: string | undefined): number | undefined {
   return limit;
 }
 
+/**
+ * Exit 8 when a change waits for approval (after every file was applied);
+ * 7 when one was already decided against (rejected, expired, ...).
+ */
+function exitForApprovals(results: ApplyResult[]) {
+  const waiting = results.flatMap(r =>
+    r.outcome === 'needs-approval' ? [r.changeRequest] : [],
+  );
+  if (waiting.some(cr => cr.status === 'pending')) {
+    throw new ExitStatus(EXIT.needsApproval);
+  }
+  if (waiting.some(cr => cr.status !== 'approved')) {
+    throw new ExitStatus(EXIT.failedPhase);
+  }
+}
+
 export function registerResourceCommands(program: Command, io: CliIo) {
   program
     .command('apply')
@@ -121,13 +139,28 @@ export function registerResourceCommands(program: Command, io: CliIo) {
           });
           results.push({ ...result, where: entry.where });
           if (format === 'table') {
-            const suffix = options.dryRun ? ' (dry run)' : '';
+            const { capabilityRef, environment, name } = entry.request;
+            const subject = `${capabilityRef}/${environment}/${name}`;
+            if (result.outcome === 'needs-approval') {
+              const cr = result.changeRequest;
+              io.stdout(
+                `${subject} ${
+                  cr.status === 'pending'
+                    ? needsApprovalLine(cr)
+                    : outcomeLine(cr)
+                }`,
+              );
+              continue;
+            }
+            const { resource } = result;
+            let suffix = options.dryRun ? ' (dry run)' : '';
+            if (options.dryRun && resource.approvalRequired) {
+              suffix = ` (dry run; needs approval: ${(
+                resource.approvalReasons ?? []
+              ).join(', ')})`;
+            }
             io.stdout(
-              `${result.resource.capabilityRef}/${
-                result.resource.environment
-              }/${result.resource.name} ${result.outcome}${suffix} (${
-                result.resource.id || 'new'
-              })`,
+              `${subject} ${result.outcome}${suffix} (${resource.id || 'new'})`,
             );
           }
         }
@@ -135,11 +168,20 @@ export function registerResourceCommands(program: Command, io: CliIo) {
           io.stdout(
             formatOutput(
               format,
-              results.map(r => ({ outcome: r.outcome, resource: r.resource })),
+              results.map(r =>
+                r.outcome === 'needs-approval'
+                  ? {
+                      outcome: r.outcome,
+                      changeRequest: r.changeRequest,
+                      ...(r.resource ? { resource: r.resource } : {}),
+                    }
+                  : { outcome: r.outcome, resource: r.resource },
+              ),
               () => '',
             ),
           );
         }
+        exitForApprovals(results);
       }),
     );
 
@@ -292,7 +334,19 @@ export function registerResourceCommands(program: Command, io: CliIo) {
           throw new CliError('Not deleted.', EXIT.error);
         }
       }
-      const deleted = await ctx.client.deleteResource(resource.id, ctx.call());
+      const answer = await ctx.client.deleteResource(resource.id, ctx.call());
+      if (isPendingApproval(answer)) {
+        const cr = answer.changeRequest;
+        io.stdout(
+          formatOutput(
+            format,
+            answer,
+            () => `${resource.name} ${needsApprovalLine(cr)}`,
+          ),
+        );
+        throw new ExitStatus(EXIT.needsApproval);
+      }
+      const deleted = answer;
       io.stdout(
         formatOutput(
           format,
