@@ -80,4 +80,13 @@ backend.add(
 // Trellis: DevEx metrics (fact store, sources, metrics API)
 backend.add(import('@trellis/backstage-plugin-devex-backend'));
 
+// events plugin: webhooks at /api/events/http/<topic> (events.http.topics),
+// GitHub's and GitLab's checked and split by event type by their modules
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-events-backend-module-github'));
+backend.add(import('@backstage/plugin-events-backend-module-gitlab'));
+// Trellis: DevEx delivery events (pull requests, deployments, incidents) from
+// those webhooks and PagerDuty's (/api/events/http/pagerduty)
+backend.add(import('@trellis/backstage-plugin-devex-backend-module-delivery'));
+
 backend.start();

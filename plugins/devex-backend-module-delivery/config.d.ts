@@ -1,0 +1,32 @@
+export interface Config {
+  devex?: {
+    delivery?: {
+      /**
+       * Environments whose deployments count as production (compared
+       * case-insensitively). Default ['production', 'prod'].
+       */
+      productionEnvironments?: string[];
+      /** The GitHub issue label that makes an issue an incident. Default 'incident'. */
+      incidentLabel?: string;
+      /** Days of history the backfill reads. Default 90. */
+      backfillDays?: number;
+    };
+  };
+  events?: {
+    modules?: {
+      pagerduty?: {
+        /**
+         * The secret of the PagerDuty v3 webhook subscription; requests
+         * without a matching X-PagerDuty-Signature are refused (401).
+         * @visibility secret
+         */
+        webhookSecret?: string;
+        /**
+         * More secrets, accepted as well (while one is rotated).
+         * @visibility secret
+         */
+        webhookSecrets?: string[];
+      };
+    };
+  };
+}

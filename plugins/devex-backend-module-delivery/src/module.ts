@@ -1,0 +1,171 @@
+import {
+  coreServices,
+  createBackendFeatureLoader,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { eventsExtensionPoint } from '@backstage/plugin-events-node/alpha';
+import { DevexFactKind } from '@trellis/backstage-plugin-devex-common';
+import { devexSourcesExtensionPoint } from '@trellis/backstage-plugin-devex-node';
+import { CatalogMapper } from './CatalogMapper';
+import { DeliveryIngestor, DeliveryProvider } from './DeliveryIngestor';
+import { DeliveryStore, migrateDeliveryStore } from './DeliveryStore';
+import { createPagerdutySignatureValidator } from './pagerduty';
+import { createDeliveryRouter } from './router';
+
+/**
+ * The events topics the module reads: GitHub's and GitLab's after their
+ * events modules' routers split them by event type (`x-github-event`,
+ * `object_kind`), and the PagerDuty ingress topic.
+ */
+export const DELIVERY_TOPICS: Record<string, DeliveryProvider> = {
+  'github.pull_request': 'github',
+  'github.deployment_status': 'github',
+  'github.issues': 'github',
+  'gitlab.merge_request': 'gitlab',
+  'gitlab.deployment': 'gitlab',
+  pagerduty: 'pagerduty',
+};
+
+/**
+ * The DevEx source of delivery facts (`delivery.*`): GitHub, GitLab and
+ * PagerDuty webhooks received by the events backend's HTTP ingress, stored
+ * raw by delivery id and interpreted into facts.
+ *
+ * @public
+ */
+export const devexModuleDelivery = createBackendModule({
+  pluginId: 'devex',
+  moduleId: 'delivery',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        sources: devexSourcesExtensionPoint,
+        events: eventsServiceRef,
+        database: coreServices.database,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        permissions: coreServices.permissions,
+        scheduler: coreServices.scheduler,
+        config: coreServices.rootConfig,
+      },
+      async init(deps) {
+        const { config } = deps;
+        const settings = config.getOptionalConfig('devex.delivery');
+        const productionEnvironments = settings?.getOptionalStringArray(
+          'productionEnvironments',
+        ) ?? ['production', 'prod'];
+        const incidentLabel =
+          settings?.getOptionalString('incidentLabel') ?? 'incident';
+        const db = await deps.database.getClient();
+        if (!deps.database.migrations?.skip) {
+          await migrateDeliveryStore(db);
+        }
+        const store = new DeliveryStore(db);
+        const mapper = new CatalogMapper(deps.catalog, deps.auth);
+
+        deps.httpRouter.use(
+          createDeliveryRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            store,
+          }),
+        );
+
+        deps.sources.addSource({
+          id: 'delivery',
+          title: 'Delivery events (GitHub, GitLab, PagerDuty)',
+          kinds: [
+            DevexFactKind.deliveryChangeMerged,
+            DevexFactKind.deliveryDeployment,
+            DevexFactKind.deliveryIncidentOpened,
+            DevexFactKind.deliveryIncidentResolved,
+          ],
+          howToConnect:
+            'Add @trellis/backstage-plugin-devex-backend-module-delivery, @backstage/plugin-events-backend and its GitHub and GitLab modules to the backend, list github, gitlab and pagerduty under events.http.topics, and point the webhooks at /api/events/http/<topic> (docs/devex.md, "Delivery").',
+          async start({ sink, logger }) {
+            const ingestor = new DeliveryIngestor(store, mapper, sink, logger, {
+              productionEnvironments,
+              incidentLabel,
+            });
+            await deps.events.subscribe({
+              id: 'devex-delivery',
+              topics: Object.keys(DELIVERY_TOPICS),
+              onEvent: async params => {
+                const provider = DELIVERY_TOPICS[params.topic];
+                if (!provider) return;
+                try {
+                  await ingestor.receive(
+                    provider,
+                    params.eventPayload,
+                    (params.metadata ?? {}) as Record<string, string>,
+                  );
+                } catch (error) {
+                  // Not even stored (database down): the sender retries.
+                  logger.error(
+                    `Delivery on ${params.topic} could not be stored`,
+                    error as Error,
+                  );
+                  throw error;
+                }
+              },
+            });
+            await deps.scheduler.scheduleTask({
+              id: 'devex-delivery-pending',
+              frequency: { minutes: 1 },
+              timeout: { minutes: 5 },
+              initialDelay: { seconds: 20 },
+              fn: async () => {
+                const n = await ingestor.retryPending();
+                if (n)
+                  logger.info(
+                    `Delivery: ${n} pending delivery(ies) interpreted`,
+                  );
+              },
+            });
+          },
+        });
+      },
+    });
+  },
+});
+
+/**
+ * The PagerDuty v3 webhook ingress: topic `pagerduty` of the events
+ * backend's HTTP ingress (`POST /api/events/http/pagerduty`), checked
+ * against `events.modules.pagerduty.webhookSecret`.
+ *
+ * @public
+ */
+export const eventsModulePagerdutyWebhook = createBackendModule({
+  pluginId: 'events',
+  moduleId: 'pagerduty-webhook',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        events: eventsExtensionPoint,
+      },
+      async init({ config, events }) {
+        events.addHttpPostIngress({
+          topic: 'pagerduty',
+          validator: createPagerdutySignatureValidator(config),
+        });
+      },
+    });
+  },
+});
+
+/**
+ * Both modules: the devex delivery source and the PagerDuty ingress.
+ *
+ * @public
+ */
+export const devexDeliveryFeatures = createBackendFeatureLoader({
+  loader() {
+    return [devexModuleDelivery, eventsModulePagerdutyWebhook];
+  },
+});
