@@ -286,6 +286,116 @@ describe('ResourcePage', () => {
     expect(deletes).toBe(1);
   });
 
+  it('shows a change request waiting on the resource, with a link to it', async () => {
+    const waiting = {
+      id: '42',
+      operation: 'delete',
+      status: 'pending',
+      reasons: ['service-principal'],
+      resource: {
+        id: 'res-1',
+        name: 'orders-db',
+        capability: 'local:postgresql',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+      },
+      change: {},
+      requestedBy: 'plugin:mcp-actions',
+      requestedByType: 'service',
+      onBehalfOf: 'external:trellis-agent',
+      via: 'mcp',
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 50 * 3600 * 1000).toISOString(),
+      message: 'Needs approval',
+    };
+    let pending = [waiting];
+    server.use(
+      http.get(`${API}/change-requests`, ({ request }) => {
+        const query = new URL(request.url).searchParams;
+        expect(query.get('resourceId')).toBe('res-1');
+        expect(query.getAll('status')).toEqual(['pending']);
+        return HttpResponse.json({ items: pending });
+      }),
+    );
+    const signals = createSignalMock();
+    render({ apis: [signals.pair] });
+    const banner = await screen.findByRole('status', {
+      name: 'Waiting for approval',
+    });
+    expect(banner).toHaveTextContent(
+      'Delete requested by trellis-agent (service) via MCP agent, waiting for approval — expires in 2 days.',
+    );
+    expect(
+      within(banner).getByRole('link', { name: 'Change request 42' }),
+    ).toHaveAttribute('href', '/platform/approvals/42');
+
+    // Decided elsewhere: the banner goes.
+    pending = [];
+    signals.publish('platform:approvals', {
+      changeRequestId: '42',
+      status: 'rejected',
+    } as any);
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('status', { name: 'Waiting for approval' }),
+      ).not.toBeInTheDocument(),
+    );
+  });
+
+  it('says "Needs approval" when the viewer’s own delete becomes a change request', async () => {
+    server.use(
+      http.delete(`${API}/resources/:id`, () =>
+        HttpResponse.json(
+          {
+            changeRequest: {
+              id: '43',
+              operation: 'delete',
+              status: 'pending',
+              reasons: ['policy'],
+              resource: {
+                id: 'res-1',
+                name: 'orders-db',
+                capability: 'local:postgresql',
+                environment: 'dev',
+                owner: 'group:default/team-a',
+              },
+              change: {},
+              requestedBy: 'user:default/test',
+              requestedByType: 'user',
+              createdAt: new Date().toISOString(),
+              expiresAt: new Date(Date.now() + 72 * 3600 * 1000).toISOString(),
+              message: 'Needs approval: delete of orders-db (dev).',
+            },
+            message: 'Needs approval: delete of orders-db (dev).',
+          },
+          { status: 202 },
+        ),
+      ),
+    );
+    render();
+    await screen.findByRole('heading', { name: 'orders-db' });
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Delete' })).toBeEnabled(),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    fireEvent.change(dialog.getByLabelText('Resource name'), {
+      target: { value: 'orders-db' },
+    });
+    await userEvent.click(dialog.getByRole('button', { name: 'Delete' }));
+
+    const notice = await screen.findByRole('status', {
+      name: 'Needs approval',
+    });
+    expect(notice).toHaveTextContent('Needs approval: change request 43.');
+    expect(
+      within(notice).getByRole('link', { name: 'Open request' }),
+    ).toHaveAttribute('href', '/platform/approvals/43');
+    // Neither an error nor a success.
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    expect(screen.queryByText(/Deletion started/)).not.toBeInTheDocument();
+  });
+
   it('reports a stale write clearly and reloads the latest generation', async () => {
     const patches: unknown[] = [];
     server.use(
