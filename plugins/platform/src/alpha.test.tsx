@@ -88,6 +88,7 @@ describe('platform plugin (new frontend system)', () => {
       ['Resources', '/platform/resources'],
       ['Golden paths', '/platform/golden-paths'],
       ['Fleet', '/platform/fleet'],
+      ['Approvals', '/platform/approvals'],
     ]) {
       expect(screen.getByRole('tab', { name: tab })).toHaveAttribute(
         'href',
