@@ -1,4 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { platformServiceRef } from '@trellis/backstage-plugin-platform-node';
 import { createPlatformActions } from './actions';
@@ -18,9 +21,14 @@ export const scaffolderModulePlatform = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         platform: platformServiceRef,
+        config: coreServices.rootConfig,
       },
-      async init({ scaffolder, platform }) {
-        scaffolder.addActions(...createPlatformActions(platform));
+      async init({ scaffolder, platform, config }) {
+        scaffolder.addActions(
+          ...createPlatformActions(platform, {
+            portalUrl: config.getOptionalString('app.baseUrl'),
+          }),
+        );
       },
     });
   },

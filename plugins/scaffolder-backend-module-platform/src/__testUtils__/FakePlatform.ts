@@ -1,8 +1,15 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
+  ApprovalReason,
   Capability,
+  ChangeRequest,
+  ChangeRequestOperation,
+  ChangeRequestPage,
   CreateResourceRequest,
+  JsonObject,
+  ListChangeRequestsQuery,
+  PendingApproval,
   PlatformResource,
   ResourceOutputs,
   ResourcePhase,
@@ -59,6 +66,16 @@ export class FakePlatform implements PlatformService {
   >();
   private readonly idempotencyKeys = new Map<string, string>();
   private nextId = 1;
+  /** Change requests by id, as the platform keeps them. */
+  readonly changeRequests = new Map<string, ChangeRequest>();
+  /**
+   * Which changes need approval, as the platform's rules decide: the reasons,
+   * or undefined for none. Default: none.
+   */
+  needsApproval: (
+    operation: ChangeRequestOperation,
+    resource: Pick<PlatformResource, 'environment' | 'capabilityRef'>,
+  ) => ApprovalReason[] | undefined = () => undefined;
 
   get subscriberCount(): number {
     return this.listeners.size;
@@ -110,17 +127,33 @@ export class FakePlatform implements PlatformService {
   async createResource(
     request: CreateResourceRequest,
     options: CreateResourceOptions,
-  ): Promise<CreateResourceResult> {
+  ): Promise<CreateResourceResult | PendingApproval> {
     const resource = this.draft(request, options.credentials);
+    const reasons = this.needsApproval('create', resource);
     if (options.dryRun) {
-      return { resource, created: false };
+      return {
+        resource: reasons
+          ? { ...resource, approvalRequired: true, approvalReasons: reasons }
+          : resource,
+        created: false,
+      };
     }
     const key =
       options.idempotencyKey &&
       `${principalOf(options.credentials)}/${options.idempotencyKey}`;
     const earlier = key && this.idempotencyKeys.get(key);
+    if (earlier?.startsWith('cr:')) {
+      return this.pending(this.changeRequests.get(earlier.slice(3))!);
+    }
     if (earlier) {
       return { resource: this.mustGet(earlier), created: false };
+    }
+    if (reasons) {
+      const cr = this.request('create', resource, reasons, options, {
+        request: { ...request, spec: resource.spec },
+      });
+      if (key) this.idempotencyKeys.set(key, `cr:${cr.id}`);
+      return this.pending(cr);
     }
     this.resources.set(resource.id, resource);
     if (key) this.idempotencyKeys.set(key, resource.id);
@@ -135,11 +168,21 @@ export class FakePlatform implements PlatformService {
   async updateResource(
     id: string,
     request: UpdateResourceRequest,
-  ): Promise<PlatformResource> {
+    options?: PlatformCallOptions,
+  ): Promise<PlatformResource | PendingApproval> {
     const resource = this.mustGet(id);
     if (resource.generation !== request.generation) {
       throw new ConflictError(
         `Resource ${resource.name} is at generation ${resource.generation}, not ${request.generation}: reload it and apply your change again`,
+      );
+    }
+    this.refuseSecondChange(id);
+    const reasons = this.needsApproval('update', resource);
+    if (reasons) {
+      return this.pending(
+        this.request('update', resource, reasons, options, {
+          spec: request.spec,
+        }),
       );
     }
     const updated: PlatformResource = {
@@ -153,10 +196,18 @@ export class FakePlatform implements PlatformService {
     return updated;
   }
 
-  async deleteResource(id: string): Promise<PlatformResource> {
+  async deleteResource(
+    id: string,
+    options?: PlatformCallOptions,
+  ): Promise<PlatformResource | PendingApproval> {
     const resource = this.mustGet(id);
     if (resource.status.phase === 'Deleted') {
       throw new NotFoundError(`No resource ${id}`);
+    }
+    this.refuseSecondChange(id);
+    const reasons = this.needsApproval('delete', resource);
+    if (reasons) {
+      return this.pending(this.request('delete', resource, reasons, options));
     }
     const deleting: PlatformResource = {
       ...resource,
@@ -174,6 +225,25 @@ export class FakePlatform implements PlatformService {
     };
   }
 
+  async listChangeRequests(
+    query: ListChangeRequestsQuery,
+  ): Promise<ChangeRequestPage> {
+    const items = [...this.changeRequests.values()]
+      .filter(cr => !query.status || query.status.includes(cr.status))
+      .filter(cr => !query.resourceId || cr.resource.id === query.resourceId)
+      .reverse();
+    return { items: items.slice(0, query.limit ?? 50) };
+  }
+
+  async getChangeRequest(id: string): Promise<ChangeRequest> {
+    const cr = this.changeRequests.get(id);
+    if (!cr) throw new NotFoundError(`No change request ${id}`);
+    return cr;
+  }
+
+  approveChangeRequest = notUsed;
+  rejectChangeRequest = notUsed;
+  cancelChangeRequest = notUsed;
   retryResource = notUsed;
   getResourceHistory = notUsed;
   getResourceLogs = notUsed;
@@ -208,6 +278,59 @@ export class FakePlatform implements PlatformService {
       createdAt: now,
       updatedAt: now,
     };
+  }
+
+  /** One pending change request per resource, as the platform allows. */
+  private refuseSecondChange(resourceId: string) {
+    const waiting = [...this.changeRequests.values()].find(
+      cr => cr.resource.id === resourceId && cr.status === 'pending',
+    );
+    if (waiting) {
+      throw new ConflictError(
+        `Change request ${waiting.id} (${waiting.operation}) is pending for this resource`,
+      );
+    }
+  }
+
+  private request(
+    operation: ChangeRequestOperation,
+    resource: PlatformResource,
+    reasons: ApprovalReason[],
+    options: PlatformCallOptions | undefined,
+    change: { spec?: JsonObject; request?: CreateResourceRequest } = {},
+  ): ChangeRequest {
+    const id = String(this.changeRequests.size + 42);
+    const now = new Date();
+    const cr: ChangeRequest = {
+      id,
+      operation,
+      status: 'pending',
+      reasons,
+      resource: {
+        id: operation === 'create' ? undefined : resource.id,
+        name: resource.name,
+        capability: resource.capabilityRef,
+        environment: resource.environment,
+        owner: resource.owner,
+        entityRef: resource.component,
+      },
+      change,
+      baseGeneration: operation === 'create' ? undefined : resource.generation,
+      requestedBy: options
+        ? principalOf(options.credentials)
+        : 'user:default/mock',
+      requestedByType: 'user',
+      via: 'scaffolder',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3 * 86_400_000).toISOString(),
+      message: `Needs approval: ${operation} of ${resource.name} (${resource.environment}). Change request ${id}`,
+    };
+    this.changeRequests.set(id, cr);
+    return cr;
+  }
+
+  private pending(cr: ChangeRequest): PendingApproval {
+    return { changeRequest: cr, message: cr.message };
   }
 
   private mustGet(id: string): PlatformResource {

@@ -24,7 +24,10 @@ describe('platform:resource:delete', () => {
     await action.handler(ctx);
 
     expect(deleteResource).toHaveBeenCalledWith(id, { credentials });
-    expect(outputs()).toEqual({ phase: 'Deleting' });
+    expect(outputs()).toEqual({
+      phase: 'Deleting',
+      approvalStatus: 'not-required',
+    });
   });
 
   it('deletes once when the task is retried', async () => {
@@ -37,7 +40,10 @@ describe('platform:resource:delete', () => {
     await action.handler(retry.ctx);
 
     expect(deleteResource).toHaveBeenCalledTimes(1);
-    expect(retry.outputs()).toEqual({ phase: 'Deleting' });
+    expect(retry.outputs()).toEqual({
+      phase: 'Deleting',
+      approvalStatus: 'not-required',
+    });
   });
 
   it('succeeds when a retry finds the resource already deleted', async () => {
@@ -49,7 +55,10 @@ describe('platform:resource:delete', () => {
 
     await action.handler(ctx);
 
-    expect(outputs()).toEqual({ phase: 'Deleted' });
+    expect(outputs()).toEqual({
+      phase: 'Deleted',
+      approvalStatus: 'not-required',
+    });
   });
 
   it('fails for a resource that does not exist', async () => {
@@ -69,5 +78,41 @@ describe('platform:resource:delete', () => {
 
     await expect(action.handler(ctx)).rejects.toThrow('cancelled');
     expect(platform.resources.get(id)?.status.phase).toBe('Pending');
+  });
+
+  it('succeeds with the change request when the delete needs approval, and deletes nothing', async () => {
+    const { id } = platform.add({
+      name: 'orders-db',
+      environment: 'production',
+    });
+    platform.needsApproval = (_operation, resource) =>
+      resource.environment === 'production' ? ['policy'] : undefined;
+    action = createPlatformResourceDeleteAction(platform, {
+      portalUrl: 'https://portal.example.com',
+    });
+    const { checkpoint } = createCheckpointStore();
+    const { ctx, outputs, logLines } = createTestContext({
+      input: { id },
+      checkpoint,
+    });
+
+    await action.handler(ctx);
+
+    expect(outputs()).toEqual({
+      phase: 'Pending',
+      approvalStatus: 'needs-approval',
+      changeRequestId: '42',
+      link: '/platform/approvals/42',
+    });
+    expect(logLines()).toEqual([
+      'Needs approval: change request 42 (delete of orders-db in production; why: policy). Nothing changed yet. An approver reviews it at https://portal.example.com/platform/approvals/42',
+    ]);
+    expect(platform.resources.get(id)?.status.phase).toBe('Pending');
+
+    // A retry that lost its checkpoint finds the same change request.
+    const retry = createTestContext({ input: { id } });
+    await action.handler(retry.ctx);
+    expect(retry.outputs().changeRequestId).toBe('42');
+    expect(platform.changeRequests.size).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import {
   TemplateExample,
 } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
+import { isPendingApproval } from '@trellis/backstage-plugin-platform-common';
 import {
   DesiredResource,
   EngineCallContext,
@@ -33,6 +34,8 @@ import { examples as waitExamples } from './wait.examples';
  */
 
 const ALICE = mockCredentials.user('user:default/alice');
+/** Another person, who approves Alice's change requests. */
+const ADMIN = mockCredentials.user('user:default/admin');
 
 /** An engine that provisions at once and reports outputs, like a real one. */
 class ProvisioningEngine extends InMemoryEngine {
@@ -65,6 +68,12 @@ async function startPlatform() {
           version: '16.2',
           versions: ['16.2'],
         }),
+        // Marked as needing a person's approval for every change.
+        testCapability({
+          name: 'vault',
+          title: 'Secrets vault',
+          requiresApproval: true,
+        }),
       ],
     }),
     new ProvisioningEngine({
@@ -92,6 +101,12 @@ async function startPlatform() {
 function render(value: unknown, scope: JsonObject): unknown {
   if (typeof value === 'string') {
     const whole = value.match(/^\$\{\{\s*(.+?)\s*\}\}$/);
+    // A comparison with a string, as in `if:`: `path === 'value'`.
+    const compared = whole?.[1].match(/^(.+?)\s*(===|!==)\s*'([^']*)'$/);
+    if (compared) {
+      const equal = lookup(compared[1], scope) === compared[3];
+      return compared[2] === '===' ? equal : !equal;
+    }
     if (whole) return lookup(whole[1], scope);
     return value.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, path) =>
       String(lookup(path, scope)),
@@ -181,8 +196,8 @@ describe('the actions’ documented examples', () => {
     await started.backend.stop();
   });
 
-  const request = (name: string, capabilityRef = 'local:postgresql') =>
-    started.platform.createResource(
+  const request = async (name: string, capabilityRef = 'local:postgresql') => {
+    const answer = await started.platform.createResource(
       {
         capabilityRef,
         name,
@@ -191,6 +206,9 @@ describe('the actions’ documented examples', () => {
       },
       { credentials: ALICE },
     );
+    if (isPendingApproval(answer)) throw new Error(`${name} needs approval`);
+    return answer;
+  };
 
   it('request: the database is requested as the user, with working links', async () => {
     const { ran, outputs } = await runExample(requestExamples[0], actions, {
@@ -292,5 +310,75 @@ describe('the actions’ documented examples', () => {
       'platform:capability:get',
       'platform:resource:request',
     ]);
+  });
+
+  it('request: a capability that needs approval gives a change request, and the wait is skipped', async () => {
+    const { ran, outputs } = await runExample(requestExamples[2], actions, {
+      name: 'orders',
+      owner: 'group:default/team-a',
+    });
+    expect(ran).toEqual(['platform:resource:request']);
+    expect(outputs.secrets.output).toMatchObject({
+      approvalStatus: 'needs-approval',
+      changeRequestId: expect.stringMatching(/^\d+$/),
+      link: `/platform/approvals/${outputs.secrets.output.changeRequestId}`,
+    });
+    const cr = await started.platform.getChangeRequest(
+      String(outputs.secrets.output.changeRequestId),
+      { credentials: ALICE },
+    );
+    expect(cr).toMatchObject({
+      operation: 'create',
+      status: 'pending',
+      requestedBy: 'user:default/alice',
+      reasons: ['capability'],
+    });
+    const page = await started.platform.listResources(
+      {},
+      { credentials: ALICE },
+    );
+    expect(page.totalCount).toBe(0);
+  });
+
+  it('delete: waits when the delete was made, links the change request when it needs approval', async () => {
+    const { resource } = await request('plain-db');
+    const plain = await runExample(deleteExamples[1], actions, {
+      resourceId: resource.id,
+    });
+    expect(plain.ran).toEqual([
+      'platform:resource:delete',
+      'platform:resource:wait',
+    ]);
+    expect(plain.outputs.deleted.output).toMatchObject({ phase: 'Deleted' });
+
+    // A vault: its create was approved by someone else; its delete waits.
+    const asked = await started.platform.createResource(
+      {
+        capabilityRef: 'local:vault',
+        name: 'orders-secrets',
+        environment: 'dev',
+        owner: 'group:default/team-a',
+      },
+      { credentials: ALICE },
+    );
+    if (!isPendingApproval(asked)) throw new Error('the vault needs approval');
+    const created = await started.platform.approveChangeRequest(
+      asked.changeRequest.id,
+      {},
+      { credentials: ADMIN },
+    );
+    const vaultId = created.resource.id!;
+    const guarded = await runExample(deleteExamples[1], actions, {
+      resourceId: vaultId,
+    });
+    expect(guarded.ran).toEqual(['platform:resource:delete', 'debug:log']);
+    expect(guarded.outputs.delete.output).toMatchObject({
+      approvalStatus: 'needs-approval',
+      link: `/platform/approvals/${guarded.outputs.delete.output.changeRequestId}`,
+    });
+    const still = await started.platform.getResource(vaultId, {
+      credentials: ALICE,
+    });
+    expect(still.status.phase).not.toMatch(/^Delet/);
   });
 });

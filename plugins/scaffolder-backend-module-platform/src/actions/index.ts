@@ -20,6 +20,11 @@ export type { PlatformResourceWaitActionOptions } from './wait';
 export interface PlatformActionsOptions {
   /** Options of `platform:resource:wait`. */
   wait?: PlatformResourceWaitActionOptions;
+  /**
+   * The portal's base URL (`app.baseUrl`): the task log links a change that
+   * needs approval to its page there.
+   */
+  portalUrl?: string;
 }
 
 /**
@@ -32,11 +37,12 @@ export function createPlatformActions(
   platform: PlatformService,
   options: PlatformActionsOptions = {},
 ): TemplateAction<any, any, any>[] {
+  const links = { portalUrl: options.portalUrl?.replace(/\/+$/, '') };
   return [
-    createPlatformResourceRequestAction(platform),
+    createPlatformResourceRequestAction(platform, links),
     createPlatformResourceWaitAction(platform, options.wait),
-    createPlatformResourceUpdateAction(platform),
-    createPlatformResourceDeleteAction(platform),
+    createPlatformResourceUpdateAction(platform, links),
+    createPlatformResourceDeleteAction(platform, links),
     createPlatformCapabilityGetAction(platform),
   ];
 }

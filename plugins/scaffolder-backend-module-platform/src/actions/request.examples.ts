@@ -43,4 +43,28 @@ output:
       idempotencyKey: orders-events-staging
 `,
   },
+  {
+    description:
+      'Request a resource that may need approval (a capability marked `trellis.dev/requires-approval`): the step succeeds with `approvalStatus: needs-approval` and the change request; wait for the resource only when it was created',
+    example: `steps:
+  - id: secrets
+    name: Request a secrets vault
+    action: platform:resource:request
+    input:
+      capabilityRef: local:vault
+      name: \${{ parameters.name }}-secrets
+      environment: dev
+      owner: \${{ parameters.owner }}
+  - id: secrets-ready
+    name: Wait for the vault
+    if: \${{ steps.secrets.output.approvalStatus === 'not-required' }}
+    action: platform:resource:wait
+    input:
+      id: \${{ steps.secrets.output.id }}
+output:
+  links:
+    - title: Vault, or its change request
+      url: \${{ steps.secrets.output.link }}
+`,
+  },
 ];

@@ -54,6 +54,7 @@ describe('platform:resource:request', () => {
       link: `/platform/resources/${resource.id}`,
       phase: 'Pending',
       spec: { size: 'large' },
+      approvalStatus: 'not-required',
     });
   });
 
@@ -166,5 +167,58 @@ describe('platform:resource:request', () => {
       'The task was cancelled before requesting orders-db',
     );
     expect(createResource).not.toHaveBeenCalled();
+  });
+
+  describe('when the request needs approval', () => {
+    beforeEach(() => {
+      platform.needsApproval = operation =>
+        operation === 'create' ? ['capability'] : undefined;
+      action = createPlatformResourceRequestAction(platform, {
+        portalUrl: 'https://portal.example.com',
+      });
+    });
+
+    it('succeeds with the change request, its link, and no resource', async () => {
+      const { ctx, outputs, logLines } = createTestContext({ input });
+
+      await action.handler(ctx);
+
+      expect(platform.resources.size).toBe(0);
+      expect(outputs()).toEqual({
+        approvalStatus: 'needs-approval',
+        changeRequestId: '42',
+        link: '/platform/approvals/42',
+        spec: { size: 'large' },
+      });
+      expect(logLines()).toEqual([
+        'Needs approval: change request 42 (create of orders-db in dev; why: capability). Nothing changed yet. An approver reviews it at https://portal.example.com/platform/approvals/42',
+      ]);
+    });
+
+    it('gets the same change request back on a retry, not a second one', async () => {
+      const { checkpoint } = createCheckpointStore();
+      const first = createTestContext({ input, checkpoint });
+      await action.handler(first.ctx);
+      const retry = createTestContext({ input, checkpoint });
+      await action.handler(retry.ctx);
+      // Lost checkpoint: the idempotency key finds it.
+      const lost = createTestContext({ input });
+      await action.handler(lost.ctx);
+
+      expect(platform.changeRequests.size).toBe(1);
+      expect(retry.outputs()).toEqual(first.outputs());
+      expect(lost.outputs().changeRequestId).toBe('42');
+    });
+
+    it('says in a dry run that the request would need approval', async () => {
+      const { ctx, logLines } = createTestContext({ input, isDryRun: true });
+
+      await action.handler(ctx);
+
+      expect(platform.changeRequests.size).toBe(0);
+      expect(logLines()).toEqual([
+        'Dry run: would request orders-db (local:postgresql, dev) with spec {"size":"large"}; it would need approval (capability)',
+      ]);
+    });
   });
 });

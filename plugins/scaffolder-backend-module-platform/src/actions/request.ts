@@ -5,10 +5,18 @@ import {
 import { JsonObject } from '@backstage/types';
 import {
   CreateResourceRequest,
+  isPendingApproval,
   PlatformResource,
   resourceEntityRef,
+  ResourcePhase,
 } from '@trellis/backstage-plugin-platform-common';
 import { PlatformService } from '@trellis/backstage-plugin-platform-node';
+import {
+  APPROVAL_STATUS_DESCRIPTION,
+  CHANGE_REQUEST_ID_DESCRIPTION,
+  logNeedsApproval,
+  PortalLinks,
+} from './approvals';
 import {
   checkpointKey,
   defaultIdempotencyKey,
@@ -16,7 +24,7 @@ import {
   engineTokenOf,
   throwIfCancelled,
 } from './invocation';
-import { resourceLink } from './links';
+import { changeRequestLink, resourceLink } from './links';
 import { examples } from './request.examples';
 
 /**
@@ -25,11 +33,14 @@ import { examples } from './request.examples';
  *
  * @public
  */
-export function createPlatformResourceRequestAction(platform: PlatformService) {
+export function createPlatformResourceRequestAction(
+  platform: PlatformService,
+  links: PortalLinks = {},
+) {
   return createTemplateAction({
     id: 'platform:resource:request',
     description:
-      'Requests a resource of a platform capability (a database, a queue, …) as the user who runs the template. The request is validated against the capability’s input schema; a dry run answers what would be requested without creating it.',
+      'Requests a resource of a platform capability (a database, a queue, …) as the user who runs the template. The request is validated against the capability’s input schema; a dry run answers what would be requested without creating it. When the request needs a person’s approval (a capability marked so, a platform rule), the step still succeeds: `approvalStatus` is `needs-approval`, `changeRequestId` names the change request, the log links to it, and no resource exists until someone approves it.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -85,21 +96,39 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
           z.string().optional().describe(engineTokenInputDescription),
       },
       output: {
-        id: z => z.string().describe('Id of the resource in the platform API'),
+        id: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Id of the resource in the platform API; absent when the request needs approval',
+            ),
         entityRef: z =>
           z
             .string()
+            .optional()
             .describe(
-              'Entity ref of the catalog `Resource` entity the platform creates for the resource',
+              'Entity ref of the catalog `Resource` entity the platform creates for the resource; absent when the request needs approval',
             ),
         link: z =>
-          z.string().describe('Path of the resource’s page in the portal'),
-        phase: z =>
           z
             .string()
             .describe(
-              'Phase of the resource when the request was accepted, usually `Pending`; use `platform:resource:wait` to wait for `Ready`',
+              'Path of the resource’s page in the portal; with `needs-approval`, of the change request’s page',
             ),
+        phase: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Phase of the resource when the request was accepted, usually `Pending`; use `platform:resource:wait` to wait for `Ready`. Absent when the request needs approval',
+            ),
+        approvalStatus: z =>
+          z
+            .enum(['not-required', 'needs-approval'])
+            .describe(APPROVAL_STATUS_DESCRIPTION),
+        changeRequestId: z =>
+          z.string().optional().describe(CHANGE_REQUEST_ID_DESCRIPTION),
         spec: z =>
           z
             .record(z.any())
@@ -120,14 +149,24 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
       const credentials = await ctx.getInitiatorCredentials();
 
       if (ctx.isDryRun) {
-        const { resource } = await platform.createResource(request, {
+        const answer = await platform.createResource(request, {
           credentials,
           dryRun: true,
         });
+        if (isPendingApproval(answer)) {
+          throw new Error('The platform answered a dry run with a change');
+        }
+        const { resource } = answer;
         ctx.logger.info(
           `Dry run: would request ${describeResource(
             resource,
-          )} with spec ${JSON.stringify(resource.spec)}`,
+          )} with spec ${JSON.stringify(resource.spec)}${
+            resource.approvalRequired
+              ? `; it would need approval (${(
+                  resource.approvalReasons ?? []
+                ).join(', ')})`
+              : ''
+          }`,
         );
         writeOutputs(ctx, resource);
         return;
@@ -141,12 +180,22 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
       // checkpoint was saved.
       const requested = await ctx.checkpoint({
         key: checkpointKey(ctx, 'platform.resource.request'),
-        fn: async () => {
-          const { resource, created } = await platform.createResource(request, {
+        fn: async (): Promise<Requested> => {
+          const answer = await platform.createResource(request, {
             credentials,
             idempotencyKey,
             engineToken: engineTokenOf(ctx),
           });
+          if (isPendingApproval(answer)) {
+            // The same key gives the same change request on a retry.
+            const cr = answer.changeRequest;
+            logNeedsApproval(ctx.logger, cr, links);
+            return {
+              changeRequestId: cr.id,
+              spec: (cr.change.request?.spec ?? request.spec) as JsonObject,
+            };
+          }
+          const { resource, created } = answer;
           ctx.logger.info(
             created
               ? `Requested ${describeResource(resource)}: ${resource.id}`
@@ -166,6 +215,13 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
           };
         },
       });
+      if ('changeRequestId' in requested) {
+        ctx.output('link', changeRequestLink(requested.changeRequestId));
+        ctx.output('spec', requested.spec);
+        ctx.output('approvalStatus', 'needs-approval');
+        ctx.output('changeRequestId', requested.changeRequestId);
+        return;
+      }
       writeOutputs(ctx, {
         ...requested,
         status: { phase: requested.phase },
@@ -174,17 +230,31 @@ export function createPlatformResourceRequestAction(platform: PlatformService) {
   });
 }
 
+/** What the request checkpoint keeps: the resource, or its change request. */
+type Requested =
+  | {
+      id: string;
+      capabilityRef: string;
+      name: string;
+      environment: string;
+      phase: ResourcePhase;
+      spec: JsonObject;
+    }
+  | { changeRequestId: string; spec: JsonObject };
+
 type RequestedResource = Pick<
   PlatformResource,
   'id' | 'capabilityRef' | 'name' | 'environment' | 'spec'
 > & { status: Pick<PlatformResource['status'], 'phase'> };
 
 type RequestOutputs = {
-  id: string;
-  entityRef: string;
+  id?: string;
+  entityRef?: string;
   link: string;
-  phase: string;
+  phase?: string;
   spec: JsonObject;
+  approvalStatus: 'not-required' | 'needs-approval';
+  changeRequestId?: string;
 };
 
 function writeOutputs(
@@ -196,6 +266,7 @@ function writeOutputs(
   ctx.output('link', resourceLink(resource.id));
   ctx.output('phase', resource.status.phase);
   ctx.output('spec', resource.spec);
+  ctx.output('approvalStatus', 'not-required');
 }
 
 function describeResource(resource: RequestedResource): string {

@@ -36,6 +36,7 @@ describe('platform:resource:update', () => {
       generation: 4,
       phase: 'Updating',
       link: `/platform/resources/${id}`,
+      approvalStatus: 'not-required',
     });
   });
 
@@ -94,5 +95,39 @@ describe('platform:resource:update', () => {
 
     await expect(action.handler(ctx)).rejects.toThrow('cancelled');
     expect(updateResource).not.toHaveBeenCalled();
+  });
+
+  it('succeeds with the change request when the update needs approval, and changes nothing', async () => {
+    const { id } = platform.add({
+      name: 'orders-db',
+      environment: 'production',
+      generation: 3,
+    });
+    platform.needsApproval = (_operation, resource) =>
+      resource.environment === 'production' ? ['policy'] : undefined;
+    const { ctx, outputs, logLines } = createTestContext({
+      input: { id, spec: { size: 'large' } },
+    });
+
+    await action.handler(ctx);
+
+    expect(outputs()).toEqual({
+      id,
+      generation: 3,
+      phase: 'Pending',
+      link: '/platform/approvals/42',
+      approvalStatus: 'needs-approval',
+      changeRequestId: '42',
+    });
+    expect(logLines()).toEqual([
+      'Needs approval: change request 42 (update of orders-db in production; why: policy). Nothing changed yet. An approver reviews it at /platform/approvals/42',
+    ]);
+    expect(platform.resources.get(id)?.spec).toEqual({ size: 'small' });
+
+    // A retry that lost its checkpoint finds the same change request.
+    const retry = createTestContext({ input: { id, spec: { size: 'large' } } });
+    await action.handler(retry.ctx);
+    expect(retry.outputs().changeRequestId).toBe('42');
+    expect(platform.changeRequests.size).toBe(1);
   });
 });
