@@ -264,9 +264,9 @@ export function describeMcp(
     ids: testDatabaseIds(),
     disableDocker: true,
   });
-  describe.each(databases.eachSupportedId())(`${title} on %p`, databaseId =>
-    body(options => startBackend(databases, databaseId, options)),
-  );
+  describe.each(databases.eachSupportedId())(`${title} on %p`, databaseId => {
+    body(options => startBackend(databases, databaseId, options));
+  });
 }
 
 /** A person signs in (the `people` provider): e.g. `personToken(url, 'admin')`. */
