@@ -67,6 +67,75 @@ const EMPTY: Record<View, { title: string; description: string }> = {
   },
 };
 
+const ChangeRequestTable = (props: {
+  items: ChangeRequest[];
+  showStatus: boolean;
+}) => {
+  const requestLink = useRouteRef(changeRequestRouteRef);
+  const resourceLink = useResourceLink();
+  return (
+    <TableScroll label="Change requests">
+      <Table size="small" aria-label="Change requests">
+        <TableHead>
+          <TableRow>
+            <TableCell>Request</TableCell>
+            <TableCell>Operation</TableCell>
+            <TableCell>Resource</TableCell>
+            <TableCell>Capability</TableCell>
+            <TableCell>Environment</TableCell>
+            <TableCell>Requested by</TableCell>
+            <TableCell>Reasons</TableCell>
+            {props.showStatus && <TableCell>Status</TableCell>}
+            <TableCell>Age</TableCell>
+            <TableCell>Expires</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {props.items.map(item => (
+            <TableRow key={item.id} hover>
+              <TableCell>
+                <Link component={RouterLink} to={requestLink({ id: item.id })}>
+                  Request {item.id}
+                </Link>
+              </TableCell>
+              <TableCell>{operationLabel(item.operation)}</TableCell>
+              <TableCell>
+                {item.resource.id ? (
+                  <Link
+                    component={RouterLink}
+                    to={resourceLink(item.resource.id)}
+                  >
+                    {item.resource.name}
+                  </Link>
+                ) : (
+                  item.resource.name
+                )}
+              </TableCell>
+              <TableCell>{item.resource.capability}</TableCell>
+              <TableCell>{item.resource.environment}</TableCell>
+              <TableCell>{requesterText(item)}</TableCell>
+              <TableCell>
+                <ReasonChips reasons={item.reasons} />
+              </TableCell>
+              {props.showStatus && (
+                <TableCell>
+                  <StatusChip status={item.status} />
+                </TableCell>
+              )}
+              <TableCell title={formatDateTime(item.createdAt)}>
+                {formatRelative(item.createdAt)}
+              </TableCell>
+              <TableCell title={formatDateTime(item.expiresAt)}>
+                {expiresText(item) ?? '—'}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </TableScroll>
+  );
+};
+
 /**
  * The approvals inbox: change requests waiting for the viewer (pending, not
  * their own), their own, and all of them. Follows the `platform:approvals`
@@ -192,74 +261,5 @@ export const ApprovalsInbox = () => {
       )}
       {body}
     </>
-  );
-};
-
-const ChangeRequestTable = (props: {
-  items: ChangeRequest[];
-  showStatus: boolean;
-}) => {
-  const requestLink = useRouteRef(changeRequestRouteRef);
-  const resourceLink = useResourceLink();
-  return (
-    <TableScroll label="Change requests">
-      <Table size="small" aria-label="Change requests">
-        <TableHead>
-          <TableRow>
-            <TableCell>Request</TableCell>
-            <TableCell>Operation</TableCell>
-            <TableCell>Resource</TableCell>
-            <TableCell>Capability</TableCell>
-            <TableCell>Environment</TableCell>
-            <TableCell>Requested by</TableCell>
-            <TableCell>Reasons</TableCell>
-            {props.showStatus && <TableCell>Status</TableCell>}
-            <TableCell>Age</TableCell>
-            <TableCell>Expires</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {props.items.map(item => (
-            <TableRow key={item.id} hover>
-              <TableCell>
-                <Link component={RouterLink} to={requestLink({ id: item.id })}>
-                  Request {item.id}
-                </Link>
-              </TableCell>
-              <TableCell>{operationLabel(item.operation)}</TableCell>
-              <TableCell>
-                {item.resource.id ? (
-                  <Link
-                    component={RouterLink}
-                    to={resourceLink(item.resource.id)}
-                  >
-                    {item.resource.name}
-                  </Link>
-                ) : (
-                  item.resource.name
-                )}
-              </TableCell>
-              <TableCell>{item.resource.capability}</TableCell>
-              <TableCell>{item.resource.environment}</TableCell>
-              <TableCell>{requesterText(item)}</TableCell>
-              <TableCell>
-                <ReasonChips reasons={item.reasons} />
-              </TableCell>
-              {props.showStatus && (
-                <TableCell>
-                  <StatusChip status={item.status} />
-                </TableCell>
-              )}
-              <TableCell title={formatDateTime(item.createdAt)}>
-                {formatRelative(item.createdAt)}
-              </TableCell>
-              <TableCell title={formatDateTime(item.expiresAt)}>
-                {expiresText(item) ?? '—'}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </TableScroll>
   );
 };

@@ -41,9 +41,8 @@ export const DecisionDialog = (props: {
   const [problem, setProblem] = useState<string>();
   const needsComment = decision === 'reject';
   const missing = needsComment && comment.trim() === '';
-  const title = `${decision === 'approve' ? 'Approve' : 'Reject'} request ${
-    request.id
-  }?`;
+  const label = decision === 'approve' ? 'Approve' : 'Reject';
+  const title = `${label} request ${request.id}?`;
 
   const submit = async () => {
     setTouched(true);
@@ -119,7 +118,7 @@ export const DecisionDialog = (props: {
           onClick={submit}
           disabled={busy}
         >
-          {busy ? 'Sending…' : decision === 'approve' ? 'Approve' : 'Reject'}
+          {busy ? 'Sending…' : label}
         </Button>
       </DialogActions>
     </Dialog>
