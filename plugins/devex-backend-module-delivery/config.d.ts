@@ -10,6 +10,8 @@ export interface Config {
       incidentLabel?: string;
       /** Days of history the backfill reads. Default 90. */
       backfillDays?: number;
+      /** Minutes between backfill runs (each reads only what is new). Default 60. */
+      backfillIntervalMinutes?: number;
     };
   };
   events?: {

@@ -14,7 +14,10 @@ export const DeliveryAnnotations = {
 } as const;
 
 interface Maps {
+  /** `<provider>:<repo, lower case>` → component ref. */
   repos: Map<string, string>;
+  /** The GitHub repos as annotated (for the backfill). */
+  githubRepos: string[];
   users: Map<string, string>;
   services: Map<string, string>;
 }
@@ -42,6 +45,11 @@ export class CatalogMapper {
 
   async user(provider: 'github' | 'gitlab', login: string) {
     return this.#lookup(m => m.users.get(`${provider}:${lower(login)}`));
+  }
+
+  /** Every GitHub repo a component claims, read afresh. */
+  async githubRepos(): Promise<string[]> {
+    return [...new Set((await this.#load()).githubRepos)].sort();
   }
 
   async pagerdutyService(serviceId: string) {
@@ -90,6 +98,7 @@ export class CatalogMapper {
     ]);
     const maps: Maps = {
       repos: new Map(),
+      githubRepos: [],
       users: new Map(),
       services: new Map(),
     };
@@ -107,7 +116,10 @@ export class CatalogMapper {
         entity,
         DeliveryAnnotations.pagerdutyServiceId,
       );
-      if (github) maps.repos.set(`github:${lower(github)}`, ref);
+      if (github) {
+        maps.repos.set(`github:${lower(github)}`, ref);
+        maps.githubRepos.push(github);
+      }
       if (gitlab) maps.repos.set(`gitlab:${lower(gitlab)}`, ref);
       if (service) maps.services.set(service, ref);
     }

@@ -1,5 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { DevexFact } from '@trellis/backstage-plugin-devex-common';
+import {
+  DevexFact,
+  IngestResult,
+} from '@trellis/backstage-plugin-devex-common';
 import { DevexFactSink } from '@trellis/backstage-plugin-devex-node';
 import { createHash } from 'crypto';
 import { CatalogMapper } from './CatalogMapper';
@@ -181,6 +184,18 @@ export class DeliveryIngestor {
       return;
     }
     await this.store.finish(delivery.id, outcome);
+  }
+
+  /**
+   * Maps and writes facts found without a webhook (the backfill); the same
+   * source ids as the webhook path, so nothing is counted twice.
+   */
+  async writeDrafts(drafts: DraftFact[]): Promise<IngestResult> {
+    const facts: DevexFact[] = [];
+    for (const draft of drafts) {
+      facts.push(await this.map(draft, { status: 'good', facts: 1 }));
+    }
+    return this.sink.write(facts);
   }
 
   private async map(

@@ -3,7 +3,12 @@ import {
   createBackendFeatureLoader,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { Octokit } from '@octokit/rest';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { eventsExtensionPoint } from '@backstage/plugin-events-node/alpha';
 import { DevexFactKind } from '@trellis/backstage-plugin-devex-common';
@@ -11,6 +16,7 @@ import { devexSourcesExtensionPoint } from '@trellis/backstage-plugin-devex-node
 import { CatalogMapper } from './CatalogMapper';
 import { DeliveryIngestor, DeliveryProvider } from './DeliveryIngestor';
 import { DeliveryStore, migrateDeliveryStore } from './DeliveryStore';
+import { GithubBackfill } from './GithubBackfill';
 import { createPagerdutySignatureValidator } from './pagerduty';
 import { createDeliveryRouter } from './router';
 
@@ -86,7 +92,7 @@ export const devexModuleDelivery = createBackendModule({
           ],
           howToConnect:
             'Add @trellis/backstage-plugin-devex-backend-module-delivery, @backstage/plugin-events-backend and its GitHub and GitLab modules to the backend, list github, gitlab and pagerduty under events.http.topics, and point the webhooks at /api/events/http/<topic> (docs/devex.md, "Delivery").',
-          async start({ sink, logger }) {
+          async start({ sink, logger, cursors }) {
             const ingestor = new DeliveryIngestor(store, mapper, sink, logger, {
               productionEnvironments,
               incidentLabel,
@@ -113,6 +119,45 @@ export const devexModuleDelivery = createBackendModule({
                 }
               },
             });
+            const integrations = ScmIntegrations.fromConfig(config);
+            if (integrations.github.list().length > 0) {
+              const credentials =
+                DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+              const backfill = new GithubBackfill({
+                repos: () => mapper.githubRepos(),
+                octokitFor: async repo => {
+                  const url = `https://github.com/${repo}`;
+                  const integration = integrations.github.byUrl(url);
+                  if (!integration) return undefined;
+                  const { token } = await credentials.getCredentials({ url });
+                  return new Octokit({
+                    auth: token,
+                    baseUrl: integration.config.apiBaseUrl,
+                  });
+                },
+                write: drafts => ingestor.writeDrafts(drafts),
+                cursors,
+                logger,
+                interpret: { productionEnvironments, incidentLabel },
+                days: settings?.getOptionalNumber('backfillDays') ?? 90,
+              });
+              await deps.scheduler.scheduleTask({
+                id: 'devex-delivery-github-backfill',
+                frequency: {
+                  minutes:
+                    settings?.getOptionalNumber('backfillIntervalMinutes') ??
+                    60,
+                },
+                timeout: { minutes: 30 },
+                initialDelay: { minutes: 1 },
+                fn: async () => {
+                  const { repos, facts } = await backfill.run();
+                  logger.info(
+                    `GitHub backfill: ${repos} repo(s) read, ${facts} fact(s) written`,
+                  );
+                },
+              });
+            }
             await deps.scheduler.scheduleTask({
               id: 'devex-delivery-pending',
               frequency: { minutes: 1 },
