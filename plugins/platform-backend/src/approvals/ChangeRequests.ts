@@ -226,7 +226,10 @@ export class ChangeRequests {
             baseGeneration: change.baseGeneration,
             requestedBy,
             requestedByType: principal.type === 'user' ? 'user' : 'service',
-            via: details.via ?? (principal.type === 'user' ? 'api' : undefined),
+            via: viaOf(
+              details.via ??
+                (principal.type === 'service' ? requestedBy : undefined),
+            ),
             createdAt: now.toISOString(),
             expiresAt: new Date(
               now.getTime() + this.deps.config.expiresAfterMs,
@@ -626,6 +629,16 @@ export function draftOf(cr: StoredChangeRequest): PlatformResource {
     createdAt: cr.createdAt,
     updatedAt: cr.createdAt,
   };
+}
+
+/** How a change came in, from the service that forwarded it, as audit `via`. */
+function viaOf(service: string | undefined): string {
+  if (!service) return 'api';
+  if (service === 'plugin:mcp-actions') return 'mcp';
+  if (service === 'plugin:scaffolder') return 'scaffolder';
+  return service.startsWith('plugin:')
+    ? service.slice('plugin:'.length)
+    : 'api';
 }
 
 /** The page size; every bad filter is an InputError naming it. */
