@@ -104,6 +104,22 @@ describe('TrellisPermissionPolicy', () => {
     expect(
       (await policy.handle({ permission }, as('user:default/ada'))).result,
     ).toBe(AuthorizeResult.ALLOW);
+    // And to the configured approvers, users or groups.
+    const withApprovers = new TrellisPermissionPolicy({
+      userInfo: mockServices.userInfo.mock({
+        getUserInfo: async credentials => {
+          const ref = (credentials.principal as { userEntityRef: string })
+            .userEntityRef;
+          return { userEntityRef: ref, ownershipEntityRefs: memberships[ref] };
+        },
+      }),
+      adminRefs: ['group:default/platform-team'],
+      approverRefs: ['group:default/team-a'],
+    });
+    expect(
+      (await withApprovers.handle({ permission }, as('user:default/dev')))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
   });
 
   it('makes production updates and deletes wait for approval, for everyone, unless turned off', async () => {

@@ -31,7 +31,7 @@ const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
  * Trellis's default policy: everyone reads the platform; developers manage the
  * resources their groups own; production changes, rollouts and re-running a
  * capability's workflows are for the platform administrators' groups, and so
- * is approving change requests; production updates and deletes (anyone's)
+ * is approving change requests (with `platform.approvals.approvers`); production updates and deletes (anyone's)
  * need a person's approval unless `productionApprovals` is off. DevEx figures are for everyone (they are
  * by team, never per person); the DevEx raw facts, which are per person, and
  * rebuilds are for the administrators. Permissions of other plugins are
@@ -48,6 +48,11 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
        * (`trellis.permissions.approvals.production`, default true).
        */
       productionApprovals?: boolean;
+      /**
+       * Entity refs (users, groups) who may approve change requests besides
+       * the administrators (`platform.approvals.approvers`).
+       */
+      approverRefs?: string[];
     },
   ) {}
 
@@ -91,10 +96,15 @@ export class TrellisPermissionPolicy implements PermissionPolicy {
       isDevexAdmin ||
       permission.name === platformRolloutCreatePermission.name ||
       permission.name === platformCapabilityReconcilePermission.name ||
-      permission.name === platformProductionChangePermission.name ||
-      permission.name === platformResourceApprovePermission.name
+      permission.name === platformProductionChangePermission.name
     ) {
       return admin ? ALLOW : DENY;
+    }
+    if (permission.name === platformResourceApprovePermission.name) {
+      const approver = claims.some(ref =>
+        (this.options.approverRefs ?? []).includes(ref),
+      );
+      return admin || approver ? ALLOW : DENY;
     }
     if (isResourcePermission(permission, PLATFORM_RESOURCE_TYPE)) {
       return admin

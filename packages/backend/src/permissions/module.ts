@@ -26,6 +26,10 @@ export const permissionModuleTrellisPolicy = createBackendModule({
           new TrellisPermissionPolicy({
             userInfo,
             adminRefs,
+            approverRefs: (
+              config.getOptionalStringArray('platform.approvals.approvers') ??
+              []
+            ).map(ref => ref.toLocaleLowerCase('en-US')),
             productionApprovals:
               config.getOptionalBoolean(
                 'trellis.permissions.approvals.production',
