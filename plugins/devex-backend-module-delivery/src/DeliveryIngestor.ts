@@ -88,7 +88,13 @@ export class DeliveryIngestor {
     private readonly mapper: CatalogMapper,
     private readonly sink: DevexFactSink,
     private readonly logger: LoggerService,
-    private readonly options: InterpretOptions,
+    private readonly options: InterpretOptions & {
+      /**
+       * Fills what a webhook leaves out (a change's first commit, from the
+       * SCM's API); a failure leaves the fact as it is.
+       */
+      enrich?: (draft: DraftFact) => Promise<void>;
+    },
   ) {}
 
   /** Handles one delivery from the events bus; never throws for a bad payload. */
@@ -149,6 +155,15 @@ export class DeliveryIngestor {
       }
       outcome = { status: 'good', facts: meaning.facts.length };
       for (const draft of meaning.facts) {
+        if (this.options.enrich) {
+          await this.options
+            .enrich(draft)
+            .catch(error =>
+              this.logger.warn(
+                `Delivery ${delivery.id}: ${draft.subject} not enriched: ${error}`,
+              ),
+            );
+        }
         facts.push(await this.map(draft, outcome));
       }
     } catch (error) {

@@ -23,6 +23,36 @@ export interface GithubBackfillOptions {
 
 class RateLimitedLongerThanARun extends Error {}
 
+/** The earliest author date of a pull request's commits (the first 250). */
+export async function firstCommitOf(
+  octokit: Octokit,
+  repo: string,
+  number: number,
+): Promise<string | undefined> {
+  const [owner, name] = repo.split('/');
+  const { data: commits } = await octokit.pulls.listCommits({
+    owner,
+    repo: name,
+    pull_number: number,
+    per_page: 100,
+  });
+  const first = commits
+    .map(c => c.commit.author?.date ?? c.commit.committer?.date)
+    .filter((d): d is string => !!d)
+    .sort()[0];
+  return first ? new Date(first).toISOString() : undefined;
+}
+
+/** Sets a change's `firstCommitAt` and its value (seconds to the merge). */
+export function withFirstCommit(fact: DraftFact, firstCommitAt?: string) {
+  if (!firstCommitAt) return;
+  fact.attributes.firstCommitAt = firstCommitAt;
+  const s = Math.round(
+    (Date.parse(fact.time) - Date.parse(firstCommitAt)) / 1000,
+  );
+  if (s >= 0) fact.value = s;
+}
+
 /**
  * History from before the webhooks: merged pull requests (with the first
  * commit's time) and deployments with their latest status, for the last
@@ -141,18 +171,9 @@ export class GithubBackfill {
       for (const pr of fresh) {
         newest = newest && newest > pr.updated_at ? newest : pr.updated_at;
         if (!pr.merged_at) continue;
-        const { data: commits } = await this.call(() =>
-          octokit.pulls.listCommits({
-            owner,
-            repo: name,
-            pull_number: pr.number,
-            per_page: 100,
-          }),
+        const firstCommitAt = await this.call(() =>
+          firstCommitOf(octokit, repo, pr.number),
         );
-        const firstCommitAt = commits
-          .map(c => c.commit.author?.date ?? c.commit.committer?.date)
-          .filter((d): d is string => !!d)
-          .sort()[0];
         const meaning = interpretGithub(
           'pull_request',
           {
@@ -164,15 +185,7 @@ export class GithubBackfill {
         );
         if ('facts' in meaning) {
           for (const fact of meaning.facts) {
-            if (firstCommitAt) {
-              fact.attributes.firstCommitAt = new Date(
-                firstCommitAt,
-              ).toISOString();
-              const s = Math.round(
-                (Date.parse(fact.time) - Date.parse(firstCommitAt)) / 1000,
-              );
-              if (s >= 0) fact.value = s;
-            }
+            withFirstCommit(fact, firstCommitAt);
           }
           await this.options.write(meaning.facts);
           written += meaning.facts.length;

@@ -16,7 +16,11 @@ import { devexSourcesExtensionPoint } from '@trellis/backstage-plugin-devex-node
 import { CatalogMapper } from './CatalogMapper';
 import { DeliveryIngestor, DeliveryProvider } from './DeliveryIngestor';
 import { DeliveryStore, migrateDeliveryStore } from './DeliveryStore';
-import { GithubBackfill } from './GithubBackfill';
+import {
+  firstCommitOf,
+  GithubBackfill,
+  withFirstCommit,
+} from './GithubBackfill';
 import { createPagerdutySignatureValidator } from './pagerduty';
 import { createDeliveryRouter } from './router';
 
@@ -93,9 +97,45 @@ export const devexModuleDelivery = createBackendModule({
           howToConnect:
             'Add @trellis/backstage-plugin-devex-backend-module-delivery, @backstage/plugin-events-backend and its GitHub and GitLab modules to the backend, list github, gitlab and pagerduty under events.http.topics, and point the webhooks at /api/events/http/<topic> (docs/devex.md, "Delivery").',
           async start({ sink, logger, cursors }) {
+            const integrations = ScmIntegrations.fromConfig(config);
+            const githubCredentials =
+              DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+            const octokitFor = async (repo: string) => {
+              const url = `https://github.com/${repo}`;
+              const integration = integrations.github.byUrl(url);
+              if (!integration) return undefined;
+              const { token } = await githubCredentials.getCredentials({ url });
+              return new Octokit({
+                auth: token,
+                baseUrl: integration.config.apiBaseUrl,
+              });
+            };
+            const hasGithub = integrations.github.list().length > 0;
             const ingestor = new DeliveryIngestor(store, mapper, sink, logger, {
               productionEnvironments,
               incidentLabel,
+              // A merged pull request's first commit, read from GitHub's API
+              // when an integration covers the repo (webhooks carry no dates).
+              enrich: async draft => {
+                const repo = draft.attributes.repo;
+                const number = draft.attributes.number;
+                if (
+                  !hasGithub ||
+                  draft.kind !== DevexFactKind.deliveryChangeMerged ||
+                  draft.attributes.provider !== 'github' ||
+                  typeof repo !== 'string' ||
+                  typeof number !== 'number'
+                ) {
+                  return;
+                }
+                const octokit = await octokitFor(repo);
+                if (octokit) {
+                  withFirstCommit(
+                    draft,
+                    await firstCommitOf(octokit, repo, number),
+                  );
+                }
+              },
             });
             await deps.events.subscribe({
               id: 'devex-delivery',
@@ -119,22 +159,10 @@ export const devexModuleDelivery = createBackendModule({
                 }
               },
             });
-            const integrations = ScmIntegrations.fromConfig(config);
-            if (integrations.github.list().length > 0) {
-              const credentials =
-                DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+            if (hasGithub) {
               const backfill = new GithubBackfill({
                 repos: () => mapper.githubRepos(),
-                octokitFor: async repo => {
-                  const url = `https://github.com/${repo}`;
-                  const integration = integrations.github.byUrl(url);
-                  if (!integration) return undefined;
-                  const { token } = await credentials.getCredentials({ url });
-                  return new Octokit({
-                    auth: token,
-                    baseUrl: integration.config.apiBaseUrl,
-                  });
-                },
+                octokitFor,
                 write: drafts => ingestor.writeDrafts(drafts),
                 cursors,
                 logger,
