@@ -12,7 +12,8 @@
  * The data is kept and reused: SQLite in BENCH_DATA_DIR (default
  * /tmp/devexbench-<facts>), PostgreSQL in the databases prefixed
  * devexbench_<facts>_. BENCH_FRESH=1 loads again; BENCH_DROP=1 removes them
- * at the end.
+ * at the end. BENCH_ONLY=<text> asks only the questions whose name contains
+ * it (e.g. "golden-paths").
  *
  *   BENCH_DATABASE=sqlite|postgres BENCH_FACTS=10000000 node --require ./node_modules/@backstage/cli/config/nodeTransform.cjs bench/devex/dashboard.ts
  */
@@ -235,7 +236,11 @@ async function main() {
         'team summary 90 days',
         `/teams/summary?from=${day(90)}&to=${day(0)}&team=${teamA}`,
       ]);
-      for (const [name, url] of questions) {
+      // BENCH_ONLY=golden-paths asks only the questions whose name contains it.
+      const only = process.env.BENCH_ONLY;
+      for (const [name, url] of questions.filter(
+        ([n]) => !only || n.includes(only),
+      )) {
         const times: number[] = [];
         for (let i = 0; i < REQUESTS + 3; i++) {
           const t = performance.now();

@@ -69,15 +69,32 @@ export async function goldenPathsReport(
   minGroupSize: number,
 ): Promise<Omit<GoldenPathsReport, 'sources'>> {
   const scope = reader.scope(query);
-  const [all, byTemplate, failures, series, durations, templateDurations] =
-    await Promise.all([
-      reader.totals(FIGURE_METRICS, scope, query, 'all'),
-      reader.totals(FIGURE_METRICS, scope, query, 'template'),
-      reader.totals([Metric.goldenPathFailure], scope, query, 'failure'),
-      reader.series(RUN_METRICS, scope, query),
-      reader.histograms(Metric.goldenPathDuration, scope, query, 'all'),
-      reader.histograms(Metric.goldenPathDuration, scope, query, 'template'),
-    ]);
+  // One batch: the per-team reads (everyone's view only) go with the rest,
+  // so that a pooled database answers them side by side.
+  const teamRefs = [...teams.keys()];
+  const [
+    all,
+    byTemplate,
+    failures,
+    series,
+    durations,
+    templateDurations,
+    teamTotals,
+    teamDurations,
+  ] = await Promise.all([
+    reader.totals(FIGURE_METRICS, scope, query, 'all'),
+    reader.totals(FIGURE_METRICS, scope, query, 'template'),
+    reader.totals([Metric.goldenPathFailure], scope, query, 'failure'),
+    reader.series(RUN_METRICS, scope, query),
+    reader.histograms(Metric.goldenPathDuration, scope, query, 'all'),
+    reader.histograms(Metric.goldenPathDuration, scope, query, 'template'),
+    query.team
+      ? undefined
+      : reader.totalsByTeam(FIGURE_METRICS, teamRefs, query),
+    query.team
+      ? undefined
+      : reader.histogramsByTeam(Metric.goldenPathDuration, teamRefs, query),
+  ]);
 
   const failureList: GoldenPathFailure[] = [
     ...(failures.get(Metric.goldenPathFailure) ?? new Map()),
@@ -109,7 +126,7 @@ export async function goldenPathsReport(
       (a, b) => b.runs - a.runs || a.templateRef.localeCompare(b.templateRef),
     );
 
-  let byTeam: GoldenPathsReport['byTeam'];
+  let byTeam: GoldenPathsReport['byTeam'] = [];
   if (query.team) {
     const info = teams.get(query.team) ?? { members: 0 };
     byTeam = [
@@ -118,15 +135,7 @@ export async function goldenPathsReport(
         ...goldenPathFigures(m => all.get(m)?.get(''), durations.get('')),
       },
     ];
-  } else {
-    const [teamTotals, teamDurations] = await Promise.all([
-      reader.totalsByTeam(FIGURE_METRICS, [...teams.keys()], query),
-      reader.histogramsByTeam(
-        Metric.goldenPathDuration,
-        [...teams.keys()],
-        query,
-      ),
-    ]);
+  } else if (teamTotals && teamDurations) {
     const { shown, folded } = foldTeams(teams, minGroupSize);
     byTeam = shown.map(([ref, info]) => ({
       ...teamRow(ref, info),

@@ -49,7 +49,7 @@ export class MetricsService {
     private readonly calendar: ReportingCalendar,
     private readonly options: MetricsOptions,
   ) {
-    this.reader = new RollupReader(db);
+    this.reader = new RollupReader(db, { today: () => calendar.today() });
     this.active = new ActiveUsersReader(db);
   }
 

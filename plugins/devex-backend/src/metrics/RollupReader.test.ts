@@ -6,9 +6,14 @@ import {
   rollupSnapshot,
   testDatabaseIds,
 } from '../__testUtils__/testStore';
-import { coverRange } from './ActiveUsersReader';
 import { goldenPathsReport } from './GoldenPathsReport';
-import { RollupReader } from './RollupReader';
+import { addDays, eachDay } from '../rollups/days';
+import {
+  coverRange as tile,
+  nextMonth,
+  nextQuarter,
+} from './ActiveUsersReader';
+import { RollupReader, signedCover } from './RollupReader';
 import { serviceLevelsReport } from './ServiceLevelsReport';
 
 jest.setTimeout(120_000);
@@ -67,6 +72,85 @@ function randomHistory(): DevexFact[] {
   return facts;
 }
 
+/** How many times each day is counted by signed pieces (day → net count). */
+function netDays(range: { from: string; to: string }, today?: string) {
+  const net = new Map<string, number>();
+  const add = (from: string, to: string, sign: number) => {
+    for (const day of eachDay(from, to))
+      net.set(day, (net.get(day) ?? 0) + sign);
+  };
+  for (const { sign, cover } of signedCover(range, today)) {
+    for (const q of cover.quarters) add(q, addDays(nextQuarter(q), -1), sign);
+    for (const m of cover.months) add(m, addDays(nextMonth(m), -1), sign);
+    for (const w of cover.weeks) add(w, addDays(w, 6), sign);
+    for (const d of cover.days) add(d.from, d.to, sign);
+  }
+  return net;
+}
+
+describe('signedCover', () => {
+  it('counts every day of the range once and every other day zero times', () => {
+    const froms = ['2025-12-03', '2026-01-01', '2026-02-11', '2026-03-30'];
+    const tos = ['2026-03-31', '2026-04-01', '2026-08-19', '2026-12-02'];
+    for (const from of froms) {
+      for (const to of [...tos, addDays(from, 0), addDays(from, 9)]) {
+        if (from > to) continue;
+        for (const today of [undefined, to, '2026-12-02']) {
+          const net = netDays({ from, to }, today);
+          for (const [day, count] of net) {
+            expect([day, count]).toEqual([
+              day,
+              day >= from && day <= to ? 1 : 0,
+            ]);
+          }
+          for (const day of eachDay(from, to)) expect(net.get(day)).toBe(1);
+        }
+      }
+    }
+  });
+
+  it('reads a year to today as December minus two days and four quarters minus the days after today', () => {
+    expect(
+      signedCover({ from: '2025-12-03', to: '2026-12-02' }, '2026-12-02'),
+    ).toEqual([
+      {
+        sign: 1,
+        cover: {
+          quarters: ['2026-01-01', '2026-04-01', '2026-07-01', '2026-10-01'],
+          months: ['2025-12-01'],
+          weeks: [],
+          days: [],
+        },
+      },
+      {
+        sign: -1,
+        cover: {
+          quarters: [],
+          months: [],
+          weeks: [],
+          days: [{ from: '2025-12-01', to: '2025-12-02' }],
+        },
+      },
+      {
+        sign: -1,
+        cover: {
+          quarters: [],
+          months: [],
+          weeks: [],
+          days: [{ from: '2026-12-03', to: '2026-12-31' }],
+        },
+      },
+    ]);
+    // A whole month is just that month.
+    expect(signedCover({ from: '2026-09-01', to: '2026-09-30' })).toEqual([
+      {
+        sign: 1,
+        cover: { quarters: [], months: ['2026-09-01'], weeks: [], days: [] },
+      },
+    ]);
+  });
+});
+
 describe.each(databases.eachSupportedId())('RollupReader on %p', databaseId => {
   it('answers ranges with ragged edges from weeks, months and quarters exactly as from the days', async () => {
     const knex = await databases.init(databaseId);
@@ -95,6 +179,9 @@ describe.each(databases.eachSupportedId())('RollupReader on %p', databaseId => {
     ]);
     const periods = new RollupReader(db);
     const days = new RollupReader(db, { periods: false });
+    // Today before the last facts: covers that reach past a range's end
+    // subtract days that do have rows.
+    const early = new RollupReader(db, { today: () => '2026-10-14' });
     const ranges = [
       // Mid-week to mid-week across two whole months.
       { from: '2026-07-23', to: '2026-10-14' },
@@ -108,22 +195,31 @@ describe.each(databases.eachSupportedId())('RollupReader on %p', databaseId => {
     ];
     let covered = 0;
     let quarters = 0;
+    let subtracted = 0;
     for (const range of ranges) {
-      const cover = coverRange(range, { quarters: true });
+      for (const today of [undefined, '2026-10-14']) {
+        if (signedCover(range, today).some(p => p.sign === -1)) subtracted++;
+      }
+      const cover = tile(range, { quarters: true });
       covered += cover.months.length + cover.weeks.length;
       quarters += cover.quarters.length;
       for (const team of [undefined, 'group:default/a']) {
         const query = { ...range, ...(team ? { team } : {}) };
-        const goldenPaths = await goldenPathsReport(periods, query, teams, 3);
-        expect(goldenPaths).toEqual(
-          await goldenPathsReport(days, query, teams, 3),
-        );
-        const serviceLevels = await serviceLevelsReport(periods, query);
-        expect(serviceLevels).toEqual(await serviceLevelsReport(days, query));
+        const goldenPaths = await goldenPathsReport(days, query, teams, 3);
+        const serviceLevels = await serviceLevelsReport(days, query);
+        for (const reader of [periods, early]) {
+          expect(await goldenPathsReport(reader, query, teams, 3)).toEqual(
+            goldenPaths,
+          );
+          expect(await serviceLevelsReport(reader, query)).toEqual(
+            serviceLevels,
+          );
+        }
       }
     }
     expect(covered).toBeGreaterThan(6);
     expect(quarters).toBeGreaterThan(0);
+    expect(subtracted).toBeGreaterThanOrEqual(3);
     // Not vacuous: the ranges have runs, durations, failures and teams.
     const whole = await goldenPathsReport(
       periods,

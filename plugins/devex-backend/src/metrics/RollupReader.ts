@@ -2,8 +2,21 @@ import { DevexRangeQuery } from '@trellis/backstage-plugin-devex-common';
 import { Knex } from 'knex';
 import { PERIOD_TABLE } from '../database/PeriodRollups';
 import { ALL } from '../rollups/contributions';
+import {
+  addDays,
+  daysBetween,
+  monthOf,
+  quarterOf,
+  weekOf,
+} from '../rollups/days';
 import { addToHistogram, Histogram } from '../rollups/histogram';
-import { coverRange } from './ActiveUsersReader';
+import {
+  coverRange,
+  DayRange,
+  nextMonth,
+  nextQuarter,
+  RangeCover,
+} from './ActiveUsersReader';
 
 export interface Total {
   count: number;
@@ -20,6 +33,101 @@ export interface RollupReaderOptions {
    * reference the tests compare with).
    */
   periods?: boolean;
+  /**
+   * Today's day in the reporting calendar. Only used to guess which cover of
+   * a range reads fewer rows (days after today have none); never changes an
+   * answer.
+   */
+  today?: () => string;
+}
+
+/** A range's pieces whose rows are added (1) or subtracted (-1). */
+export interface SignedPiece {
+  sign: 1 | -1;
+  cover: RangeCover;
+}
+
+/**
+ * The rows a cover is guessed to read per key, in units of one period row: a
+ * quarter, month or week is one row per key; a day about half of one (a
+ * key's values do not all occur every day). Days after `today` have no rows.
+ */
+const DAY_COST = 0.5;
+
+function coverCost(cover: RangeCover, today: string | undefined): number {
+  const live = (start: string) => today === undefined || start <= today;
+  let cost =
+    cover.quarters.filter(live).length +
+    cover.months.filter(live).length +
+    cover.weeks.filter(live).length;
+  for (const days of cover.days) {
+    const to = today !== undefined && today < days.to ? today : days.to;
+    if (days.from <= to) cost += DAY_COST * (daysBetween(days.from, to) + 1);
+  }
+  return cost;
+}
+
+/** The cheaper of a range's tiling and one run of days. */
+function complementCover(range: DayRange, today: string | undefined) {
+  const tiled = coverRange(range, { quarters: true });
+  const run: RangeCover = {
+    quarters: [],
+    months: [],
+    weeks: [],
+    days: [range],
+  };
+  const tiledCost = coverCost(tiled, today);
+  const runCost = coverCost(run, today);
+  return runCost <= tiledCost
+    ? { cover: run, cost: runCost }
+    : { cover: tiled, cost: tiledCost };
+}
+
+/**
+ * A cover of `range` that may read whole periods reaching past its edges and
+ * subtract the days outside it: for a year from a Wednesday in December to
+ * today's Wednesday, the whole of December minus its first two days plus
+ * four quarters (the last one minus the days after today, which have no
+ * rows), instead of three quarters, two months, three weeks and ten days.
+ * Of the starts (the range's, its week's, month's and quarter's) and ends
+ * alike, the pair with the fewest rows by `coverCost` wins; the plain tiling
+ * on a tie. Every day of the range is counted once net and every day outside
+ * it zero times, so for counts (exact integers) the sum over the signed
+ * pieces is the sum over the days. Not for float sums, whose rounding a
+ * subtraction could change.
+ */
+export function signedCover(range: DayRange, today?: string): SignedPiece[] {
+  const starts = [
+    range.from,
+    weekOf(range.from),
+    monthOf(range.from),
+    quarterOf(range.from),
+  ];
+  const ends = [
+    range.to,
+    addDays(weekOf(range.to), 6),
+    addDays(nextMonth(monthOf(range.to)), -1),
+    addDays(nextQuarter(quarterOf(range.to)), -1),
+  ];
+  let best: { pieces: SignedPiece[]; cost: number } | undefined;
+  for (const from of starts) {
+    for (const to of ends) {
+      const cover = coverRange({ from, to }, { quarters: true });
+      const pieces: SignedPiece[] = [{ sign: 1, cover }];
+      let cost = coverCost(cover, today);
+      for (const outside of [
+        { from, to: addDays(range.from, -1) },
+        { from: addDays(range.to, 1), to },
+      ]) {
+        if (outside.from > outside.to) continue;
+        const complement = complementCover(outside, today);
+        pieces.push({ sign: -1, cover: complement.cover });
+        cost += complement.cost;
+      }
+      if (!best || cost < best.cost) best = { pieces, cost };
+    }
+  }
+  return best!.pieces;
 }
 
 /**
@@ -29,13 +137,17 @@ export interface RollupReaderOptions {
  * whole months of what is left from the monthly rows, then the whole ISO
  * weeks from the weekly rows, and only the days at the edges from the daily
  * rows, so that the answer is the same as summing
- * every day.
+ * every day. Histograms (integer counts) may also read whole periods past
+ * the range's edges and subtract the days outside it (`signedCover`).
  */
 export class RollupReader {
   private readonly periods: boolean;
 
+  private readonly today: () => string | undefined;
+
   constructor(private readonly db: Knex, options: RollupReaderOptions = {}) {
     this.periods = options.periods ?? true;
+    this.today = options.today ?? (() => undefined);
   }
 
   /** The team scope a query reads: one team, or everyone. */
@@ -45,7 +157,10 @@ export class RollupReader {
 
   /**
    * `SELECT group, SUM(sums) ... GROUP BY group` over the range, the rows of
-   * `dayTable` and its week and month table, filtered by `filter`.
+   * `dayTable` and its week, month and quarter table, filtered by `filter`.
+   * With `signed` (integer counts only), the pieces may reach past the range
+   * and subtract what lies outside it (`signedCover`), and groups that net to
+   * zero are left out, as they would be absent when adding the range's days.
    */
   private grouped(
     dayTable: keyof typeof PERIOD_TABLE,
@@ -53,40 +168,55 @@ export class RollupReader {
     filter: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
     group: string[],
     sums: string[],
+    signed = false,
   ): Knex.QueryBuilder {
-    const columns = [...group, ...sums];
-    const pieces: Knex.QueryBuilder[] = [];
-    const cover = this.periods
-      ? coverRange(range, { quarters: true })
-      : { quarters: [], months: [], weeks: [], days: [range] };
-    for (const [period, starts] of [
-      ['quarter', cover.quarters],
-      ['month', cover.months],
-      ['week', cover.weeks],
-    ] as const) {
-      if (starts.length === 0) continue;
-      pieces.push(
-        filter(
-          this.db(PERIOD_TABLE[dayTable])
-            .where('period', period)
-            .whereIn('start', starts),
-        ).select(columns),
-      );
+    const none = { quarters: [], months: [], weeks: [] };
+    let parts: SignedPiece[];
+    if (!this.periods) {
+      parts = [{ sign: 1, cover: { ...none, days: [range] } }];
+    } else if (signed) {
+      parts = signedCover(range, this.today());
+    } else {
+      parts = [{ sign: 1, cover: coverRange(range, { quarters: true }) }];
     }
-    for (const days of cover.days) {
-      pieces.push(
-        filter(
-          this.db(dayTable).whereBetween('day', [days.from, days.to]),
-        ).select(columns),
-      );
+    const pieces: Knex.QueryBuilder[] = [];
+    for (const { sign, cover } of parts) {
+      const columns = [
+        ...group,
+        ...sums.map(c =>
+          sign === 1 ? c : this.db.raw('0 - ?? as ??', [c, c]),
+        ),
+      ];
+      for (const [period, starts] of [
+        ['quarter', cover.quarters],
+        ['month', cover.months],
+        ['week', cover.weeks],
+      ] as const) {
+        if (starts.length === 0) continue;
+        pieces.push(
+          filter(
+            this.db(PERIOD_TABLE[dayTable])
+              .where('period', period)
+              .whereIn('start', starts),
+          ).select(columns),
+        );
+      }
+      for (const days of cover.days) {
+        pieces.push(
+          filter(
+            this.db(dayTable).whereBetween('day', [days.from, days.to]),
+          ).select(columns),
+        );
+      }
     }
     const rows =
       pieces.length === 1 ? pieces[0] : pieces[0].unionAll(pieces.slice(1));
-    return this.db
+    const query = this.db
       .from(rows.as('r'))
       .groupBy(group)
       .select(group)
       .sum(Object.fromEntries(sums.map(c => [c, c])));
+    return signed ? query.havingRaw('sum(??) <> 0', [sums[0]]) : query;
   }
 
   /** Counts and sums of `metrics` in the range, by value of `dim`. */
@@ -190,6 +320,7 @@ export class RollupReader {
         q => q.where('metric', metric).whereIn('team', teams).where('dim', dim),
         ['dim_value', 'bucket'],
         ['count'],
+        true,
       );
     const result = new Map<string, Histogram>();
     for (const row of rows) {
@@ -214,6 +345,7 @@ export class RollupReader {
           q.where('metric', metric).whereIn('team', teams).where('dim', 'all'),
         ['team', 'bucket'],
         ['count'],
+        true,
       );
     const result = new Map<string, Histogram>();
     for (const row of rows) {
