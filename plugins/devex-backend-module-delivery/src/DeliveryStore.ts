@@ -108,20 +108,20 @@ export class DeliveryStore {
       await this.db(TABLE).select('status').count({ n: '*' }).groupBy('status');
     const deliveries = { good: 0, bad: 0, ignored: 0, pending: 0 };
     for (const row of statuses) deliveries[row.status] = Number(row.n);
-    const repos: { repo: string; n: number | string }[] = await this.db(TABLE)
+    const repos = (await this.db(TABLE)
       .whereNotNull('unmapped_repo')
       .select({ repo: 'unmapped_repo' })
       .count({ n: '*' })
       .groupBy('unmapped_repo')
       .orderBy([{ column: 'n', order: 'desc' }, 'repo'])
-      .limit(200);
-    const users: { login: string; n: number | string }[] = await this.db(TABLE)
+      .limit(200)) as unknown as { repo: string; n: number | string }[];
+    const users = (await this.db(TABLE)
       .whereNotNull('unmapped_user')
       .select({ login: 'unmapped_user' })
       .count({ n: '*' })
       .groupBy('unmapped_user')
       .orderBy([{ column: 'n', order: 'desc' }, 'login'])
-      .limit(200);
+      .limit(200)) as unknown as { login: string; n: number | string }[];
     const errors = await this.db(TABLE)
       .where('status', 'bad')
       .orderBy('received_at', 'desc')

@@ -1,4 +1,8 @@
 import {
+  SchedulerService,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -116,7 +120,11 @@ const permissions = mockServices.permissions.mock({
 });
 
 async function start(knex: Knex) {
-  const scheduler = mockServices.scheduler();
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(options?: {
+      skipTaskRunOnStartup?: boolean;
+    }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
+  };
   const backend = await startTestBackend({
     features: [
       devexPlugin,
