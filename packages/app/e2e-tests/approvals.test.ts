@@ -53,11 +53,13 @@ async function agentDeletes(request: APIRequestContext, id: string) {
   return body.changeRequest as { id: string };
 }
 
-async function shoot(page: Page, name: string) {
+async function shoot(page: Page, name: string, ready: RegExp) {
   if (!process.env.TRELLIS_SCREENSHOTS) return;
   for (const theme of ['light', 'dark']) {
     await page.evaluate(t => window.localStorage.setItem('theme', t), theme);
     await page.reload();
+    // The page loads lazily after the reload: wait for its heading.
+    await expect(page.getByRole('heading', { name: ready })).toBeVisible();
     await page.waitForLoadState('networkidle');
     await page.screenshot({
       path: `docs/screenshots/approvals-${name}-${theme}.png`,
@@ -65,6 +67,7 @@ async function shoot(page: Page, name: string) {
   }
   await page.evaluate(() => window.localStorage.removeItem('theme'));
   await page.reload();
+  await expect(page.getByRole('heading', { name: ready })).toBeVisible();
 }
 
 test('an agent’s production delete waits for a person, who approves it in the portal', async ({
@@ -90,7 +93,7 @@ test('an agent’s production delete waits for a person, who approves it in the 
   await expect(row).toContainText(bucket.name);
   await expect(row).toContainText('production');
   await expect(row).toContainText('Made by a service');
-  await shoot(page, 'inbox');
+  await shoot(page, 'inbox', /^Approvals$/);
 
   // The resource page says what waits.
   await page.goto(`/platform/resources/${bucket.id}`);
@@ -106,7 +109,7 @@ test('an agent’s production delete waits for a person, who approves it in the 
   await expect(
     page.getByRole('note', { name: 'Destructive change' }),
   ).toContainText('cannot be undone');
-  await shoot(page, 'request');
+  await shoot(page, 'request', /^Change request/);
 
   await page.getByRole('button', { name: 'Approve' }).click();
   const dialog = page.getByRole('dialog');
