@@ -110,7 +110,11 @@ export const devexModuleDelivery = createBackendModule({
                 baseUrl: integration.config.apiBaseUrl,
               });
             };
-            const hasGithub = integrations.github.list().length > 0;
+            // Only a configured integration: ScmIntegrations always lists a
+            // default, unauthenticated github.com (60 requests an hour).
+            const hasGithub =
+              (config.getOptionalConfigArray('integrations.github') ?? [])
+                .length > 0;
             const ingestor = new DeliveryIngestor(store, mapper, sink, logger, {
               productionEnvironments,
               incidentLabel,
