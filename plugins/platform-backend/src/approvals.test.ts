@@ -23,6 +23,7 @@ const as = asUser;
 const AGENT = {
   Authorization: mockCredentials.service.header({
     onBehalfOf: mockCredentials.service('external:copilot-agent'),
+    targetPluginId: 'platform',
   }),
 };
 const PROD_DB = { ...ORDERS_DB_REQUEST, environment: 'production' };
