@@ -238,7 +238,7 @@ type Requested =
       name: string;
       environment: string;
       phase: ResourcePhase;
-      spec: JsonObject;
+      spec: PlatformResource['spec'];
     }
   | { changeRequestId: string; spec: JsonObject };
 
