@@ -366,12 +366,15 @@ describe('Approvals', () => {
     it('explains a missing approve permission', async () => {
       render('/platform/approvals/42', [denying('platform.resource.approve')]);
       await screen.findByRole('button', { name: 'Reject' });
-      await waitFor(() =>
-        expect(
-          screen.getByRole('button', { name: 'Reject' }),
-        ).toHaveAccessibleDescription(
-          /needs the platform.resource.approve permission/,
-        ),
+      await waitFor(
+        () =>
+          expect(
+            screen.getByRole('button', { name: 'Reject' }),
+          ).toHaveAccessibleDescription(
+            /needs the platform.resource.approve permission/,
+          ),
+        // The permission answer comes after the request: slow on a busy machine.
+        { timeout: 10_000 },
       );
       expect(screen.getByRole('button', { name: 'Reject' })).toBeDisabled();
     });
