@@ -55,7 +55,9 @@ export const SidebarContent = NavContentBlueprint.make({
           </SidebarGroup>
           <SidebarSpace />
           <SidebarDivider />
-          <NotificationsSidebarItem />
+          {/* The unread count stays on the item; in the tab title it would
+              replace each page's own title ("(2) Trellis" for a resource page). */}
+          <NotificationsSidebarItem titleCounterEnabled={false} />
           <SidebarDivider />
           <SidebarGroup
             label="Settings"
