@@ -364,6 +364,13 @@ describe('Approvals', () => {
     });
 
     it('explains a missing approve permission', async () => {
+      // usePermission keeps its answers in a process-wide SWR cache keyed by
+      // permission and resource, so earlier tests' ALLOW for res-1 would be
+      // served here: ask about a resource no other test has.
+      requests[0] = {
+        ...requests[0],
+        resource: { ...requests[0].resource, id: 'res-guarded' },
+      };
       render('/platform/approvals/42', [denying('platform.resource.approve')]);
       await screen.findByRole('button', { name: 'Reject' });
       await waitFor(
