@@ -9,9 +9,9 @@ import DialogTitle from '@mui/material/DialogTitle';
 import TextField from '@mui/material/TextField';
 import { ChangeRequest } from '@trellis/backstage-plugin-platform-common';
 import { messageOf, statusOf } from '../shared/errors';
-import { operationLabel, resourceText } from './approvals';
+import { Decision, operationLabel, resourceText } from './approvals';
 
-function problemOf(error: unknown, decision: 'approve' | 'reject'): string {
+function problemOf(error: unknown, decision: Decision): string {
   const status = statusOf(error);
   // The platform's own words say why (the requester, a service, the policy).
   if (status === 403)
@@ -29,7 +29,7 @@ function problemOf(error: unknown, decision: 'approve' | 'reject'): string {
  */
 export const DecisionDialog = (props: {
   request: ChangeRequest;
-  decision: 'approve' | 'reject';
+  decision: Decision;
   onClose: () => void;
   onDecide: (comment: string) => Promise<ChangeRequest>;
   onDecided: (request: ChangeRequest) => void;

@@ -6,6 +6,9 @@ import {
 import { ChipProps } from '@mui/material/Chip';
 import { shortEntityRef } from '../shared/format';
 
+/** What a person with the approve permission may do with a pending request. */
+export type Decision = 'approve' | 'reject';
+
 /** Why a change needs approval, for people. */
 export const REASON_LABELS: Record<ApprovalReason, string> = {
   'service-principal': 'Made by a service',

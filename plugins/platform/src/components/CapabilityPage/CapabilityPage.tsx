@@ -1,18 +1,10 @@
-import { ReactNode, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { ResponseErrorPanel } from '@backstage/core-components';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
-import Card from '@mui/material/Card';
-import CardContent from '@mui/material/CardContent';
-import CardHeader from '@mui/material/CardHeader';
 import Chip from '@mui/material/Chip';
 import Grid from '@mui/material/Grid';
 import Link from '@mui/material/Link';
@@ -21,7 +13,6 @@ import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
-import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import {
   Capability,
   FleetSummary,
@@ -31,10 +22,12 @@ import { platformApiRef } from '../../api';
 import { catalogRouteRef } from '../../routes';
 import { AvailabilityChip, RequestButton } from '../CatalogPage';
 import { SchemaDocs } from '../schema/SchemaDocs';
+import { BackLink } from '../shared/BackLink';
 import { EntityLink } from '../shared/EntityLink';
+import { NotLoaded } from '../shared/NotLoaded';
 import { ResourceTable } from '../shared/ResourceTable';
+import { Section } from '../shared/Section';
 import { TableScroll } from '../shared/TableScroll';
-import { statusOf } from '../shared/errors';
 import { formatInstances, formatTotal } from '../shared/format';
 import { useInventoryLink } from '../shared/links';
 import { providerTitle } from '../shared/providers';
@@ -50,17 +43,6 @@ function versionCounts(fleet: FleetSummary | undefined, ref: string) {
   }
   return counts;
 }
-
-const Section = (props: { title: string; children: ReactNode }) => (
-  <Card variant="outlined" component="section" aria-label={props.title}>
-    <CardHeader
-      title={props.title}
-      titleTypographyProps={{ variant: 'h6', component: 'h3' }}
-      sx={{ pb: 0 }}
-    />
-    <CardContent>{props.children}</CardContent>
-  </Card>
-);
 
 const Versions = (props: {
   capability: Capability;
@@ -127,38 +109,20 @@ export const CapabilityPage = () => {
     [fleet.value, ref],
   );
 
-  const back = (
-    <Button
-      component={RouterLink}
-      to={catalogLink()}
-      startIcon={<ArrowBackIcon />}
-      size="small"
-      sx={{ mb: 2 }}
-    >
-      Service catalog
-    </Button>
-  );
-
-  if (capability.loading) {
-    return <Progress />;
-  }
-  if (capability.error || !capability.value) {
+  const back = <BackLink to={catalogLink()}>Service catalog</BackLink>;
+  // Progress also while another capability loads in place of the one shown.
+  if (capability.loading || !capability.value) {
     return (
-      <>
-        {back}
-        {statusOf(capability.error) === 404 ? (
-          <EmptyState
-            missing="data"
-            title="Capability not found"
-            description={`The platform offers no capability ${ref}. It may have been removed, or the link is mistyped.`}
-          />
-        ) : (
-          <ResponseErrorPanel
-            error={capability.error ?? new Error('No capability')}
-            title="Could not load the capability"
-          />
-        )}
-      </>
+      <NotLoaded
+        loading={capability.loading}
+        error={capability.error}
+        what="capability"
+        notFound={{
+          title: 'Capability not found',
+          description: `The platform offers no capability ${ref}. It may have been removed, or the link is mistyped.`,
+        }}
+        back={back}
+      />
     );
   }
 

@@ -1,22 +1,13 @@
-import { ReactNode, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Card from '@mui/material/Card';
-import CardContent from '@mui/material/CardContent';
-import CardHeader from '@mui/material/CardHeader';
 import Grid from '@mui/material/Grid';
 import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
-import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import DeleteIcon from '@mui/icons-material/Delete';
 import EditIcon from '@mui/icons-material/Edit';
 import {
@@ -31,10 +22,12 @@ import { usePageTitle } from '../../hooks/usePageTitle';
 import { useSignalChannels } from '../../hooks/useSignalChannels';
 import { changeRequestRouteRef, resourcesRouteRef } from '../../routes';
 import { ChangeRequestBanner } from '../ApprovalsPage/ChangeRequestBanner';
+import { BackLink } from '../shared/BackLink';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
+import { NotLoaded } from '../shared/NotLoaded';
 import { PhaseChip } from '../shared/PhaseChip';
+import { Section } from '../shared/Section';
 import { WithReason } from '../shared/WithReason';
-import { statusOf } from '../shared/errors';
 import { DeleteResourceDialog } from './DeleteResourceDialog';
 import { PendingNotice } from './PendingNotice';
 import { PipelineLogs } from './PipelineLogs';
@@ -42,17 +35,6 @@ import { Conditions, Details, Outputs, Spec } from './ResourceSections';
 import { Timeline } from './Timeline';
 import { UpdateResourceDialog } from './UpdateResourceDialog';
 import { useChangePermissions } from './useChangePermissions';
-
-const Section = (props: { title: string; children: ReactNode }) => (
-  <Card variant="outlined" component="section" aria-label={props.title}>
-    <CardHeader
-      title={props.title}
-      titleTypographyProps={{ variant: 'h6', component: 'h3' }}
-      sx={{ pb: 0 }}
-    />
-    <CardContent>{props.children}</CardContent>
-  </Card>
-);
 
 /**
  * One resource with its live status: the platform pushes a signal on every
@@ -125,36 +107,20 @@ export const ResourcePage = () => {
     logs.refresh();
   };
 
-  const back = (
-    <Button
-      component={RouterLink}
-      to={inventoryLink()}
-      startIcon={<ArrowBackIcon />}
-      size="small"
-      sx={{ mb: 2 }}
-    >
-      Resources
-    </Button>
-  );
-
+  const back = <BackLink to={inventoryLink()}>Resources</BackLink>;
   if (!resource.value) {
-    if (resource.loading) return <Progress />;
     return (
-      <>
-        {back}
-        {statusOf(resource.error) === 404 ? (
-          <EmptyState
-            missing="data"
-            title="Resource not found"
-            description="It may have been deleted, or you may not be allowed to see it."
-          />
-        ) : (
-          <ResponseErrorPanel
-            error={resource.error ?? new Error('No resource')}
-            title="Could not load the resource"
-          />
-        )}
-      </>
+      <NotLoaded
+        loading={resource.loading}
+        error={resource.error}
+        what="resource"
+        notFound={{
+          title: 'Resource not found',
+          description:
+            'It may have been deleted, or you may not be allowed to see it.',
+        }}
+        back={back}
+      />
     );
   }
 
