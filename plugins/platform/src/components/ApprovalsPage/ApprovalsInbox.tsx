@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { Link as RouterLink, useSearchParams } from 'react-router-dom';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { EmptyState, ResponseErrorPanel } from '@backstage/core-components';
-import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Link from '@mui/material/Link';
@@ -27,6 +26,8 @@ import { useRefreshable } from '../../hooks/useRefreshable';
 import { useSignalChannels } from '../../hooks/useSignalChannels';
 import { changeRequestRouteRef } from '../../routes';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
+import { PageHeader } from '../shared/PageHeader';
+import { RefreshFailed } from '../shared/RefreshFailed';
 import { formatDateTime, formatRelative } from '../shared/format';
 import { useResourceLink } from '../shared/links';
 import { TableScroll } from '../shared/TableScroll';
@@ -223,20 +224,12 @@ export const ApprovalsInbox = () => {
 
   return (
     <>
-      <Box
-        sx={{
-          display: 'flex',
-          alignItems: 'center',
-          gap: 2,
-          flexWrap: 'wrap',
-          mb: 1,
-        }}
-      >
+      <PageHeader>
         <Typography variant="h4" component="h2">
           Approvals
         </Typography>
         <LiveStatusNote live={live} onRefresh={first.refresh} />
-      </Box>
+      </PageHeader>
       <Typography color="text.secondary" sx={{ mb: 2 }}>
         Changes that wait for a person: approve or reject them with a comment.
         An approved change is applied by the platform at once.
@@ -253,12 +246,7 @@ export const ApprovalsInbox = () => {
           <Tab key={v.id} value={v.id} label={v.label} />
         ))}
       </Tabs>
-      {first.error && first.value && (
-        <Alert severity="warning" sx={{ mb: 2 }}>
-          Showing the last known list: refreshing failed ({first.error.message}
-          ).
-        </Alert>
-      )}
+      {first.value && <RefreshFailed error={first.error} what="list" />}
       {body}
     </>
   );

@@ -17,6 +17,8 @@ import { approvalsRouteRef } from '../../routes';
 import { BackLink } from '../shared/BackLink';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
 import { NotLoaded } from '../shared/NotLoaded';
+import { PageHeader } from '../shared/PageHeader';
+import { RefreshFailed } from '../shared/RefreshFailed';
 import { Section } from '../shared/Section';
 import { formatRelative } from '../shared/format';
 import {
@@ -77,16 +79,7 @@ export const ChangeRequestPage = () => {
   return (
     <>
       {back}
-      <Box
-        component="header"
-        sx={{
-          display: 'flex',
-          alignItems: 'center',
-          gap: 2,
-          flexWrap: 'wrap',
-          mb: 1,
-        }}
-      >
+      <PageHeader component="header">
         <Typography variant="h4" component="h2">
           Change request {value.id}
         </Typography>
@@ -104,18 +97,13 @@ export const ChangeRequestPage = () => {
           }}
           onProblem={setProblem}
         />
-      </Box>
+      </PageHeader>
       <Typography color="text.secondary" sx={{ mb: 2 }}>
         {operationLabel(value.operation)} of {resourceText(value)}, requested by{' '}
         {requesterText(value)} {formatRelative(value.createdAt)}
         {expires ? ` — expires ${expires}` : ''}
       </Typography>
-      {request.error && (
-        <Alert severity="warning" sx={{ mb: 2 }}>
-          Showing the last known state: refreshing failed (
-          {request.error.message}).
-        </Alert>
-      )}
+      <RefreshFailed error={request.error} what="state" />
       {value.status === 'failed' && value.failure && (
         <Alert severity="error" sx={{ mb: 2 }}>
           Approved, but the change could not be applied: {value.failure}

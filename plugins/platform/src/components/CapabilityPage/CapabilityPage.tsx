@@ -25,6 +25,7 @@ import { SchemaDocs } from '../schema/SchemaDocs';
 import { BackLink } from '../shared/BackLink';
 import { EntityLink } from '../shared/EntityLink';
 import { NotLoaded } from '../shared/NotLoaded';
+import { PageHeader } from '../shared/PageHeader';
 import { ResourceTable } from '../shared/ResourceTable';
 import { Section } from '../shared/Section';
 import { TableScroll } from '../shared/TableScroll';
@@ -177,22 +178,14 @@ export const CapabilityPage = () => {
   return (
     <>
       {back}
-      <Box
-        sx={{
-          display: 'flex',
-          alignItems: 'center',
-          gap: 2,
-          flexWrap: 'wrap',
-          mb: 1,
-        }}
-      >
+      <PageHeader>
         <Typography variant="h4" component="h2">
           {value.title}
         </Typography>
         <AvailabilityChip capability={value} />
         <Box sx={{ flexGrow: 1 }} />
         <RequestButton capability={value} />
-      </Box>
+      </PageHeader>
       <Typography color="text.secondary" sx={{ mb: 3 }}>
         {value.description ?? 'No description.'}
         {!value.available && value.availabilityMessage

@@ -25,7 +25,9 @@ import { ChangeRequestBanner } from '../ApprovalsPage/ChangeRequestBanner';
 import { BackLink } from '../shared/BackLink';
 import { LiveStatusNote } from '../shared/LiveStatusNote';
 import { NotLoaded } from '../shared/NotLoaded';
+import { PageHeader } from '../shared/PageHeader';
 import { PhaseChip } from '../shared/PhaseChip';
+import { RefreshFailed } from '../shared/RefreshFailed';
 import { Section } from '../shared/Section';
 import { WithReason } from '../shared/WithReason';
 import { DeleteResourceDialog } from './DeleteResourceDialog';
@@ -144,16 +146,7 @@ export const ResourcePage = () => {
   return (
     <>
       {back}
-      <Box
-        component="header"
-        sx={{
-          display: 'flex',
-          alignItems: 'center',
-          gap: 2,
-          flexWrap: 'wrap',
-          mb: 1,
-        }}
-      >
+      <PageHeader component="header">
         <Typography
           variant="h4"
           component="h2"
@@ -189,17 +182,12 @@ export const ResourcePage = () => {
             Delete
           </Button>
         </WithReason>
-      </Box>
+      </PageHeader>
       <Typography color="text.secondary" sx={{ mb: 2 }}>
         {capability.value?.title ?? value.capabilityRef} in {value.environment}
         {value.status.message ? ` — ${value.status.message}` : ''}
       </Typography>
-      {resource.error && (
-        <Alert severity="warning" sx={{ mb: 2 }}>
-          Showing the last known state: refreshing failed (
-          {resource.error.message}).
-        </Alert>
-      )}
+      <RefreshFailed error={resource.error} what="state" />
       <PendingNotice
         resource={value}
         capability={capability.value}
