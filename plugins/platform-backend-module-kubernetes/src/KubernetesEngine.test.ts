@@ -1,3 +1,6 @@
+import { KubeObject, ResourceType } from './cluster/types';
+import { XRD_TYPES } from './crossplane/CrossplaneAdapter';
+import { PROMISE_TYPE } from './kratix/KratixAdapter';
 import { FakeKubeApiServer } from './__testUtils__/FakeKubeApiServer';
 import {
   createTestEngine,
@@ -52,6 +55,7 @@ describe('KubernetesEngine', () => {
         }),
         available: true,
         availabilityMessage: undefined,
+        requiresApproval: false,
       });
       expect(capabilities[1]).toMatchObject({
         name: 'redis',
@@ -150,6 +154,40 @@ describe('KubernetesEngine', () => {
             .engine.listCapabilities()
         ).map(c => c.name),
       ).toEqual(['postgresql', 'redis']);
+    });
+
+    it('asks for approval of the Promises and XRDs annotated trellis.dev/requires-approval: "true"', async () => {
+      cluster.installKratix();
+      cluster.installCrossplane('v1');
+      const annotate = (type: ResourceType, name: string, value: string) =>
+        cluster.server.update(type, undefined, name, (object: KubeObject) => ({
+          ...object,
+          metadata: {
+            ...object.metadata,
+            annotations: {
+              ...object.metadata.annotations,
+              'trellis.dev/requires-approval': value,
+            },
+          },
+        }));
+      const xrdV1 = XRD_TYPES.find(type => type.version === 'v1')!;
+      annotate(PROMISE_TYPE, 'postgresql', ' True ');
+      // Read as parseRequiresApproval reads it: only "true" asks.
+      annotate(PROMISE_TYPE, 'redis', 'yes');
+      annotate(xrdV1, 'xmysqls.db.platform.example.com', 'true');
+      const { engine } = cluster.createEngine();
+
+      const capabilities = await engine.listCapabilities();
+
+      // xbuckets has no such annotation.
+      expect(
+        Object.fromEntries(capabilities.map(c => [c.name, c.requiresApproval])),
+      ).toEqual({
+        postgresql: true,
+        redis: false,
+        'xbuckets.storage.platform.example.com': false,
+        'xmysqls.db.platform.example.com': true,
+      });
     });
   });
 

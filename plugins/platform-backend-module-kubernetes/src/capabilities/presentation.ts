@@ -1,12 +1,17 @@
 import {
   CAPABILITY_ANNOTATIONS,
+  parseRequiresApproval,
   parseTagList,
   PlatformLink,
   readAnnotation,
 } from '@trellis/backstage-plugin-platform-common';
 import { KubeObject } from '../cluster/types';
 
-/** How a capability is presented: its definition's annotations over the defaults. */
+/**
+ * How a capability is presented, its definition's annotations over the
+ * defaults, and whether its changes need a person's approval
+ * (`trellis.dev/requires-approval: "true"`), for Promises and XRDs alike.
+ */
 export function presentationOf(
   definition: KubeObject,
   defaults: {
@@ -22,6 +27,7 @@ export function presentationOf(
   owner?: string;
   tags: string[];
   links: PlatformLink[];
+  requiresApproval: boolean;
 } {
   // platform-common's vocabulary; the old trellis.io spellings (and
   // trellis.io/docs-url) are read too, with a warning once per definition.
@@ -42,5 +48,8 @@ export function presentationOf(
     owner: read(CAPABILITY_ANNOTATIONS.owner) ?? defaults.owner,
     tags: [...new Set([...defaults.tags, ...tags])],
     links: docsUrl ? [{ url: docsUrl, title: 'Documentation' }] : [],
+    requiresApproval: parseRequiresApproval(
+      read(CAPABILITY_ANNOTATIONS.requiresApproval),
+    ),
   };
 }
