@@ -70,8 +70,11 @@ export async function writeCapability(
     specSchema?: Record<string, unknown>;
     configure?: Container[];
     delete?: Container[];
-    /** Replaces the default `trellis.dev/title` annotation. */
-    annotations?: Record<string, string>;
+    /**
+     * Replaces the default `trellis.dev/title` annotation; values other than
+     * strings are written as YAML writes them (`true` unquoted).
+     */
+    annotations?: Record<string, string | boolean>;
   } = {},
 ): Promise<string> {
   const name = options.name ?? 'widget';

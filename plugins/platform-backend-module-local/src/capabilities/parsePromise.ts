@@ -1,6 +1,7 @@
 import {
   CAPABILITY_ANNOTATIONS,
   JsonObject,
+  parseRequiresApproval,
   parseTagList,
   readAnnotation,
 } from '@trellis/backstage-plugin-platform-common';
@@ -142,6 +143,17 @@ function parseVersion(
       `metadata.annotations['${key}']`,
     );
   const docs = annotation(ANNOTATIONS.docs);
+  const approvalKey = `metadata.annotations['${ANNOTATIONS.requiresApproval}']`;
+  const approval = readAnnotation(
+    annotations,
+    ANNOTATIONS.requiresApproval,
+    onLegacy,
+  );
+  if (typeof approval === 'boolean') {
+    // YAML reads an unquoted true as a boolean; Kubernetes refuses such a
+    // Promise, and reading it as "no approval" would let changes through.
+    fail(approvalKey, `must be a string: write "${approval}" in quotes`);
+  }
   return {
     name,
     version: {
@@ -151,6 +163,9 @@ function parseVersion(
       owner: annotation(ANNOTATIONS.owner),
       tags: parseTagList(annotation(ANNOTATIONS.tags)),
       links: docs ? [{ url: docs, title: 'Documentation' }] : [],
+      requiresApproval: parseRequiresApproval(
+        asOptionalString(approval, approvalKey),
+      ),
       api,
       inputSchema,
       configure,

@@ -48,6 +48,8 @@ export interface CapabilityVersion {
   owner?: string;
   tags: string[];
   links: PlatformLink[];
+  /** `trellis.dev/requires-approval: "true"`: its changes wait for a person's approval. */
+  requiresApproval: boolean;
   api: CapabilityApi;
   /** JSON Schema of a request's `spec`: the CRD's `openAPIV3Schema.properties.spec`. */
   inputSchema: JsonObject;

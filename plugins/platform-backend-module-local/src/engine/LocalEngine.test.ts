@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -39,6 +40,31 @@ describe('LocalEngine', () => {
         available: true,
       }),
     ]);
+  });
+
+  it('asks for approval of the capabilities annotated trellis.dev/requires-approval: "true"', async () => {
+    const approval = (value: string | boolean) => ({
+      'trellis.dev/requires-approval': value,
+    });
+    await writeCapability({ name: 'database', annotations: approval('TRUE') });
+    // Read as parseRequiresApproval reads it: only "true" asks.
+    await writeCapability({ name: 'cache', annotations: approval('yes') });
+    await writeCapability({ name: 'widget' });
+    // Unquoted, YAML reads a boolean: refused rather than read as "no".
+    await writeCapability({ name: 'queue', annotations: approval(true) });
+    const logger = mockServices.logger.mock();
+    const { engine } = await start({ logger });
+
+    const capabilities = await engine.listCapabilities();
+
+    expect(
+      Object.fromEntries(capabilities.map(c => [c.name, c.requiresApproval])),
+    ).toEqual({ cache: false, database: true, widget: false });
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining(
+        `metadata.annotations['trellis.dev/requires-approval'] must be a string: write "true" in quotes`,
+      ),
+    );
   });
 
   it('provisions a request: Pending, then Provisioning, then Ready with outputs', async () => {

@@ -90,6 +90,8 @@ export function toEngineCapability(
     owner: current.owner,
     tags: current.tags,
     links: current.links,
+    // As its title and owner: what the version new instances get says.
+    requiresApproval: current.requiresApproval,
   };
 }
 

@@ -8,6 +8,7 @@ const version: CapabilityVersion = {
   title: 'Test',
   tags: [],
   links: [],
+  requiresApproval: false,
   api: {
     group: 'g',
     version: 'v1',
