@@ -4,7 +4,7 @@ import {
   PermissionsRegistryService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
 import {
@@ -37,7 +37,7 @@ import {
   PlatformEngine,
   PlatformService,
 } from '@trellis/backstage-plugin-platform-node';
-import { ApprovalConfig, ApprovalRules } from '../approvals/ApprovalRules';
+import { ApprovalConfig } from '../approvals/ApprovalRules';
 import { ChangeRequests } from '../approvals/ChangeRequests';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 import { UserTokenVault } from '../credentials/UserTokenVault';
@@ -52,6 +52,7 @@ import {
 } from '../validation/requestValidation';
 import { SpecValidator } from '../validation/SpecValidator';
 import { audited, AuditContext } from './audited';
+import { ChangeRequestCommands } from './ChangeRequestCommands';
 import { EngineTokenHolds } from './EngineTokenHolds';
 import { principalOf } from './principal';
 import { ResourceAccess } from './ResourceAccess';
@@ -63,7 +64,8 @@ export type { AuditContext } from './audited';
 /**
  * The platform API's behaviour, shared by the HTTP router and in-process
  * callers: permission checks, validation, audit, persistence, and kicking
- * the dispatcher. Creating resources and rollouts have their own classes.
+ * the dispatcher. Creating resources, rollouts and change requests have
+ * their own classes.
  */
 export class PlatformServiceImpl implements PlatformService {
   private readonly validator = new SpecValidator();
@@ -71,7 +73,7 @@ export class PlatformServiceImpl implements PlatformService {
   private readonly tokenHolds: EngineTokenHolds;
   private readonly creation: ResourceCreation;
   private readonly rolloutCommands: RolloutCommands;
-  private readonly approvalRules: ApprovalRules;
+  private readonly changeRequestCommands: ChangeRequestCommands;
   /** Change requests: changes that wait for a person's approval. */
   readonly changeRequests: ChangeRequests;
 
@@ -105,43 +107,20 @@ export class PlatformServiceImpl implements PlatformService {
       access: this.access,
       tokenHolds: this.tokenHolds,
     };
-    this.approvalRules = new ApprovalRules(deps.approvals, this.access);
-    this.changeRequests = new ChangeRequests({
-      changeRequests: deps.store.changeRequests,
-      access: this.access,
-      config: deps.approvals,
-      auditor: deps.auditor,
-      logger: deps.logger,
-      signals: deps.signals,
-      notifications: deps.notifications,
-      now: deps.now,
-      apply: {
-        create: (request, requestedBy) =>
-          this.creation.createApproved(request, requestedBy),
-        update: (id, generation, spec, actor) =>
-          this.deps.store.resources.updateSpec(id, generation, spec, actor),
-        delete: async (id, generation, actor) => {
-          const current = await this.deps.store.resources.get(id);
-          if (!current || current.deletedAt) {
-            throw new NotFoundError(`Resource ${id} no longer exists`);
-          }
-          if (generation !== undefined && current.generation !== generation) {
-            throw new ConflictError(
-              `Resource ${current.name} changed since the delete was requested (generation ${generation}, now ${current.generation}): request it again`,
-            );
-          }
-          return this.deps.store.resources.requestDelete(id, actor);
-        },
-      },
+    this.changeRequestCommands = new ChangeRequestCommands({
+      ...shared,
+      createApproved: (request, requestedBy) =>
+        this.creation.createApproved(request, requestedBy),
       applied: async resource => {
         this.kickDispatcher();
         await this.deps.observer.announce(resource);
       },
     });
+    this.changeRequests = this.changeRequestCommands.requests;
     this.creation = new ResourceCreation({
       ...shared,
-      approvalRules: this.approvalRules,
-      changeRequests: this.changeRequests,
+      approvalRules: this.changeRequestCommands.rules,
+      changeRequests: this.changeRequestCommands.requests,
       validator: this.validator,
       getResource: (id, options) => this.getResource(id, options),
       kickDispatcher: () => this.kickDispatcher(),
@@ -225,30 +204,14 @@ export class PlatformServiceImpl implements PlatformService {
           resource.capabilityRef,
         );
         const spec = this.validator.validate(capability, request.spec);
-        await this.changeRequests.assertNonePending(resource);
-        const reasons = await this.approvalRules.reasons(
-          'update',
+        const pending = await this.changeRequestCommands.gateUpdate(
           resource,
           capability,
+          spec,
+          request.generation,
           options,
         );
-        if (reasons.length) {
-          if (request.generation !== resource.generation) {
-            throw new ConflictError(
-              `Resource ${resource.name} is at generation ${resource.generation}, not ${request.generation}: reload it and apply your change again`,
-            );
-          }
-          return this.changeRequests.request(
-            {
-              operation: 'update',
-              resource,
-              change: { spec },
-              baseGeneration: resource.generation,
-              reasons,
-            },
-            options,
-          );
-        }
+        if (pending) return pending;
         return this.withHeldToken(resource, options, () =>
           this.deps.store.resources.updateSpec(
             id,
@@ -285,28 +248,11 @@ export class PlatformServiceImpl implements PlatformService {
           options,
           'delete',
         );
-        // Already on its way out: deleting again changes nothing.
-        if (resource.pending?.action !== 'delete' && !resource.deletedAt) {
-          await this.changeRequests.assertNonePending(resource);
-          const reasons = await this.approvalRules.reasons(
-            'delete',
-            resource,
-            await this.capabilityOf(resource),
-            options,
-          );
-          if (reasons.length) {
-            return this.changeRequests.request(
-              {
-                operation: 'delete',
-                resource,
-                change: {},
-                baseGeneration: resource.generation,
-                reasons,
-              },
-              options,
-            );
-          }
-        }
+        const pending = await this.changeRequestCommands.gateDelete(
+          resource,
+          options,
+        );
+        if (pending) return pending;
         return this.withHeldToken(resource, options, () =>
           this.deps.store.resources.requestDelete(
             id,
@@ -440,14 +386,14 @@ export class PlatformServiceImpl implements PlatformService {
     query: ListChangeRequestsQuery,
     options: PlatformCallOptions,
   ): Promise<ChangeRequestPage> {
-    return this.changeRequests.list(query, options);
+    return this.changeRequestCommands.list(query, options);
   }
 
   async getChangeRequest(
     id: string,
     options: PlatformCallOptions,
   ): Promise<ChangeRequest> {
-    return this.changeRequests.get(id, options);
+    return this.changeRequestCommands.get(id, options);
   }
 
   async approveChangeRequest(
@@ -455,7 +401,7 @@ export class PlatformServiceImpl implements PlatformService {
     body: { comment?: string },
     options: PlatformCallOptions & AuditContext,
   ): Promise<ChangeRequest> {
-    return this.changeRequests.approve(id, body, options);
+    return this.changeRequestCommands.approve(id, body, options);
   }
 
   async rejectChangeRequest(
@@ -463,34 +409,23 @@ export class PlatformServiceImpl implements PlatformService {
     body: { comment: string },
     options: PlatformCallOptions & AuditContext,
   ): Promise<ChangeRequest> {
-    return this.changeRequests.reject(id, body, options);
+    return this.changeRequestCommands.reject(id, body, options);
   }
 
   async cancelChangeRequest(
     id: string,
     options: PlatformCallOptions & AuditContext,
   ): Promise<ChangeRequest> {
-    return this.changeRequests.cancel(id, options);
+    return this.changeRequestCommands.cancel(id, options);
   }
 
   /** Marks overdue change requests expired (the scheduled task). */
   async expireChangeRequests(): Promise<number> {
-    return this.changeRequests.expireOverdue();
+    return this.changeRequestCommands.expireOverdue();
   }
 
   subscribe(listener: (signal: ResourceSignal) => void): () => void {
     return this.deps.observer.subscribe(listener);
-  }
-
-  /** The capability of `resource`, when its engine still offers it. */
-  private async capabilityOf(
-    resource: PlatformResource,
-  ): Promise<Capability | undefined> {
-    try {
-      return await this.deps.capabilities.get(resource.capabilityRef);
-    } catch {
-      return undefined;
-    }
   }
 
   /**
