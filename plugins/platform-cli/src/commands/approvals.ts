@@ -12,13 +12,13 @@ import {
   DECIDED,
   outcomeLine,
 } from '../changeRequests';
-import { outputOption, withEnv } from '../commandEnv';
+import { CommandEnv, outputOption, withEnv } from '../commandEnv';
 import { CliContext } from '../context';
 import { parseDuration } from '../duration';
 import { CliError, EXIT, usageError } from '../exitCodes';
 import { followChannel } from '../follow';
 import { CliIo } from '../io';
-import { formatOutput, parseOutputFormat } from '../output';
+import { formatOutput, OutputFormat, parseOutputFormat } from '../output';
 
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
@@ -69,17 +69,68 @@ function parseLimit(value: string | undefined): number | undefined {
   return limit;
 }
 
-/** Prints the decision; an approved change that failed to apply is an error. */
-function printDecision(
+/** What the body of a command about one change request gets. */
+interface ChangeRequestEnv extends CommandEnv {
+  /** The change request's id, checked. */
+  id: string;
+  format: OutputFormat;
+}
+
+/**
+ * Gives `command` the `<id>` argument and `-o` (after its own options, as
+ * help lists them), and runs `body` with both parsed, so that a bad id or
+ * format is a usage error before any token is looked for.
+ */
+function onChangeRequest(
+  command: Command,
   io: CliIo,
-  format: ReturnType<typeof parseOutputFormat>,
-  cr: ChangeRequest,
+  body: (env: ChangeRequestEnv) => Promise<void>,
 ) {
-  if (cr.status === 'failed') {
-    if (format !== 'table') io.stdout(formatOutput(format, cr, () => ''));
-    throw new CliError(outcomeLine(cr), EXIT.error);
-  }
-  io.stdout(formatOutput(format, cr, () => outcomeLine(cr)));
+  command
+    .argument('<id>', 'the change request id, e.g. 42')
+    .addOption(outputOption())
+    .action(
+      withEnv(io, async (env, raw: string) => {
+        const format = parseOutputFormat(env.options.output as string);
+        await body({ ...env, format, id: parseId(raw) });
+      }),
+    );
+}
+
+/**
+ * `approve` or `reject`: a decision on someone else's change request.
+ * `body` checks the comment and makes the request's body of it; the decided
+ * request is printed, and an approved change that failed to apply is an
+ * error.
+ */
+function decisionCommand<B>(
+  program: Command,
+  io: CliIo,
+  decision: {
+    name: string;
+    description: string;
+    commentHelp: string;
+    body(comment: string | undefined): B;
+    decide(ctx: CliContext, id: string, body: B): Promise<ChangeRequest>;
+  },
+) {
+  onChangeRequest(
+    program
+      .command(decision.name)
+      .description(decision.description)
+      .option('-m, --comment <text>', decision.commentHelp),
+    io,
+    async ({ options, context, id, format }) => {
+      const body = decision.body(options.comment as string | undefined);
+      const ctx = await context();
+      const cr = await decision.decide(ctx, id, body);
+      if (cr.status === 'failed') {
+        if (format !== 'table') io.stdout(formatOutput(format, cr, () => ''));
+        throw new CliError(outcomeLine(cr), EXIT.error);
+      }
+      io.stdout(formatOutput(format, cr, () => outcomeLine(cr)));
+    },
+  );
 }
 
 /** Waits until a change request is decided (or expires). */
@@ -162,121 +213,92 @@ export function registerApprovalCommands(program: Command, io: CliIo) {
       }),
     );
 
-  approvals
-    .command('get')
-    .description('Show one change request: the change, why, who asked, status')
-    .argument('<id>', 'the change request id, e.g. 42')
-    .addOption(outputOption())
-    .action(
-      withEnv(io, async ({ options, context }, raw: string) => {
-        const format = parseOutputFormat(options.output as string);
-        const id = parseId(raw);
-        const ctx = await context();
-        const cr = await ctx.client.getChangeRequest(id, ctx.call());
-        io.stdout(formatOutput(format, cr, () => changeRequestDetail(cr)));
-      }),
-    );
+  onChangeRequest(
+    approvals
+      .command('get')
+      .description(
+        'Show one change request: the change, why, who asked, status',
+      ),
+    io,
+    async ({ context, id, format }) => {
+      const ctx = await context();
+      const cr = await ctx.client.getChangeRequest(id, ctx.call());
+      io.stdout(formatOutput(format, cr, () => changeRequestDetail(cr)));
+    },
+  );
 
-  approvals
-    .command('wait')
-    .description(
-      'Wait until a change request is decided: 0 when approved and applied, 7 when rejected, expired, cancelled or failed, 5 on timeout',
-    )
-    .argument('<id>', 'the change request id, e.g. 42')
-    .option(
-      '--timeout <duration>',
-      'give up after this long (30s, 5m, 1h)',
-      '1h',
-    )
-    .addOption(outputOption())
-    .action(
-      withEnv(io, async ({ options, context }, raw: string) => {
-        const format = parseOutputFormat(options.output as string);
-        const id = parseId(raw);
-        const timeoutMs = parseDuration(options.timeout as string, '--timeout');
-        const ctx = await context();
-        const last = await waitForDecision(ctx, io, id, timeoutMs);
-        if (!last || !DECIDED.includes(last.status)) {
-          throw new CliError(
-            `Timed out after ${options.timeout}: change request ${id} is still pending`,
-            EXIT.timeout,
-          );
-        }
-        if (last.status === 'approved') {
-          io.stdout(formatOutput(format, last, () => outcomeLine(last)));
-          return;
-        }
-        if (format !== 'table') io.stdout(formatOutput(format, last, () => ''));
-        throw new CliError(outcomeLine(last), EXIT.failedPhase);
-      }),
-    );
+  onChangeRequest(
+    approvals
+      .command('wait')
+      .description(
+        'Wait until a change request is decided: 0 when approved and applied, 7 when rejected, expired, cancelled or failed, 5 on timeout',
+      )
+      .option(
+        '--timeout <duration>',
+        'give up after this long (30s, 5m, 1h)',
+        '1h',
+      ),
+    io,
+    async ({ options, context, id, format }) => {
+      const timeoutMs = parseDuration(options.timeout as string, '--timeout');
+      const ctx = await context();
+      const last = await waitForDecision(ctx, io, id, timeoutMs);
+      if (!last || !DECIDED.includes(last.status)) {
+        throw new CliError(
+          `Timed out after ${options.timeout}: change request ${id} is still pending`,
+          EXIT.timeout,
+        );
+      }
+      if (last.status === 'approved') {
+        io.stdout(formatOutput(format, last, () => outcomeLine(last)));
+        return;
+      }
+      if (format !== 'table') io.stdout(formatOutput(format, last, () => ''));
+      throw new CliError(outcomeLine(last), EXIT.failedPhase);
+    },
+  );
 
-  approvals
-    .command('cancel')
-    .description('Withdraw a change request you made, while it is pending')
-    .argument('<id>', 'the change request id, e.g. 42')
-    .addOption(outputOption())
-    .action(
-      withEnv(io, async ({ options, context }, raw: string) => {
-        const format = parseOutputFormat(options.output as string);
-        const id = parseId(raw);
-        const ctx = await context();
-        const cr = await ctx.client.cancelChangeRequest(id, ctx.call());
-        io.stdout(formatOutput(format, cr, () => outcomeLine(cr)));
-      }),
-    );
+  onChangeRequest(
+    approvals
+      .command('cancel')
+      .description('Withdraw a change request you made, while it is pending'),
+    io,
+    async ({ context, id, format }) => {
+      const ctx = await context();
+      const cr = await ctx.client.cancelChangeRequest(id, ctx.call());
+      io.stdout(formatOutput(format, cr, () => outcomeLine(cr)));
+    },
+  );
 
-  program
-    .command('approve')
-    .description(
+  decisionCommand(program, io, {
+    name: 'approve',
+    description:
       "Approve someone else's change request; the change is then applied (you need platform.resource.approve)",
-    )
-    .argument('<id>', 'the change request id, e.g. 42')
-    .option('-m, --comment <text>', 'why, for the requester and the audit log')
-    .addOption(outputOption())
-    .action(
-      withEnv(io, async ({ options, context }, raw: string) => {
-        const format = parseOutputFormat(options.output as string);
-        const id = parseId(raw);
-        const comment = options.comment as string | undefined;
-        if (comment !== undefined && !comment.trim()) {
-          throw usageError('--comment: must not be empty (or leave it out)');
-        }
-        const ctx = await context();
-        const cr = await ctx.client.approveChangeRequest(
-          id,
-          comment === undefined ? {} : { comment },
-          ctx.call(),
-        );
-        printDecision(io, format, cr);
-      }),
-    );
+    commentHelp: 'why, for the requester and the audit log',
+    body: comment => {
+      if (comment !== undefined && !comment.trim()) {
+        throw usageError('--comment: must not be empty (or leave it out)');
+      }
+      return comment === undefined ? {} : { comment };
+    },
+    decide: (ctx, id, body) =>
+      ctx.client.approveChangeRequest(id, body, ctx.call()),
+  });
 
-  program
-    .command('reject')
-    .description(
+  decisionCommand(program, io, {
+    name: 'reject',
+    description:
       "Reject someone else's change request, saying why; it is never applied",
-    )
-    .argument('<id>', 'the change request id, e.g. 42')
-    .option('-m, --comment <text>', 'why it is rejected (required)')
-    .addOption(outputOption())
-    .action(
-      withEnv(io, async ({ options, context }, raw: string) => {
-        const format = parseOutputFormat(options.output as string);
-        const id = parseId(raw);
-        const comment = options.comment as string | undefined;
-        if (!comment?.trim()) {
-          throw usageError(
-            '--comment: required: say why the change is rejected, e.g. --comment "not during the freeze"',
-          );
-        }
-        const ctx = await context();
-        const cr = await ctx.client.rejectChangeRequest(
-          id,
-          { comment },
-          ctx.call(),
+    commentHelp: 'why it is rejected (required)',
+    body: comment => {
+      if (!comment?.trim()) {
+        throw usageError(
+          '--comment: required: say why the change is rejected, e.g. --comment "not during the freeze"',
         );
-        printDecision(io, format, cr);
-      }),
-    );
+      }
+      return { comment };
+    },
+    decide: (ctx, id, body) =>
+      ctx.client.rejectChangeRequest(id, body, ctx.call()),
+  });
 }
