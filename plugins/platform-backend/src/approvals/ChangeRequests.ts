@@ -1,23 +1,12 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
 import {
-  ApprovalReason,
-  CHANGE_REQUEST_SIGNAL_CHANNEL,
   ChangeRequest,
   ChangeRequestPage,
-  ChangeRequestStatus,
-  CreateResourceRequest,
-  JsonObject,
   ListChangeRequestsQuery,
   PendingApproval,
-  platformResourceApprovePermission,
   PlatformResource,
   platformResourceReadPermission,
 } from '@trellis/backstage-plugin-platform-common';
@@ -26,88 +15,26 @@ import { nowIso } from '../database/knexHelpers';
 import { audited, AuditContext } from '../service/audited';
 import { actorDetails, principalOf } from '../service/principal';
 import { ResourceAccess } from '../service/ResourceAccess';
+import {
+  announceDecision,
+  auditResource,
+  notify,
+  signal,
+  withMessage,
+} from './announcements';
 import { ApprovalConfig, PLATFORM_SUBJECT } from './ApprovalRules';
+import {
+  applyChange,
+  ChangeApplier,
+  ChangeToApprove,
+  draftOf,
+} from './applyChange';
 import {
   ChangeRequestStore,
   IdempotentChangeRequest,
   StoredChangeRequest,
 } from './ChangeRequestStore';
-
-/** How an approved change is applied: the normal store and outbox path. */
-export interface ChangeApplier {
-  create(
-    request: CreateResourceRequest,
-    requestedBy: string,
-  ): Promise<PlatformResource>;
-  update(
-    resourceId: string,
-    baseGeneration: number,
-    spec: JsonObject,
-    actor: string,
-  ): Promise<PlatformResource>;
-  delete(
-    resourceId: string,
-    baseGeneration: number | undefined,
-    actor: string,
-  ): Promise<PlatformResource>;
-}
-
-/** What a change that needs approval records. */
-export interface ChangeToApprove {
-  operation: ChangeRequest['operation'];
-  /** The resource as it is (update, delete) or would be created. */
-  resource: PlatformResource;
-  change: ChangeRequest['change'];
-  baseGeneration?: number;
-  reasons: ApprovalReason[];
-  /** Creates: the caller's Idempotency-Key and the request's hash. */
-  idempotency?: { key: string; requestHash: string };
-}
-
-const REASON_TEXT: Record<ApprovalReason, string> = {
-  'service-principal': 'it was made by a service (an agent), not a person',
-  policy: 'the permission policy requires approval for it',
-  capability: 'its capability is marked as needing approval',
-};
-
-const LIST_DEFAULT = 50;
-const LIST_MAX = 500;
-const STATUSES: ChangeRequestStatus[] = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-];
-
-/** The human text of a change request, by status. */
-export function messageOf(cr: StoredChangeRequest): string {
-  const what = `${cr.operation} of ${cr.resource.name} (${cr.resource.environment})`;
-  switch (cr.status) {
-    case 'pending':
-      return `Needs approval: ${what}. Change request ${
-        cr.id
-      }; ask someone with ${
-        platformResourceApprovePermission.name
-      }. Why: ${cr.reasons.map(r => REASON_TEXT[r]).join('; ')}.`;
-    case 'approved':
-      return `Change request ${cr.id} (${what}) was approved by ${cr.decidedBy} and applied.`;
-    case 'failed':
-      return `Change request ${cr.id} (${what}) was approved by ${cr.decidedBy} but could not be applied: ${cr.failure}`;
-    case 'rejected':
-      return `Change request ${cr.id} (${what}) was rejected by ${cr.decidedBy}: ${cr.comment}`;
-    case 'cancelled':
-      return `Change request ${cr.id} (${what}) was cancelled by ${cr.decidedBy}.`;
-    case 'expired':
-    default:
-      return `Change request ${cr.id} (${what}) expired on ${cr.expiresAt} without a decision.`;
-  }
-}
-
-function withMessage(cr: StoredChangeRequest): ChangeRequest {
-  return { ...cr, message: messageOf(cr) };
-}
+import { checkComment, checkDecider, checkQuery, viaOf } from './checks';
 
 /**
  * Change requests (issue 13, item 3): recording a change that needs approval,
@@ -198,7 +125,7 @@ export class ChangeRequests {
           operation: change.operation,
           reasons: change.reasons,
           requester: requestedBy,
-          resource: this.auditResource(change.resource),
+          resource: auditResource(change.resource),
         },
         successMeta: pending => ({
           changeRequestId: pending.changeRequest.id,
@@ -247,8 +174,9 @@ export class ChangeRequests {
           throw error;
         }
         const changeRequest = withMessage(stored);
-        await this.signal(stored);
-        await this.notify(
+        await signal(this.deps, stored);
+        await notify(
+          this.deps,
           [...this.deps.config.approvers, stored.resource.owner],
           {
             title: `Change request ${stored.id}: ${stored.operation} of ${stored.resource.name} (${stored.resource.environment}) needs approval`,
@@ -316,7 +244,7 @@ export class ChangeRequests {
       if (!decided) throw await this.notPending(cr.id);
       let finished: StoredChangeRequest | undefined;
       try {
-        const resource = await this.applyChange(decided);
+        const resource = await applyChange(this.deps.apply, decided);
         finished = await this.deps.changeRequests.finish(decided.id, {
           status: 'approved',
           resourceId: resource.id,
@@ -402,7 +330,7 @@ export class ChangeRequests {
       },
     });
     await event.success();
-    await this.afterDecision(decided);
+    await announceDecision(this.deps, decided);
     return decided;
   }
 
@@ -434,37 +362,7 @@ export class ChangeRequests {
       },
       async () => {
         const cr = await this.readOne(id, options);
-        const caller = principalOf(options.credentials);
-        if (verb === 'cancel') {
-          if (caller !== cr.requestedBy) {
-            throw new NotAllowedError(
-              `Only the requester (${cr.requestedBy}) may cancel change request ${cr.id}`,
-            );
-          }
-        } else {
-          const principal = options.credentials.principal as { type: string };
-          if (principal.type !== 'user') {
-            throw new NotAllowedError(
-              `Change requests are approved by people: a service may not ${verb} change request ${cr.id}`,
-            );
-          }
-          if (caller === cr.requestedBy) {
-            throw new NotAllowedError(
-              `You requested this change; someone else must ${verb} change request ${cr.id}`,
-            );
-          }
-          if (
-            !(await this.deps.access.allowed(
-              platformResourceApprovePermission,
-              draftOf(cr),
-              options,
-            ))
-          ) {
-            throw new NotAllowedError(
-              `You may not ${verb} change request ${cr.id}: it needs the ${platformResourceApprovePermission.name} permission for ${cr.resource.name}`,
-            );
-          }
-        }
+        await checkDecider(this.deps.access, verb, cr, options);
         if (
           cr.status === 'pending' &&
           cr.expiresAt <= this.now().toISOString()
@@ -478,7 +376,7 @@ export class ChangeRequests {
         return decide(cr);
       },
     );
-    await this.afterDecision(decided);
+    await announceDecision(this.deps, decided);
     return withMessage(decided);
   }
 
@@ -487,49 +385,6 @@ export class ChangeRequests {
     return new ConflictError(
       `Change request ${id} is not pending: it is ${now?.status ?? 'gone'}`,
     );
-  }
-
-  private async applyChange(
-    cr: StoredChangeRequest,
-  ): Promise<PlatformResource> {
-    const actor = cr.requestedBy;
-    switch (cr.operation) {
-      case 'create':
-        if (!cr.change.request)
-          throw new Error('The change request holds no request');
-        return this.deps.apply.create(cr.change.request, cr.requestedBy);
-      case 'update':
-        if (
-          !cr.change.spec ||
-          cr.baseGeneration === undefined ||
-          !cr.resource.id
-        ) {
-          throw new Error('The change request holds no spec');
-        }
-        return this.deps.apply.update(
-          cr.resource.id,
-          cr.baseGeneration,
-          cr.change.spec,
-          actor,
-        );
-      case 'delete':
-      default:
-        if (!cr.resource.id)
-          throw new Error('The change request names no resource');
-        return this.deps.apply.delete(cr.resource.id, cr.baseGeneration, actor);
-    }
-  }
-
-  private async afterDecision(cr: StoredChangeRequest) {
-    await this.signal(cr);
-    if (cr.requestedByType === 'user') {
-      const message = messageOf(cr);
-      await this.notify([cr.requestedBy], {
-        title: `Change request ${cr.id} ${cr.status}: ${cr.operation} of ${cr.resource.name} (${cr.resource.environment})`,
-        description: message,
-        id: cr.id,
-      });
-    }
   }
 
   private async readOne(
@@ -552,129 +407,4 @@ export class ChangeRequests {
   ): Promise<(resource: PlatformResource) => boolean> {
     return this.deps.access.predicate(platformResourceReadPermission, options);
   }
-
-  private auditResource(resource: PlatformResource) {
-    return {
-      id: resource.id,
-      name: resource.name,
-      capability: resource.capabilityRef,
-      environment: resource.environment,
-      owner: resource.owner,
-    };
-  }
-
-  private async signal(cr: StoredChangeRequest) {
-    if (!this.deps.signals) return;
-    try {
-      await this.deps.signals.publish({
-        recipients: { type: 'broadcast' },
-        channel: CHANGE_REQUEST_SIGNAL_CHANNEL,
-        message: { changeRequestId: cr.id, status: cr.status },
-      });
-    } catch (error) {
-      this.deps.logger.warn(
-        `Could not signal change request ${cr.id}: ${error}`,
-      );
-    }
-  }
-
-  private async notify(
-    recipients: string[],
-    note: { title: string; description: string; id: string; exclude?: string },
-  ) {
-    const entityRef = [...new Set(recipients.filter(Boolean))];
-    if (!this.deps.notifications || !entityRef.length) return;
-    try {
-      await this.deps.notifications.send({
-        recipients: {
-          type: 'entity',
-          entityRef,
-          ...(note.exclude ? { excludeEntityRef: note.exclude } : {}),
-        },
-        payload: {
-          title: note.title,
-          description: note.description,
-          link: `/platform/approvals/${note.id}`,
-          topic: 'platform:approvals',
-          scope: `platform-change-request-${note.id}`,
-        },
-      });
-    } catch (error) {
-      // Notifications are a courtesy: the change request stands without.
-      this.deps.logger.warn(
-        `Could not notify about change request ${note.id}: ${error}`,
-      );
-    }
-  }
-}
-
-/**
- * The resource a change request is about, as permission rules read it: the
- * resource's owner, environment and capability (for a create, the draft's).
- */
-export function draftOf(cr: StoredChangeRequest): PlatformResource {
-  return {
-    id: cr.resource.id ?? `change-request-${cr.id}`,
-    capabilityRef: cr.resource.capability,
-    name: cr.resource.name,
-    environment: cr.resource.environment,
-    owner: cr.resource.owner,
-    requestedBy: cr.requestedBy,
-    ...(cr.resource.entityRef ? { component: cr.resource.entityRef } : {}),
-    spec: cr.change.spec ?? cr.change.request?.spec ?? {},
-    generation: cr.baseGeneration ?? 0,
-    observedGeneration: 0,
-    status: { phase: 'Pending', conditions: [] },
-    outputs: {},
-    createdAt: cr.createdAt,
-    updatedAt: cr.createdAt,
-  };
-}
-
-/** How a change came in, from the service that forwarded it, as audit `via`. */
-function viaOf(service: string | undefined): string {
-  if (!service) return 'api';
-  if (service === 'plugin:mcp-actions') return 'mcp';
-  if (service === 'plugin:scaffolder') return 'scaffolder';
-  return service.startsWith('plugin:')
-    ? service.slice('plugin:'.length)
-    : 'api';
-}
-
-/** The page size; every bad filter is an InputError naming it. */
-function checkQuery(query: ListChangeRequestsQuery): number {
-  for (const status of query.status ?? []) {
-    if (!STATUSES.includes(status)) {
-      throw new InputError(
-        `status: must be one of ${STATUSES.join(', ')}, not '${status}'`,
-      );
-    }
-  }
-  if (query.cursor !== undefined && !/^[0-9]{1,15}$/.test(query.cursor)) {
-    throw new InputError('cursor: must be a nextCursor of an earlier page');
-  }
-  const limit = query.limit ?? LIST_DEFAULT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) {
-    throw new InputError(`limit: must be an integer from 1 to ${LIST_MAX}`);
-  }
-  return limit;
-}
-
-function checkComment(comment: unknown, required: boolean): string | undefined {
-  if (comment === undefined || comment === null) {
-    if (required) {
-      throw new InputError('comment: say why the change is rejected');
-    }
-    return undefined;
-  }
-  if (typeof comment !== 'string') {
-    throw new InputError('comment: must be a string');
-  }
-  if (required && !comment.trim()) {
-    throw new InputError('comment: say why the change is rejected');
-  }
-  if (comment.length > 2000) {
-    throw new InputError('comment: at most 2000 characters');
-  }
-  return comment.trim() || undefined;
 }
