@@ -3,10 +3,16 @@ import { AnalyticsEventInput } from './analytics';
 import { IngestResult } from './facts';
 import {
   AdoptionReport,
+  DeliveryEvidencePage,
+  DeliveryEvidenceQuery,
+  DeliveryQuery,
+  DeliveryReport,
   DevexMetric,
   DevexRangeQuery,
   DevexSourceStatus,
   GoldenPathsReport,
+  ImpactReport,
+  OnboardingReport,
   ServiceLevelsReport,
   TeamSummary,
 } from './metrics';
@@ -30,6 +36,9 @@ export interface DevexMetricReports {
   adoption: AdoptionReport;
   'golden-paths': GoldenPathsReport;
   'service-levels': ServiceLevelsReport;
+  delivery: DeliveryReport;
+  onboarding: OnboardingReport;
+  impact: ImpactReport;
 }
 
 /**
@@ -44,6 +53,22 @@ export interface DevexApi {
     query: DevexRangeQuery,
     options?: DevexRequestOptions,
   ): Promise<DevexMetricReports[M]>;
+  /**
+   * The delivery (DORA) figures for a range, optionally one team and/or one
+   * component (`getMetric('delivery', …)` without the component filter).
+   */
+  getDelivery(
+    query: DeliveryQuery,
+    options?: DevexRequestOptions,
+  ): Promise<DeliveryReport>;
+  /**
+   * The facts behind the delivery figures (deployments, changes or
+   * incidents), newest first, one page at a time. People only for devex admins.
+   */
+  getDeliveryEvidence(
+    query: DeliveryEvidenceQuery,
+    options?: DevexRequestOptions,
+  ): Promise<DeliveryEvidencePage>;
   /** A team's headline figures (the group entity card). */
   getTeamSummary(
     query: DevexRangeQuery & { team: string },
@@ -87,6 +112,29 @@ export class DevexClient implements DevexApi {
     return this.call<DevexMetricReports[M]>(
       'GET',
       `/metrics/${encodeURIComponent(metric)}${rangeParams(query)}`,
+      options,
+    );
+  }
+
+  async getDelivery(query: DeliveryQuery, options?: DevexRequestOptions) {
+    return this.call<DeliveryReport>(
+      'GET',
+      `/metrics/delivery${rangeParams(query)}`,
+      options,
+    );
+  }
+
+  async getDeliveryEvidence(
+    query: DeliveryEvidenceQuery,
+    options?: DevexRequestOptions,
+  ) {
+    const params = new URLSearchParams(rangeParams(query).slice(1));
+    params.set('kind', query.kind);
+    if (query.after) params.set('after', query.after);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    return this.call<DeliveryEvidencePage>(
+      'GET',
+      `/metrics/delivery/evidence?${params.toString()}`,
       options,
     );
   }
@@ -139,8 +187,9 @@ export class DevexClient implements DevexApi {
   }
 }
 
-function rangeParams(query: DevexRangeQuery): string {
+function rangeParams(query: DevexRangeQuery & { component?: string }): string {
   const params = new URLSearchParams({ from: query.from, to: query.to });
   if (query.team) params.set('team', query.team);
+  if (query.component) params.set('component', query.component);
   return `?${params.toString()}`;
 }
