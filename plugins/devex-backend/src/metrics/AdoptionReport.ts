@@ -4,7 +4,8 @@ import {
   DevexSeriesPoint,
 } from '@trellis/backstage-plugin-devex-common';
 import { addDays, eachDay, monthOf, weekOf } from '../rollups/days';
-import { ActiveUsersReader, nextMonth } from './ActiveUsersReader';
+import { ActiveUsersReader } from './ActiveUsersReader';
+import { nextMonth } from './rangeCover';
 import { foldTeams, otherRow, TeamInfo, teamRow } from './privacy';
 import { RollupReader } from './RollupReader';
 

@@ -8,11 +8,7 @@ import {
 } from '../__testUtils__/testStore';
 import { goldenPathsReport } from './GoldenPathsReport';
 import { addDays, eachDay } from '../rollups/days';
-import {
-  coverRange as tile,
-  nextMonth,
-  nextQuarter,
-} from './ActiveUsersReader';
+import { coverRange as tile, nextMonth, nextQuarter } from './rangeCover';
 import { RollupReader, signedCover } from './RollupReader';
 import { serviceLevelsReport } from './ServiceLevelsReport';
 

@@ -16,7 +16,7 @@ import {
   nextMonth,
   nextQuarter,
   RangeCover,
-} from './ActiveUsersReader';
+} from './rangeCover';
 
 export interface Total {
   count: number;
