@@ -5,7 +5,7 @@ import {
   ValidFact,
   validateFact,
 } from '../ingest/validateFact';
-import { ReportingCalendar } from '../rollups/days';
+import { addDays, ReportingCalendar } from '../rollups/days';
 import { RollupDeltas, StoredFact } from '../rollups/contributions';
 import { deriveActivePeriods } from './ActiveRollups';
 import { deriveActiveSets } from './ActiveSets';
@@ -16,9 +16,10 @@ import {
   factFromRow,
   FactRow,
 } from './factRows';
+import { addSourceStats, readSourceStats, SourceStat } from './sourceStats';
+import { rebuildSubjects, supersede } from './subjects';
 import { derivePeriodRollups } from './PeriodRollups';
 import { applyDeltas } from './RollupWriter';
-import { ROLLUP_CHUNK } from './upserts';
 import { WriteLock } from './WriteLock';
 
 export type { ExportedFact } from './factRows';
@@ -81,9 +82,9 @@ export class FactStore {
       const facts = await this.insertFacts(trx, source, valid, now);
       if (facts.length === 0) return 0;
       const deltas = new RollupDeltas();
-      await this.supersede(trx, facts, deltas);
+      await supersede(trx, facts, deltas);
       await applyDeltas(trx, deltas);
-      await this.updateSourceStats(trx, source, facts);
+      await addSourceStats(trx, source, facts);
       return facts.length;
     });
     result.accepted = stored;
@@ -137,114 +138,6 @@ export class FactStore {
   }
 
   /**
-   * Adds the facts that now count to `deltas`: facts without a subject, and
-   * for each (kind, subject) the newest fact (by time, then arrival), taking
-   * out the one it replaces.
-   */
-  private async supersede(
-    trx: Knex.Transaction,
-    facts: StoredFact[],
-    deltas: RollupDeltas,
-  ): Promise<void> {
-    const bySubject = new Map<string, StoredFact[]>();
-    for (const fact of facts) {
-      if (!fact.subject) {
-        deltas.add(fact);
-        continue;
-      }
-      const key = JSON.stringify([fact.kind, fact.subject]);
-      bySubject.set(key, [...(bySubject.get(key) ?? []), fact]);
-    }
-    if (bySubject.size === 0) return;
-    const keys = [...bySubject.keys()].map(
-      k => JSON.parse(k) as [string, string],
-    );
-    const current = new Map<string, { fact_id: number; time: string }>();
-    for (let i = 0; i < keys.length; i += 400) {
-      const rows: {
-        kind: string;
-        subject: string;
-        fact_id: number | string;
-        time: string;
-      }[] = await trx('devex_subjects').whereIn(
-        ['kind', 'subject'],
-        keys.slice(i, i + 400),
-      );
-      for (const r of rows) {
-        current.set(JSON.stringify([r.kind, r.subject]), {
-          fact_id: Number(r.fact_id),
-          time: r.time,
-        });
-      }
-    }
-    const replaced: number[] = [];
-    const winners: StoredFact[] = [];
-    for (const [key, candidates] of bySubject) {
-      const newest = candidates.reduce((a, b) => (newer(b, a) ? b : a));
-      const before = current.get(key);
-      if (before && !newer(newest, { time: before.time, id: before.fact_id }))
-        continue;
-      if (before) replaced.push(before.fact_id);
-      winners.push(newest);
-    }
-    for (let i = 0; i < replaced.length; i += 500) {
-      const rows: FactRow[] = await trx('devex_facts').whereIn(
-        'id',
-        replaced.slice(i, i + 500),
-      );
-      rows.forEach(row => deltas.add(factFromRow(row), -1));
-    }
-    for (const winner of winners) deltas.add(winner);
-    const subjectRows = winners.map(w => ({
-      kind: w.kind,
-      subject: w.subject!,
-      fact_id: w.id,
-      time: w.time,
-    }));
-    for (let i = 0; i < subjectRows.length; i += ROLLUP_CHUNK) {
-      await trx('devex_subjects')
-        .insert(subjectRows.slice(i, i + ROLLUP_CHUNK))
-        .onConflict(['kind', 'subject'])
-        .merge(['fact_id', 'time']);
-    }
-  }
-
-  private async updateSourceStats(
-    trx: Knex.Transaction,
-    source: string,
-    facts: StoredFact[],
-  ) {
-    const byKind = new Map<string, { facts: number; last: string }>();
-    for (const fact of facts) {
-      const entry = byKind.get(fact.kind) ?? { facts: 0, last: fact.time };
-      entry.facts++;
-      if (fact.time > entry.last) entry.last = fact.time;
-      byKind.set(fact.kind, entry);
-    }
-    const rows = [...byKind].map(([kind, e]) => ({
-      source,
-      kind,
-      facts: e.facts,
-      last_fact_at: e.last,
-    }));
-    await trx('devex_source_stats')
-      .insert(rows)
-      .onConflict(['source', 'kind'])
-      .merge({
-        facts: trx.raw('?? + ??', [
-          'devex_source_stats.facts',
-          'excluded.facts',
-        ]),
-        last_fact_at: trx.raw('CASE WHEN ?? > ?? THEN ?? ELSE ?? END', [
-          'excluded.last_fact_at',
-          'devex_source_stats.last_fact_at',
-          'excluded.last_fact_at',
-          'devex_source_stats.last_fact_at',
-        ]),
-      });
-  }
-
-  /**
    * Recomputes every rollup from the facts: which fact counts for each
    * subject, then the daily rows, histograms and active users per day, and
    * from those the week and month counts and histograms, the users per week
@@ -263,15 +156,7 @@ export class FactStore {
         if (retainedFrom) q.where('day', '>=', retainedFrom);
         await q.delete();
       }
-      await trx('devex_subjects').delete();
-      await trx.raw(
-        `INSERT INTO devex_subjects (kind, subject, fact_id, time)
-         SELECT f.kind, f.subject, MAX(f.id), f.time FROM devex_facts f
-         JOIN (SELECT kind, subject, MAX(time) AS time FROM devex_facts
-               WHERE subject IS NOT NULL GROUP BY kind, subject) m
-           ON m.kind = f.kind AND m.subject = f.subject AND m.time = f.time
-         GROUP BY f.kind, f.subject, f.time`,
-      );
+      await rebuildSubjects(trx);
       let after = 0;
       let counted = 0;
       for (;;) {
@@ -320,7 +205,7 @@ export class FactStore {
     days: number,
     now = new Date(),
   ): Promise<{ deleted: number; retainedFrom: string }> {
-    const cutoff = addDaysTo(this.calendar.today(now), -days);
+    const cutoff = addDays(this.calendar.today(now), -days);
     return this.lock.run(this.db, async trx => {
       const deleted = await trx('devex_facts')
         .where('day', '<', cutoff)
@@ -374,33 +259,7 @@ export class FactStore {
   }
 
   /** Facts stored per source and kind. */
-  async sourceStats(): Promise<
-    { source: string; kind: string; facts: number; lastFactAt: string }[]
-  > {
-    const rows: {
-      source: string;
-      kind: string;
-      facts: string | number;
-      last_fact_at: string;
-    }[] = await this.db('devex_source_stats').select();
-    return rows.map(r => ({
-      source: r.source,
-      kind: r.kind,
-      facts: Number(r.facts),
-      lastFactAt: r.last_fact_at,
-    }));
+  async sourceStats(): Promise<SourceStat[]> {
+    return readSourceStats(this.db);
   }
-}
-
-/** Whether a is newer than b: later time, or same time and later arrival. */
-function newer(
-  a: { time: string; id: number },
-  b: { time: string; id: number },
-) {
-  return a.time > b.time || (a.time === b.time && a.id > b.id);
-}
-
-function addDaysTo(day: string, n: number): string {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
