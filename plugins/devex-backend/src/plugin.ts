@@ -138,8 +138,10 @@ export const devexPlugin = createBackendPlugin({
               analytics: sinkFor('analytics'),
               scaffolder: sinkFor('scaffolder'),
               platform: sinkFor('platform'),
+              delivery: sinkFor('delivery'),
             },
             logger,
+            new DatabaseCursorStore(db, 'demo'),
           );
           // Every minute until the catalog has users, then once a day (the
           // new day's facts); re-delivered facts are stored once.

@@ -3,7 +3,17 @@ import {
   DevexFact,
   DevexFactKind,
 } from '@trellis/backstage-plugin-devex-common';
-import { DevexFactSink } from '@trellis/backstage-plugin-devex-node';
+import {
+  DevexCursorStore,
+  DevexFactSink,
+} from '@trellis/backstage-plugin-devex-node';
+import {
+  ADOPTING_TEAM,
+  ADOPTION_DAY,
+  deliveryFacts,
+  DemoUser,
+} from './DemoDelivery';
+import { joinDay, pick, random } from './seeded';
 
 /** The example org's golden paths (examples/templates) and their time saved. */
 const TEMPLATES = [
@@ -53,42 +63,20 @@ const PLATFORM_FAILURES = [
 ];
 
 export const DEMO_DAYS = 90;
-
-/** A small deterministic PRNG (mulberry32), seeded from a string. */
-function random(seed: string): () => number {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) {
-    h ^= seed.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T extends { weight: number }>(items: T[], r: number): T {
-  let acc = 0;
-  for (const item of items) {
-    acc += item.weight;
-    if (r < acc) return item;
-  }
-  return items[items.length - 1];
-}
+const STORY_START = 'story-start';
 
 export interface DemoSinks {
   analytics: DevexFactSink;
   scaffolder: DevexFactSink;
   platform: DevexFactSink;
+  delivery: DevexFactSink;
 }
 
 /**
  * A realistic 90-day history for the users of the catalog (the example org):
  * portal activity, golden-path runs with their outcomes, platform requests
- * with time to Ready and failures, and rollouts. Everything is derived from
+ * with time to Ready and failures, rollouts, and the delivery of the example
+ * components (DemoDelivery). Everything is derived from
  * (day, user) seeds, so each run re-delivers the same facts with the same
  * source ids (stored once) and only adds the days that passed since. Written
  * through the same sinks real sources use.
@@ -97,15 +85,20 @@ export class DemoHistory {
   constructor(
     private readonly sinks: DemoSinks,
     private readonly logger: LoggerService,
+    /** Keeps the story's first day, so later runs continue the same story. */
+    private readonly cursors?: DevexCursorStore,
   ) {}
 
   facts(
-    users: { ref: string }[],
+    users: DemoUser[],
     now: Date,
+    /** The first day of the period when the demo first ran (YYYY-MM-DD). */
+    storyStart?: string,
   ): {
     activity: DevexFact[];
     runs: DevexFact[];
     platform: DevexFact[];
+    delivery: DevexFact[];
   } {
     const activity: DevexFact[] = [];
     const runs: DevexFact[] = [];
@@ -114,6 +107,11 @@ export class DemoHistory {
       now.getUTCFullYear(),
       now.getUTCMonth(),
       now.getUTCDate(),
+    );
+    const periodStart = today - (DEMO_DAYS - 1) * 86_400_000;
+    const story = Math.min(
+      storyStart ? Date.parse(storyStart) : periodStart,
+      periodStart,
     );
     for (let d = DEMO_DAYS - 1; d >= 0; d--) {
       const dayStart = today - d * 86_400_000;
@@ -125,8 +123,8 @@ export class DemoHistory {
       users.forEach((user, u) => {
         const rnd = random(`${date}|${user.ref}`);
         // Users join over time: the later ones start later.
-        const joinDay = Math.floor((u / Math.max(1, users.length)) * 30);
-        if (DEMO_DAYS - 1 - d < joinDay) return;
+        const day = Math.round((dayStart - story) / 86_400_000);
+        if (day < joinDay(u, users.length)) return;
         if (rnd() > (weekend ? growth * 0.15 : growth)) return;
         const at = (minute: number) => {
           const t = dayStart + (8 * 60 + minute) * 60_000;
@@ -151,8 +149,11 @@ export class DemoHistory {
             },
           });
         }
-        if (rnd() < (weekend ? 0.05 : 0.3)) {
-          this.run(user.ref, date, rnd, at, runs, platform);
+        // team-search takes up the golden paths mid-period (before/after).
+        const adopted =
+          day >= ADOPTION_DAY || !user.teams?.includes(ADOPTING_TEAM);
+        if (rnd() < (weekend ? 0.05 : 0.3) && adopted) {
+          this.run(user.ref, date, rnd, at, now.getTime(), runs, platform);
         }
       });
       // A fleet rollout every other week, mostly successful.
@@ -174,7 +175,13 @@ export class DemoHistory {
         }
       }
     }
-    return { activity, runs, platform };
+    const { delivery, creations } = deliveryFacts(users, {
+      storyStart: story,
+      periodStart,
+      now,
+    });
+    runs.push(...creations);
+    return { activity, runs, platform, delivery };
   }
 
   private run(
@@ -182,6 +189,7 @@ export class DemoHistory {
     date: string,
     rnd: () => number,
     at: (minute: number) => string | undefined,
+    now: number,
     runs: DevexFact[],
     platform: DevexFact[],
   ) {
@@ -198,7 +206,7 @@ export class DemoHistory {
     const finished = new Date(
       Date.parse(started) + duration * 1000,
     ).toISOString();
-    if (Date.parse(finished) > Date.now()) return;
+    if (Date.parse(finished) > now) return;
     const failure = FAILED_STEPS[Math.floor(rnd() * FAILED_STEPS.length)];
     runs.push({
       sourceId: `scaffolder:task/${taskId}/${status}`,
@@ -206,6 +214,9 @@ export class DemoHistory {
       time: finished,
       actor,
       templateRef: template.ref,
+      ...(status === 'completed'
+        ? { entityRef: `component:default/${taskId}` }
+        : {}),
       subject: `scaffolder:task/${taskId}`,
       value: duration,
       attributes: {
@@ -241,7 +252,7 @@ export class DemoHistory {
         capabilityRef,
       };
       const iso = (t: number) => new Date(t).toISOString();
-      if (requestedAt + toReady * 1000 > Date.now()) return;
+      if (requestedAt + toReady * 1000 > now) return;
       platform.push(
         {
           ...base,
@@ -286,9 +297,20 @@ export class DemoHistory {
   }
 
   /** Writes the history for `users` (catalog users with their teams). */
-  async fill(users: { ref: string }[], now = new Date()): Promise<number> {
+  async fill(users: DemoUser[], now = new Date()): Promise<number> {
     if (users.length === 0) return 0;
-    const { activity, runs, platform } = this.facts(users, now);
+    let storyStart = await this.cursors?.get(STORY_START);
+    if (!storyStart) {
+      storyStart = new Date(now.getTime() - (DEMO_DAYS - 1) * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      await this.cursors?.set(STORY_START, storyStart);
+    }
+    const { activity, runs, platform, delivery } = this.facts(
+      users,
+      now,
+      storyStart,
+    );
     let accepted = 0;
     const write = async (sink: DevexFactSink, facts: DevexFact[]) => {
       for (let i = 0; i < facts.length; i += 500) {
@@ -304,9 +326,10 @@ export class DemoHistory {
     await write(this.sinks.analytics, activity);
     await write(this.sinks.scaffolder, runs);
     await write(this.sinks.platform, platform);
+    await write(this.sinks.delivery, delivery);
     this.logger.info(
       `DevEx demo history: ${
-        activity.length + runs.length + platform.length
+        activity.length + runs.length + platform.length + delivery.length
       } facts for ${
         users.length
       } users over ${DEMO_DAYS} days, ${accepted} new`,
