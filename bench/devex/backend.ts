@@ -24,6 +24,7 @@ import { devexPlugin } from '@trellis/backstage-plugin-devex-backend';
 import knexFactory from 'knex';
 import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import net from 'node:net';
 import * as winston from 'winston';
 import { permissionModuleTrellisPolicy } from '../../packages/backend/src/permissions/module';
@@ -40,6 +41,12 @@ export interface DevexBenchTarget {
   /** PostgreSQL: the database name prefix. */
   pgPrefix?: string;
   logFile: string;
+  /**
+   * Webhook benchmarks: the catalog (read from this file), the events backend
+   * with its GitHub module (deliveries signed with `secret`) and the devex
+   * delivery module.
+   */
+  delivery?: { catalogFile: string; secret: string };
 }
 
 export function benchDatabase(): BenchDatabase {
@@ -93,6 +100,24 @@ export function backendConfig(target: DevexBenchTarget, port: number) {
       maxRangeDays: 400,
       directory: { intervalMinutes: 1440 },
     },
+    ...(target.delivery
+      ? {
+          catalog: {
+            rules: [{ allow: ['Component', 'User', 'Group'] }],
+            locations: [{ type: 'file', target: target.delivery.catalogFile }],
+          },
+          events: {
+            // BENCH_EVENT_BUS=never: events stay in the receiving process
+            // (Backstage's default, auto, also posts each one to the events
+            // backend's bus over HTTP).
+            ...(process.env.BENCH_EVENT_BUS
+              ? { useEventBus: process.env.BENCH_EVENT_BUS }
+              : {}),
+            http: { topics: ['github'] },
+            modules: { github: { webhookSecret: target.delivery.secret } },
+          },
+        }
+      : {}),
   };
 }
 
@@ -245,10 +270,44 @@ async function runChild(target: DevexBenchTarget, port: number) {
   backend.add(permissionPlugin);
   backend.add(permissionModuleTrellisPolicy);
   backend.add(devexPlugin);
+  if (target.delivery) {
+    backend.add(import('@backstage/plugin-catalog-backend'));
+    backend.add(import('@backstage/plugin-events-backend'));
+    backend.add(import('@backstage/plugin-events-backend-module-github'));
+    backend.add(
+      import('@trellis/backstage-plugin-devex-backend-module-delivery'),
+    );
+  }
   await backend.start();
+  const profile = await startProfile();
   process.on('SIGTERM', () => {
-    backend.stop().finally(() => process.exit(0));
+    profile()
+      .then(() => backend.stop())
+      .finally(() => process.exit(0));
   });
+}
+
+/**
+ * BENCH_CPU_PROFILE=<file>: the backend's CPU profile from start to SIGTERM
+ * (open it in Chrome's DevTools); the returned function writes it.
+ */
+async function startProfile(): Promise<() => Promise<void>> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return async () => {};
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, (error, result) =>
+        error ? reject(error) : resolve(result),
+      ),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    fs.writeFileSync(file, JSON.stringify(profile));
+  };
 }
 
 if (process.env.DEVEX_BENCH_CHILD && require.main === module) {

@@ -76,13 +76,36 @@ export function describeDelivery(
   };
 }
 
+/** Deliveries written in one go at most (raw rows, facts, outcomes). */
+const MAX_BATCH = 100;
+
+interface Waiting {
+  delivery: RawDelivery;
+  resolve(result: 'stored' | 'duplicate'): void;
+  reject(error: unknown): void;
+}
+
+/** What one delivery came to before anything is written. */
+type Reading =
+  | { delivery: RawDelivery; done: DeliveryOutcome }
+  | { delivery: RawDelivery; facts: DevexFact[]; outcome: DeliveryOutcome };
+
 /**
  * Stores every delivery raw (once per delivery id) and then interprets it
  * into delivery facts. A payload that cannot be interpreted is kept as bad,
  * with its error; a fact write that fails leaves the delivery pending, and
  * `retryPending` interprets it again later.
+ *
+ * Deliveries that arrive while others are being written wait and are then
+ * written together (one raw insert, one fact write, one transaction of
+ * outcomes): a webhook is one small request, and a transaction per delivery
+ * would be most of its cost. A delivery alone is written at once. Every
+ * caller still hears back only after its delivery's raw row is committed.
  */
 export class DeliveryIngestor {
+  private readonly waiting: Waiting[] = [];
+  private writing = false;
+
   constructor(
     private readonly store: DeliveryStore,
     private readonly mapper: CatalogMapper,
@@ -111,12 +134,15 @@ export class DeliveryIngestor {
       payload,
       receivedAt: new Date(),
     };
-    if (!(await this.store.insert(delivery))) {
-      this.logger.debug(`Delivery ${id} received again; already stored`);
-      return 'duplicate';
-    }
-    await this.process(delivery);
-    return 'stored';
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ delivery, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        // One turn of the event loop first: deliveries read from the
+        // network meanwhile join (on SQLite a write never yields otherwise).
+        setImmediate(() => void this.writeWaiting());
+      }
+    });
   }
 
   /** Interprets deliveries stored but left pending (a stop, a failed write). */
@@ -124,10 +150,56 @@ export class DeliveryIngestor {
     const pending = await this.store.pending(
       new Date(Date.now() - olderThanMs),
     );
-    for (const delivery of pending) {
-      await this.process(delivery);
+    for (let i = 0; i < pending.length; i += MAX_BATCH) {
+      await this.process(pending.slice(i, i + MAX_BATCH));
     }
     return pending.length;
+  }
+
+  /** Writes what waits, a batch at a time, until nothing does. */
+  private async writeWaiting(): Promise<void> {
+    try {
+      while (this.waiting.length) {
+        const batch = this.waiting.splice(0, MAX_BATCH);
+        try {
+          const stored = await this.store.insertMany(
+            batch.map(w => w.delivery),
+          );
+          // An id twice in one batch: the first one is the delivery.
+          const fresh = new Map<string, RawDelivery>();
+          for (const { delivery } of batch) {
+            if (stored.has(delivery.id) && !fresh.has(delivery.id)) {
+              fresh.set(delivery.id, delivery);
+            }
+          }
+          for (const { delivery } of batch) {
+            if (fresh.get(delivery.id) !== delivery) {
+              this.logger.debug(
+                `Delivery ${delivery.id} received again; already stored`,
+              );
+            }
+          }
+          // Stored: the facts are the store's job from here (a failure
+          // leaves them pending for retryPending), not the sender's.
+          await this.process([...fresh.values()]).catch(error =>
+            this.logger.error(
+              `Deliveries stored but not interpreted yet, will retry`,
+              error as Error,
+            ),
+          );
+          for (const { delivery, resolve } of batch) {
+            resolve(
+              fresh.get(delivery.id) === delivery ? 'stored' : 'duplicate',
+            );
+          }
+        } catch (error) {
+          // Not stored: the sender hears of it (and retries).
+          for (const { reject } of batch) reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   private interpret(delivery: RawDelivery): Interpretation {
@@ -140,20 +212,92 @@ export class DeliveryIngestor {
     return interpretPagerduty(delivery.payload);
   }
 
-  private async process(delivery: RawDelivery): Promise<void> {
-    let outcome: DeliveryOutcome;
-    let facts: DevexFact[] = [];
+  /** Interprets stored deliveries and writes their facts and outcomes. */
+  private async process(deliveries: RawDelivery[]): Promise<void> {
+    if (!deliveries.length) return;
+    const readings: Reading[] = [];
+    for (const delivery of deliveries) {
+      readings.push(await this.read(delivery));
+    }
+    const facts: DevexFact[] = [];
+    const owner: Reading[] = [];
+    for (const reading of readings) {
+      if ('facts' in reading) {
+        for (const fact of reading.facts) {
+          facts.push(fact);
+          owner.push(reading);
+        }
+      }
+    }
+    const outcomes = new Map<RawDelivery, DeliveryOutcome>();
+    for (const reading of readings) {
+      if ('done' in reading) outcomes.set(reading.delivery, reading.done);
+    }
+    let written = true;
+    if (facts.length) {
+      try {
+        const result = await this.sink.write(facts);
+        const refused = new Map<Reading, string[]>();
+        for (const r of result.rejected) {
+          const reading = owner[r.index];
+          refused.set(reading, [
+            ...(refused.get(reading) ?? []),
+            `${r.field}: ${r.message}`,
+          ]);
+        }
+        for (const [reading, messages] of refused) {
+          const message = messages.join('; ');
+          this.logger.warn(
+            `Delivery ${reading.delivery.id} (${reading.delivery.event}) made facts the store refused: ${message}`,
+          );
+          outcomes.set(reading.delivery, {
+            ...(reading as { outcome: DeliveryOutcome }).outcome,
+            status: 'bad',
+            error: message,
+          });
+        }
+      } catch (error) {
+        // The store is unreachable: leave them pending, retryPending takes them.
+        this.logger.error(
+          `Deliveries ${readings
+            .filter(r => 'facts' in r)
+            .map(r => r.delivery.id)
+            .join(', ')}: facts not written, will retry`,
+          error as Error,
+        );
+        written = false;
+      }
+    }
+    if (written) {
+      for (const reading of readings) {
+        if ('facts' in reading && !outcomes.has(reading.delivery)) {
+          outcomes.set(reading.delivery, reading.outcome);
+        }
+      }
+    }
+    await this.store.finishMany(
+      [...outcomes].map(([delivery, outcome]) => ({
+        id: delivery.id,
+        outcome,
+      })),
+    );
+  }
+
+  /** What a delivery means: its facts, or why it is ignored or bad. */
+  private async read(delivery: RawDelivery): Promise<Reading> {
     try {
       const meaning = this.interpret(delivery);
       if ('ignored' in meaning) {
-        await this.store.finish(delivery.id, {
-          status: 'ignored',
-          error: meaning.ignored,
-          facts: 0,
-        });
-        return;
+        return {
+          delivery,
+          done: { status: 'ignored', error: meaning.ignored, facts: 0 },
+        };
       }
-      outcome = { status: 'good', facts: meaning.facts.length };
+      const outcome: DeliveryOutcome = {
+        status: 'good',
+        facts: meaning.facts.length,
+      };
+      const facts: DevexFact[] = [];
       for (const draft of meaning.facts) {
         if (this.options.enrich) {
           await this.options
@@ -166,39 +310,17 @@ export class DeliveryIngestor {
         }
         facts.push(await this.map(draft, outcome));
       }
+      return { delivery, facts, outcome };
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       this.logger.warn(
         `Delivery ${delivery.id} (${delivery.event}) is bad and was kept as such: ${message}`,
       );
-      await this.store.finish(delivery.id, {
-        status: 'bad',
-        error: message,
-        facts: 0,
-      });
-      return;
+      return {
+        delivery,
+        done: { status: 'bad', error: message, facts: 0 },
+      };
     }
-    try {
-      const result = await this.sink.write(facts);
-      if (result.rejected.length > 0) {
-        const message = result.rejected
-          .map(r => `${r.field}: ${r.message}`)
-          .join('; ');
-        this.logger.warn(
-          `Delivery ${delivery.id} (${delivery.event}) made facts the store refused: ${message}`,
-        );
-        outcome = { ...outcome, status: 'bad', error: message };
-        facts = [];
-      }
-    } catch (error) {
-      // The store is unreachable: leave it pending, retryPending takes it.
-      this.logger.error(
-        `Delivery ${delivery.id}: facts not written, will retry`,
-        error as Error,
-      );
-      return;
-    }
-    await this.store.finish(delivery.id, outcome);
   }
 
   /**

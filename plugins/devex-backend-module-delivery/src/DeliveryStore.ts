@@ -58,32 +58,56 @@ export class DeliveryStore {
 
   /** Stores a delivery as pending; false when its id was stored before. */
   async insert(delivery: RawDelivery): Promise<boolean> {
-    const inserted = await this.db(TABLE)
-      .insert({
-        id: delivery.id,
-        provider: delivery.provider,
-        event: delivery.event.slice(0, 64),
-        received_at: delivery.receivedAt,
-        payload: JSON.stringify(delivery.payload ?? null),
-        status: 'pending',
-        facts: 0,
-      })
+    return (await this.insertMany([delivery])).has(delivery.id);
+  }
+
+  /**
+   * Stores deliveries as pending in one statement; the ids stored now (an id
+   * stored before, or twice in `deliveries`, is stored once).
+   */
+  async insertMany(deliveries: RawDelivery[]): Promise<Set<string>> {
+    const unique = new Map(deliveries.map(d => [d.id, d]));
+    if (!unique.size) return new Set();
+    const inserted: { id: string }[] = await this.db(TABLE)
+      .insert(
+        [...unique.values()].map(delivery => ({
+          id: delivery.id,
+          provider: delivery.provider,
+          event: delivery.event.slice(0, 64),
+          received_at: delivery.receivedAt,
+          payload: JSON.stringify(delivery.payload ?? null),
+          status: 'pending',
+          facts: 0,
+        })),
+      )
       .onConflict('id')
       .ignore()
       .returning('id');
-    return inserted.length > 0;
+    return new Set(inserted.map(row => row.id));
   }
 
   async finish(id: string, outcome: DeliveryOutcome): Promise<void> {
-    await this.db(TABLE)
-      .where({ id })
-      .update({
-        status: outcome.status,
-        error: outcome.error?.slice(0, 4000) ?? null,
-        facts: outcome.facts,
-        unmapped_repo: outcome.unmappedRepo?.slice(0, 255) ?? null,
-        unmapped_user: outcome.unmappedUser?.slice(0, 255) ?? null,
-      });
+    await this.finishMany([{ id, outcome }]);
+  }
+
+  /** Records the outcomes of deliveries, in one transaction. */
+  async finishMany(
+    outcomes: { id: string; outcome: DeliveryOutcome }[],
+  ): Promise<void> {
+    if (!outcomes.length) return;
+    await this.db.transaction(async trx => {
+      for (const { id, outcome } of outcomes) {
+        await trx(TABLE)
+          .where({ id })
+          .update({
+            status: outcome.status,
+            error: outcome.error?.slice(0, 4000) ?? null,
+            facts: outcome.facts,
+            unmapped_repo: outcome.unmappedRepo?.slice(0, 255) ?? null,
+            unmapped_user: outcome.unmappedUser?.slice(0, 255) ?? null,
+          });
+      }
+    });
   }
 
   /** Deliveries stored but never interpreted (the process stopped between). */

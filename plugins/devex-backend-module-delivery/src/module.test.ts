@@ -367,6 +367,61 @@ describe.each(databases.eachSupportedId())(
       expect(await facts(server, 'delivery.change.merged')).toEqual([]);
     });
 
+    it('counts deliveries arriving together (written as one batch) one by one: good, bad, ignored and re-delivered', async () => {
+      const { server } = await start(await databases.init(databaseId));
+      const broken = githubMergedPullRequest({ number: 999 });
+      broken.pull_request.merged_at = 'yesterday';
+      const answers = await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) =>
+          postGithub(
+            server,
+            'pull_request',
+            githubMergedPullRequest({ number: 100 + i }),
+            { deliveryId: `together-${i}` },
+          ),
+        ),
+        // The same delivery twice, at the same time: one.
+        postGithub(
+          server,
+          'pull_request',
+          githubMergedPullRequest({ number: 50 }),
+          { deliveryId: 'twice' },
+        ),
+        postGithub(
+          server,
+          'pull_request',
+          githubMergedPullRequest({ number: 50 }),
+          { deliveryId: 'twice' },
+        ),
+        postGithub(server, 'pull_request', broken, { deliveryId: 'broken' }),
+        postGithub(server, 'pull_request', githubClosedPullRequest(), {
+          deliveryId: 'unmerged',
+        }),
+      ]);
+      expect(answers.map(a => a.status)).toEqual(answers.map(() => 202));
+
+      const numbers = (await facts(server, 'delivery.change.merged'))
+        .map(f => f.attributes.number)
+        .sort((a: number, b: number) => a - b);
+      expect(numbers).toEqual([
+        50,
+        ...Array.from({ length: 20 }, (_, i) => 100 + i),
+      ]);
+      const view = await connect(server);
+      expect(view.deliveries).toEqual({
+        good: 21,
+        bad: 1,
+        ignored: 1,
+        pending: 0,
+      });
+      expect(view.recentErrors).toEqual([
+        expect.objectContaining({
+          id: 'github:broken',
+          error: 'pull_request.merged_at: is not a date: yesterday',
+        }),
+      ]);
+    });
+
     it('keeps a malformed delivery as bad with its error, and the good ones of the same run count', async () => {
       const { server } = await start(await databases.init(databaseId));
       const broken = githubMergedPullRequest({ number: 7 });
