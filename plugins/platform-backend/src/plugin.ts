@@ -246,6 +246,15 @@ export const platformPlugin = createBackendPlugin({
 
         // Pending change requests past their expiry are marked expired (and
         // their requesters told); approve and reject check expiry too.
+        // Approvals a stopped backend left unfinished are finished: once now
+        // (those whose approver's lease ran out) and in every run after.
+        try {
+          await service.expireChangeRequests();
+        } catch (error) {
+          logger.warn(
+            `Could not expire or recover change requests at start: ${error}`,
+          );
+        }
         await scheduler.scheduleTask({
           id: 'platform-approvals-expire',
           frequency: {

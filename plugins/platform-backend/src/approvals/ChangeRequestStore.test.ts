@@ -42,13 +42,17 @@ const databases = createTestDatabases();
 describe.each(databases.eachSupportedId())(
   'ChangeRequestStore on %p',
   databaseId => {
-    async function store() {
+    async function migrated() {
       const knex = await databases.init(databaseId);
       await knex.migrate.latest({
         directory,
         tableName: 'platform_knex_migrations',
       });
-      return new KnexChangeRequestStore(knex);
+      return knex;
+    }
+
+    async function store() {
+      return new KnexChangeRequestStore(await migrated());
     }
 
     it('numbers requests, reads them back, and lists newest first with filters', async () => {
@@ -116,6 +120,7 @@ describe.each(databases.eachSupportedId())(
       const finished = await s.finish(cr.id, {
         status: 'approved',
         resourceId: 'r1',
+        appliedAt: '2026-12-02T11:00:01.000Z',
       });
       expect(finished?.status).toBe('approved');
       expect(await s.pendingFor('r1')).toBeUndefined();
@@ -143,6 +148,113 @@ describe.each(databases.eachSupportedId())(
         (await s.findByIdempotencyKey('plugin:mcp-actions', 'k1'))
           ?.changeRequest.id,
       ).toBe(made.id);
+    });
+
+    it('claims an unfinished approval once, and never one whose approver still holds the lease', async () => {
+      const s = await store();
+      const approve = async (resourceId: string, applyUntil: string) => {
+        const cr = await s.create(deleteOf(resourceId));
+        await s.decide(cr.id, {
+          status: 'approved',
+          decidedBy: 'user:default/ada',
+          decidedAt: '2026-12-02T11:00:00.000Z',
+          applyUntil,
+        });
+        return cr.id;
+      };
+      // The approver stopped at 11:00; its lease ran out at 11:01.
+      const crashed = await approve('r1', '2026-12-02T11:01:00.000Z');
+      // Another approver is still applying at 11:05.
+      const live = await approve('r2', '2026-12-02T11:06:00.000Z');
+      const done = await approve('r3', '2026-12-02T11:01:00.000Z');
+      await s.finish(done, {
+        status: 'approved',
+        resourceId: 'r3',
+        appliedAt: '2026-12-02T11:00:01.000Z',
+      });
+
+      const now = '2026-12-02T11:05:00.000Z';
+      const lease = '2026-12-02T11:06:00.000Z';
+      const [x, y] = await Promise.all([
+        s.claimUnfinished(now, lease, 10),
+        s.claimUnfinished(now, lease, 10),
+      ]);
+      expect([...x, ...y].map(c => c.id)).toEqual([crashed]);
+      expect([...x, ...y][0]).toMatchObject({
+        status: 'approved',
+        operation: 'delete',
+        resource: { id: 'r1' },
+      });
+      // Claimed: no one else takes it before its new lease runs out.
+      expect(await s.claimUnfinished(now, lease, 10)).toEqual([]);
+      // Once the live approver's lease ran out, both are recoverable.
+      expect(
+        (
+          await s.claimUnfinished(
+            '2026-12-02T11:07:00.000Z',
+            '2026-12-02T11:08:00.000Z',
+            10,
+          )
+        ).map(c => c.id),
+      ).toEqual([crashed, live]);
+    });
+
+    it('the migration marks approvals finished that were, and leaves the unfinished ones to recover; it rolls back', async () => {
+      const knex = await migrated();
+      const migrations = { directory, tableName: 'platform_knex_migrations' };
+      await knex.migrate.down(migrations);
+      const s = new KnexChangeRequestStore(knex);
+      const ids: Record<string, string> = {};
+      for (const [name, resourceId] of [
+        ['finishedDelete', 'r1'],
+        ['unfinishedDelete', 'r2'],
+        ['failed', 'r3'],
+        ['rejected', 'r4'],
+      ]) {
+        ids[name] = (await s.create(deleteOf(resourceId))).id;
+      }
+      const decidedAt = '2026-12-02T11:00:00.000Z';
+      const row = (id: string) =>
+        knex('platform_change_requests').where({ id });
+      // As the code before the migration left them.
+      await row(ids.finishedDelete).update({
+        status: 'approved',
+        decided_at: decidedAt,
+        pending_resource_id: null,
+      });
+      await row(ids.unfinishedDelete).update({
+        status: 'approved',
+        decided_at: decidedAt,
+      });
+      await row(ids.failed).update({
+        status: 'failed',
+        decided_at: decidedAt,
+        pending_resource_id: null,
+      });
+      await row(ids.rejected).update({
+        status: 'rejected',
+        decided_at: decidedAt,
+        pending_resource_id: null,
+      });
+      await knex.migrate.latest(migrations);
+
+      const appliedAt = async (id: string) =>
+        (await row(id).first('applied_at')).applied_at;
+      expect(await appliedAt(ids.finishedDelete)).toBe(decidedAt);
+      expect(await appliedAt(ids.failed)).toBe(decidedAt);
+      expect(await appliedAt(ids.unfinishedDelete)).toBeNull();
+      expect(await appliedAt(ids.rejected)).toBeNull();
+      const claimed = await s.claimUnfinished(
+        '2026-12-02T12:00:00.000Z',
+        '2026-12-02T12:01:00.000Z',
+        10,
+      );
+      expect(claimed.map(c => c.id)).toEqual([ids.unfinishedDelete]);
+
+      await knex.migrate.down(migrations);
+      expect(
+        await knex.schema.hasColumn('platform_change_requests', 'applied_at'),
+      ).toBe(false);
     });
   },
 );

@@ -48,6 +48,8 @@ export interface ChangeRequestDecision {
   decidedAt: string;
   comment?: string;
   failure?: string;
+  /** Approvals: the applier's lease, until which no recovery takes it over. */
+  applyUntil?: string;
 }
 
 /** A create request's earlier change request under the same key. */
@@ -92,15 +94,27 @@ export interface ChangeRequestStore {
     id: string,
     decision: ChangeRequestDecision,
   ): Promise<StoredChangeRequest | undefined>;
-  /** Records the outcome of applying an approved change. */
+  /** Records the outcome of applying an approved change, at `appliedAt`. */
   finish(
     id: string,
     outcome: {
       status: 'approved' | 'failed';
       resourceId?: string;
       failure?: string;
+      appliedAt: string;
     },
   ): Promise<StoredChangeRequest | undefined>;
+  /**
+   * Claims up to `limit` approved requests that were never finished and
+   * whose applier's lease ran out before `now`, each with one conditional
+   * UPDATE that gives it the lease `applyUntil`: of two claimers, one gets
+   * a request, the other does not.
+   */
+  claimUnfinished(
+    now: string,
+    applyUntil: string,
+    limit: number,
+  ): Promise<StoredChangeRequest[]>;
   /** Ids of pending requests whose expiry is at or before `now`. */
   overdue(now: string, limit: number): Promise<string[]>;
 }
@@ -292,6 +306,8 @@ export class KnexChangeRequestStore implements ChangeRequestStore {
         decided_at: decision.decidedAt,
         comment: decision.comment ?? null,
         failure: decision.failure ?? null,
+        apply_until:
+          decision.status === 'approved' ? decision.applyUntil ?? null : null,
         // An approved change keeps the resource reserved until it is applied
         // (finish); every other decision frees it.
         ...(decision.status === 'approved'
@@ -308,6 +324,7 @@ export class KnexChangeRequestStore implements ChangeRequestStore {
       status: 'approved' | 'failed';
       resourceId?: string;
       failure?: string;
+      appliedAt: string;
     },
   ): Promise<StoredChangeRequest | undefined> {
     const numeric = rowId(id);
@@ -317,10 +334,45 @@ export class KnexChangeRequestStore implements ChangeRequestStore {
       .update({
         status: outcome.status,
         pending_resource_id: null,
+        applied_at: outcome.appliedAt,
+        apply_until: null,
         ...(outcome.resourceId ? { resource_id: outcome.resourceId } : {}),
         ...(outcome.failure ? { failure: outcome.failure } : {}),
       });
     return this.get(id);
+  }
+
+  async claimUnfinished(
+    now: string,
+    applyUntil: string,
+    limit: number,
+  ): Promise<StoredChangeRequest[]> {
+    const unfinished = (query: Knex.QueryBuilder) =>
+      query
+        .where('status', 'approved')
+        .whereNull('applied_at')
+        .where(q =>
+          q.whereNull('apply_until').orWhere('apply_until', '<', now),
+        );
+    const candidates: Array<{ id: number | string }> = await unfinished(
+      this.db(TABLE),
+    )
+      .orderBy('id')
+      .limit(limit)
+      .select('id');
+    const claimed: StoredChangeRequest[] = [];
+    for (const { id } of candidates) {
+      // The WHERE is the candidates' again: a replica that claimed the row
+      // since moved apply_until past `now`, and this UPDATE changes nothing.
+      const changed = await unfinished(this.db(TABLE).where('id', id)).update({
+        apply_until: applyUntil,
+      });
+      if (changed) {
+        const cr = await this.get(String(id));
+        if (cr) claimed.push(cr);
+      }
+    }
+    return claimed;
   }
 
   async overdue(now: string, limit: number): Promise<string[]> {

@@ -5,13 +5,23 @@ import {
   JsonObject,
   PlatformResource,
 } from '@trellis/backstage-plugin-platform-common';
+import { createHash } from 'node:crypto';
+import { NewIdempotencyKey } from '../database/ResourceStore';
+import { PLATFORM_SUBJECT } from './ApprovalRules';
 import { StoredChangeRequest } from './ChangeRequestStore';
 
-/** How an approved change is applied: the normal store and outbox path. */
+/**
+ * How an approved change is applied: the normal store and outbox path. Each
+ * may run twice for one change request (a recovery after a crash) and has
+ * one effect: a create finds the resource of its `idempotency` key, an
+ * update already at `baseGeneration + 1` with its spec and a delete of a
+ * resource already on its way out were done.
+ */
 export interface ChangeApplier {
   create(
     request: CreateResourceRequest,
     requestedBy: string,
+    idempotency: NewIdempotencyKey,
   ): Promise<PlatformResource>;
   update(
     resourceId: string,
@@ -48,7 +58,7 @@ export async function applyChange(
     case 'create':
       if (!cr.change.request)
         throw new Error('The change request holds no request');
-      return apply.create(cr.change.request, cr.requestedBy);
+      return apply.create(cr.change.request, cr.requestedBy, approvalKeyOf(cr));
     case 'update':
       if (
         !cr.change.spec ||
@@ -69,6 +79,21 @@ export async function applyChange(
         throw new Error('The change request names no resource');
       return apply.delete(cr.resource.id, cr.baseGeneration, actor);
   }
+}
+
+/**
+ * The idempotency key of an approved create: the platform's own (no caller
+ * can send a request as the platform), named after the change request, so
+ * that applying it again finds the resource made the first time.
+ */
+export function approvalKeyOf(cr: StoredChangeRequest): NewIdempotencyKey {
+  return {
+    principal: PLATFORM_SUBJECT,
+    key: `change-request:${cr.id}`,
+    requestHash: createHash('sha256')
+      .update(JSON.stringify(cr.change.request ?? null))
+      .digest('hex'),
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ import { ApprovalConfig, ApprovalRules } from '../approvals/ApprovalRules';
 import { ChangeRequests } from '../approvals/ChangeRequests';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 import { PlatformStores } from '../database/PlatformStores';
+import { NewIdempotencyKey } from '../database/ResourceStore';
+import { isDeepStrictEqual } from 'node:util';
 import { AuditContext } from './audited';
 import { ResourceAccess } from './ResourceAccess';
 
@@ -45,10 +47,14 @@ export class ChangeRequestCommands {
       notifications?: NotificationService;
       /** The clock of expiry (tests). */
       now?: () => Date;
-      /** Creates the resource of an approved create request. */
+      /**
+       * Creates the resource of an approved create request, under the
+       * request's own idempotency key: a second call finds the first's.
+       */
       createApproved(
         request: CreateResourceRequest,
         requestedBy: string,
+        idempotency: NewIdempotencyKey,
       ): Promise<PlatformResource>;
       /** Called after an approved change landed (dispatch, announce). */
       applied(resource: PlatformResource): Promise<void>;
@@ -65,10 +71,10 @@ export class ChangeRequestCommands {
       notifications: deps.notifications,
       now: deps.now,
       apply: {
-        create: (request, requestedBy) =>
-          deps.createApproved(request, requestedBy),
+        create: (request, requestedBy, idempotency) =>
+          deps.createApproved(request, requestedBy, idempotency),
         update: (id, generation, spec, actor) =>
-          deps.store.resources.updateSpec(id, generation, spec, actor),
+          this.applyUpdate(id, generation, spec, actor),
         delete: (id, generation, actor) =>
           this.applyDelete(id, generation, actor),
       },
@@ -160,9 +166,16 @@ export class ChangeRequestCommands {
     return this.requests.cancel(id, options);
   }
 
-  /** Marks overdue change requests expired (the scheduled task). */
+  /**
+   * The scheduled task, also run at plugin start: marks overdue change
+   * requests expired, and finishes approved ones that a stopped backend left
+   * unfinished (see {@link ChangeRequests.recoverApprovals}). The number
+   * expired.
+   */
   async expireOverdue(): Promise<number> {
-    return this.requests.expireOverdue();
+    const expired = await this.requests.expireOverdue();
+    await this.requests.recoverApprovals();
+    return expired;
   }
 
   /**
@@ -197,15 +210,49 @@ export class ChangeRequestCommands {
     );
   }
 
-  /** Applies an approved delete, unless the resource moved on meanwhile. */
+  /**
+   * Applies an approved update, unless the resource moved on meanwhile. At
+   * `generation + 1` with the requested spec, it was applied already (before
+   * a stop): applying it again changes nothing.
+   */
+  private async applyUpdate(
+    id: string,
+    generation: number,
+    spec: JsonObject,
+    actor: string,
+  ): Promise<PlatformResource> {
+    const current = await this.deps.store.resources.get(id);
+    if (
+      current &&
+      !current.deletedAt &&
+      current.generation === generation + 1 &&
+      isDeepStrictEqual(current.spec, spec)
+    ) {
+      return current;
+    }
+    return this.deps.store.resources.updateSpec(id, generation, spec, actor);
+  }
+
+  /**
+   * Applies an approved delete, unless the resource moved on meanwhile. A
+   * resource already on its way out was deleted already (before a stop, or
+   * by its engine): deleting it again changes nothing.
+   */
   private async applyDelete(
     id: string,
     generation: number | undefined,
     actor: string,
   ): Promise<PlatformResource> {
     const current = await this.deps.store.resources.get(id);
-    if (!current || current.deletedAt) {
+    if (!current) {
       throw new NotFoundError(`Resource ${id} no longer exists`);
+    }
+    if (
+      current.pending?.action === 'delete' ||
+      current.status.phase === 'Deleting' ||
+      current.deletedAt
+    ) {
+      return current;
     }
     if (generation !== undefined && current.generation !== generation) {
       throw new ConflictError(

@@ -19,7 +19,7 @@ import { ChangeRequests } from '../approvals/ChangeRequests';
 import { CapabilityRegistry } from '../capabilities/CapabilityRegistry';
 import { nowIso } from '../database/knexHelpers';
 import { PlatformStores } from '../database/PlatformStores';
-import { IdempotentReplay } from '../database/ResourceStore';
+import { IdempotentReplay, NewIdempotencyKey } from '../database/ResourceStore';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { Observer } from '../observation/Observer';
 import {
@@ -249,12 +249,32 @@ export class ResourceCreation {
    * request is checked again (the capability may have changed since), and
    * the resource is the requester's. Whoever approved it held the approve
    * permission; the create permission was the requester's, checked when they
-   * asked.
+   * asked. Under `idempotency` (the change request's key) a second call, a
+   * recovery after a stop, returns the resource the first one made.
    */
   async createApproved(
     request: CreateResourceRequest,
     requestedBy: string,
+    idempotency?: NewIdempotencyKey,
   ): Promise<PlatformResource> {
+    // Applied before (a recovery after a stop): the resource made then.
+    const replayOf = async (resourceId: string, requestHash: string) => {
+      if (requestHash !== idempotency?.requestHash) {
+        throw new ConflictError(
+          `Idempotency key ${idempotency?.key} was already used for a different request`,
+        );
+      }
+      const earlier = await this.deps.store.resources.get(resourceId);
+      if (!earlier) throw new ConflictError(`Resource ${resourceId} is gone`);
+      return earlier;
+    };
+    if (idempotency) {
+      const earlier = await this.deps.store.idempotencyKeys.find(
+        idempotency.principal,
+        idempotency.key,
+      );
+      if (earlier) return replayOf(earlier.resourceId, earlier.requestHash);
+    }
     const draft = await this.validate(request, requestedBy);
     if (!draft.capability.available) {
       throw new ConflictError(
@@ -264,18 +284,29 @@ export class ResourceCreation {
         }`,
       );
     }
-    const resource = await this.deps.store.resources.insert({
-      id: draft.resource.id,
-      capabilityRef: draft.capability.ref,
-      engineId: draft.capability.engine,
-      name: draft.resource.name,
-      environment: draft.resource.environment,
-      owner: draft.resource.owner,
-      requestedBy: draft.resource.requestedBy,
-      component: draft.resource.component,
-      spec: draft.resource.spec,
-      version: draft.version,
-    });
+    let resource: PlatformResource;
+    try {
+      resource = await this.deps.store.resources.insert(
+        {
+          id: draft.resource.id,
+          capabilityRef: draft.capability.ref,
+          engineId: draft.capability.engine,
+          name: draft.resource.name,
+          environment: draft.resource.environment,
+          owner: draft.resource.owner,
+          requestedBy: draft.resource.requestedBy,
+          component: draft.resource.component,
+          spec: draft.resource.spec,
+          version: draft.version,
+        },
+        idempotency,
+      );
+    } catch (error) {
+      if (error instanceof IdempotentReplay) {
+        return replayOf(error.resourceId, error.requestHash);
+      }
+      throw error;
+    }
     this.deps.kickDispatcher();
     return resource;
   }
