@@ -109,8 +109,8 @@ export class PlatformServiceImpl implements PlatformService {
     };
     this.changeRequestCommands = new ChangeRequestCommands({
       ...shared,
-      createApproved: (request, requestedBy) =>
-        this.creation.createApproved(request, requestedBy),
+      createApproved: (request, requestedBy, idempotency) =>
+        this.creation.createApproved(request, requestedBy, idempotency),
       applied: async resource => {
         this.kickDispatcher();
         await this.deps.observer.announce(resource);
