@@ -23,26 +23,14 @@ import {
   withMessage,
 } from './announcements';
 import { ApprovalConfig, PLATFORM_SUBJECT } from './ApprovalRules';
-import {
-  applyChange,
-  ChangeApplier,
-  ChangeToApprove,
-  draftOf,
-} from './applyChange';
+import { ChangeApplier, ChangeToApprove, draftOf } from './applyChange';
+import { ApprovedChanges } from './ApprovedChanges';
 import {
   ChangeRequestStore,
   IdempotentChangeRequest,
   StoredChangeRequest,
 } from './ChangeRequestStore';
 import { checkComment, checkDecider, checkQuery, viaOf } from './checks';
-
-/**
- * How long an approver (or a recovery) has to apply an approved change
- * before a recovery may take it over: applying is a few database writes.
- */
-const APPLY_LEASE_MS = 60_000;
-/** Unfinished approvals claimed at a time by a recovery. */
-const RECOVERY_BATCH = 20;
 
 /**
  * Change requests (issue 13, item 3): recording a change that needs approval,
@@ -66,7 +54,12 @@ export class ChangeRequests {
       applied(resource: PlatformResource): Promise<void>;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.approved = new ApprovedChanges(deps);
+  }
+
+  /** Applying approved changes, and finishing those a stop interrupted. */
+  private readonly approved: ApprovedChanges;
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -248,10 +241,10 @@ export class ChangeRequests {
         decidedBy: principalOf(options.credentials),
         decidedAt: nowIso(),
         comment,
-        applyUntil: this.leaseUntil(),
+        applyUntil: this.approved.leaseUntil(),
       });
       if (!decided) throw await this.notPending(cr.id);
-      return this.applyApproved(decided);
+      return this.approved.apply(decided);
     });
   }
 
@@ -305,81 +298,11 @@ export class ChangeRequests {
 
   /**
    * Finishes approved change requests that a stopped backend left
-   * unfinished (approved, never recorded as applied, the approver's lease
-   * run out): each is claimed by one replica, applied (a change applied
-   * before the stop is not applied twice), recorded, audited as the
-   * platform's `change-request-apply-recovered` and announced. At plugin
-   * start and in the `platform-approvals-expire` task.
+   * unfinished ({@link ApprovedChanges.recover}). At plugin start and in the
+   * `platform-approvals-expire` task.
    */
   async recoverApprovals(): Promise<number> {
-    let recovered = 0;
-    for (;;) {
-      const claimed = await this.deps.changeRequests.claimUnfinished(
-        this.now().toISOString(),
-        this.leaseUntil(),
-        RECOVERY_BATCH,
-      );
-      for (const cr of claimed) {
-        this.deps.logger.info(
-          `Change request ${cr.id} was approved by ${cr.decidedBy} but never finished; applying it now`,
-        );
-        const finished = await this.applyApproved(cr);
-        const event = await this.deps.auditor.createEvent({
-          eventId: 'change-request-apply-recovered',
-          severityLevel: 'high',
-          meta: {
-            actor: PLATFORM_SUBJECT,
-            actorType: 'service',
-            changeRequestId: cr.id,
-            decidedBy: cr.decidedBy,
-            requester: cr.requestedBy,
-            operation: cr.operation,
-            resource: { ...finished.resource },
-            status: finished.status,
-            ...(finished.failure ? { failure: finished.failure } : {}),
-          },
-        });
-        await event.success();
-        await announceDecision(this.deps, finished);
-        recovered += 1;
-      }
-      if (claimed.length < RECOVERY_BATCH) return recovered;
-    }
-  }
-
-  /**
-   * Applies an approved (decided) change request and records the outcome:
-   * approved with its resource, or failed with why.
-   */
-  private async applyApproved(
-    decided: StoredChangeRequest,
-  ): Promise<StoredChangeRequest> {
-    let finished: StoredChangeRequest | undefined;
-    try {
-      const resource = await applyChange(this.deps.apply, decided);
-      finished = await this.deps.changeRequests.finish(decided.id, {
-        status: 'approved',
-        resourceId: resource.id,
-        appliedAt: nowIso(),
-      });
-      await this.deps.applied(resource);
-    } catch (error) {
-      const failure = error instanceof Error ? error.message : String(error);
-      this.deps.logger.warn(
-        `Approved change request ${decided.id} could not be applied: ${failure}`,
-      );
-      finished = await this.deps.changeRequests.finish(decided.id, {
-        status: 'failed',
-        failure,
-        appliedAt: nowIso(),
-      });
-    }
-    return finished!;
-  }
-
-  /** The end of a lease to apply an approved change taken now. */
-  private leaseUntil(): string {
-    return new Date(this.now().getTime() + APPLY_LEASE_MS).toISOString();
+    return this.approved.recover();
   }
 
   private async expire(id: string): Promise<StoredChangeRequest | undefined> {
