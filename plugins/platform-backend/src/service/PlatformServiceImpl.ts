@@ -21,9 +21,7 @@ import {
   platformCapabilityReadPermission,
   platformCapabilityReconcilePermission,
   PlatformResource,
-  platformResourceDeletePermission,
   platformResourceReadPermission,
-  platformResourceUpdatePermission,
   ResourceEvent,
   ResourcePage,
   ResourceSignal,
@@ -34,7 +32,6 @@ import {
   CreateResourceOptions,
   CreateResourceResult,
   PlatformCallOptions,
-  PlatformEngine,
   PlatformService,
 } from '@trellis/backstage-plugin-platform-node';
 import { ApprovalConfig } from '../approvals/ApprovalRules';
@@ -46,16 +43,14 @@ import { Dispatcher } from '../dispatch/Dispatcher';
 import { EngineRegistry } from '../engines/EngineRegistry';
 import { Observer } from '../observation/Observer';
 import { RolloutRunner } from '../rollouts/RolloutRunner';
-import {
-  checkListQuery,
-  checkUpdateRequest,
-} from '../validation/requestValidation';
+import { checkListQuery } from '../validation/requestValidation';
 import { SpecValidator } from '../validation/SpecValidator';
 import { audited, AuditContext } from './audited';
 import { ChangeRequestCommands } from './ChangeRequestCommands';
 import { EngineTokenHolds } from './EngineTokenHolds';
 import { principalOf } from './principal';
 import { ResourceAccess } from './ResourceAccess';
+import { ResourceChanges } from './ResourceChanges';
 import { ResourceCreation } from './ResourceCreation';
 import { RolloutCommands } from './RolloutCommands';
 
@@ -64,8 +59,8 @@ export type { AuditContext } from './audited';
 /**
  * The platform API's behaviour, shared by the HTTP router and in-process
  * callers: permission checks, validation, audit, persistence, and kicking
- * the dispatcher. Creating resources, rollouts and change requests have
- * their own classes.
+ * the dispatcher. Creating and changing resources, rollouts and change
+ * requests have their own classes.
  */
 export class PlatformServiceImpl implements PlatformService {
   private readonly validator = new SpecValidator();
@@ -73,6 +68,7 @@ export class PlatformServiceImpl implements PlatformService {
   private readonly tokenHolds: EngineTokenHolds;
   private readonly creation: ResourceCreation;
   private readonly rolloutCommands: RolloutCommands;
+  private readonly changes: ResourceChanges;
   private readonly changeRequestCommands: ChangeRequestCommands;
   /** Change requests: changes that wait for a person's approval. */
   readonly changeRequests: ChangeRequests;
@@ -126,6 +122,13 @@ export class PlatformServiceImpl implements PlatformService {
       kickDispatcher: () => this.kickDispatcher(),
     });
     this.rolloutCommands = new RolloutCommands(shared);
+    this.changes = new ResourceChanges({
+      ...shared,
+      validator: this.validator,
+      approvalGate: this.changeRequestCommands,
+      getResource: (id, options) => this.getResource(id, options),
+      kickDispatcher: () => this.kickDispatcher(),
+    });
   }
 
   async listCapabilities(options: PlatformCallOptions): Promise<Capability[]> {
@@ -179,125 +182,21 @@ export class PlatformServiceImpl implements PlatformService {
     request: UpdateResourceRequest,
     options: PlatformCallOptions & AuditContext,
   ): Promise<PlatformResource | PendingApproval> {
-    return audited(
-      this.deps,
-      {
-        eventId: 'resource-update',
-        severityLevel: 'medium',
-        options,
-        meta: { resourceId: id },
-        successMeta: updated =>
-          'changeRequest' in updated
-            ? { changeRequestId: updated.changeRequest.id }
-            : { generation: updated.generation },
-      },
-      async () => {
-        checkUpdateRequest(request);
-        const resource = await this.getResource(id, options);
-        await this.access.requireChange(
-          platformResourceUpdatePermission,
-          resource,
-          options,
-          'update',
-        );
-        const capability = await this.deps.capabilities.get(
-          resource.capabilityRef,
-        );
-        const spec = this.validator.validate(capability, request.spec);
-        const pending = await this.changeRequestCommands.gateUpdate(
-          resource,
-          capability,
-          spec,
-          request.generation,
-          options,
-        );
-        if (pending) return pending;
-        return this.withHeldToken(resource, options, () =>
-          this.deps.store.resources.updateSpec(
-            id,
-            request.generation,
-            spec,
-            principalOf(options.credentials),
-          ),
-        );
-      },
-    );
+    return this.changes.updateResource(id, request, options);
   }
 
   async deleteResource(
     id: string,
     options: PlatformCallOptions & AuditContext,
   ): Promise<PlatformResource | PendingApproval> {
-    return audited(
-      this.deps,
-      {
-        eventId: 'resource-delete',
-        severityLevel: 'high',
-        options,
-        meta: { resourceId: id },
-        successMeta: deleted =>
-          'changeRequest' in deleted
-            ? { changeRequestId: deleted.changeRequest.id }
-            : {},
-      },
-      async () => {
-        const resource = await this.getResource(id, options);
-        await this.access.requireChange(
-          platformResourceDeletePermission,
-          resource,
-          options,
-          'delete',
-        );
-        const pending = await this.changeRequestCommands.gateDelete(
-          resource,
-          options,
-        );
-        if (pending) return pending;
-        return this.withHeldToken(resource, options, () =>
-          this.deps.store.resources.requestDelete(
-            id,
-            principalOf(options.credentials),
-          ),
-        );
-      },
-    );
+    return this.changes.deleteResource(id, options);
   }
 
   async retryResource(
     id: string,
     options: PlatformCallOptions & AuditContext,
   ): Promise<PlatformResource> {
-    return audited(
-      this.deps,
-      {
-        eventId: 'resource-retry',
-        severityLevel: 'medium',
-        options,
-        meta: { resourceId: id },
-        successMeta: retried => ({ pending: retried.pending?.state ?? 'none' }),
-      },
-      async () => {
-        const resource = await this.getResource(id, options);
-        // Handing the change over is making it: the same permission applies,
-        // checked before anything else, so that "nothing pending" is an
-        // answer only for those who may change the resource.
-        const verb =
-          resource.pending?.action === 'delete' ? 'delete' : 'update';
-        await this.access.requireChange(
-          verb === 'delete'
-            ? platformResourceDeletePermission
-            : platformResourceUpdatePermission,
-          resource,
-          options,
-          verb,
-        );
-        if (!resource.pending) return resource;
-        return this.withHeldToken(resource, options, async () => {
-          await this.deps.store.outbox.retryNow(id);
-          return (await this.deps.store.resources.get(id))!;
-        });
-      },
-    );
+    return this.changes.retryResource(id, options);
   }
 
   async getResourceHistory(
@@ -313,7 +212,7 @@ export class PlatformServiceImpl implements PlatformService {
     options: PlatformCallOptions,
   ): Promise<PipelineLog[]> {
     const resource = await this.getResource(id, options);
-    const engine = await this.engineOf(resource);
+    const engine = await this.changes.engineOf(resource);
     if (!engine.getLogs) return [];
     return engine.getLogs({ resourceId: id, engineRef: resource.engineRef });
   }
@@ -426,42 +325,6 @@ export class PlatformServiceImpl implements PlatformService {
 
   subscribe(listener: (signal: ResourceSignal) => void): () => void {
     return this.deps.observer.subscribe(listener);
-  }
-
-  /**
-   * The engine that holds `resource`: the one its row names, which the
-   * dispatcher and the rollout runner use too, whatever its ref looks like.
-   */
-  private async engineOf(resource: PlatformResource): Promise<PlatformEngine> {
-    const found = await this.deps.store.resources.getWithEngine(resource.id);
-    if (!found) throw new NotFoundError(`No resource ${resource.id}`);
-    return this.deps.engines.get(found.engineId);
-  }
-
-  /**
-   * Runs a change of `resource` that the dispatcher will hand to the engine,
-   * holding the caller's token for it first when the engine acts as the user
-   * (and putting the previous one back when the change is refused), then
-   * starts a dispatch pass and announces the result.
-   */
-  private async withHeldToken(
-    resource: PlatformResource,
-    options: PlatformCallOptions,
-    change: () => Promise<PlatformResource>,
-  ): Promise<PlatformResource> {
-    const engineToken = this.tokenHolds.tokenFor(
-      await this.engineOf(resource),
-      options,
-    );
-    const changed = await this.tokenHolds.holding(
-      resource.id,
-      engineToken,
-      options,
-      change,
-    );
-    this.kickDispatcher();
-    await this.deps.observer.announce(changed);
-    return changed;
   }
 
   /** Starts a dispatch pass now instead of waiting for the scheduled one. */
