@@ -39,7 +39,7 @@ import type {
   RolloutItem,
   UpdateResourceRequest,
 } from './types';
-import type { PlatformApi } from './client';
+import type { PlatformApi } from './platformApi';
 
 /** True only when A and B are the same type, optional members included. */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B

@@ -14,4 +14,5 @@ export * from './refs';
 export * from './entities';
 export * from './annotations';
 export * from './specValidation';
+export * from './platformApi';
 export * from './client';
