@@ -53,6 +53,37 @@ export interface Config {
         pageSize?: number;
       };
     };
+    /** Delivery (DORA) metrics; ingestion settings are in the delivery module. */
+    delivery?: {
+      /**
+       * How long after a production deployment an incident on the same
+       * component counts as that deployment's failure (and only until the
+       * next production deployment), in hours. Default 24.
+       */
+      failureWindowHours?: number;
+      /**
+       * Tier thresholds. Defaults: the performance clusters of the 2024
+       * Accelerate State of DevOps report (see docs/devex.md).
+       */
+      tiers?: {
+        /** Shown with the tiers, e.g. "our 2027 targets". */
+        source?: string;
+        /** Minimum deployments per week. Defaults 7, 1, 12/52. */
+        deploymentsPerWeek?: { elite?: number; high?: number; medium?: number };
+        /** Maximum p50 lead time in hours. Defaults 24, 168, 720. */
+        leadTimeHours?: { elite?: number; high?: number; medium?: number };
+        /** Maximum change failure rate (0-1). Defaults 0.05, 0.1, 0.2. */
+        changeFailureRate?: { elite?: number; high?: number; medium?: number };
+        /** Maximum p50 recovery time in hours. Defaults 1, 24, 168. */
+        recoveryTimeHours?: { elite?: number; high?: number; medium?: number };
+        /** Maximum rework rate (0-1). No default: no tier unless set. */
+        reworkRate?: { elite: number; high: number; medium: number };
+      };
+    };
+    onboarding?: {
+      /** N of "days to the Nth merged change". Default 10. */
+      nthChange?: number;
+    };
     demo?: {
       /**
        * Fill a realistic 90-day history for the catalog's users through the

@@ -13,6 +13,10 @@ import { WriteLock } from './database/WriteLock';
 import { DemoHistory } from './demo/DemoHistory';
 import { CatalogDirectorySync } from './directory/CatalogDirectorySync';
 import { MetricsService } from './metrics/MetricsService';
+import { DeliveryCatalog } from './metrics/delivery/DeliveryCatalog';
+import { DeliveryIndex } from './metrics/delivery/DeliveryIndex';
+import { DeliveryMetrics } from './metrics/delivery/DeliveryMetrics';
+import { readDeliveryOptions } from './metrics/delivery/options';
 import { SourceRegistry } from './registry/SourceRegistry';
 import { ReportingCalendar } from './rollups/days';
 import { createRouter } from './service/router';
@@ -77,6 +81,19 @@ export const devexPlugin = createBackendPlugin({
             minGroupSize,
           },
         );
+        const deliveryOptions = readDeliveryOptions(config);
+        const deliveryIndex = new DeliveryIndex(db, calendar, {
+          failureWindowHours: deliveryOptions.failureWindowHours,
+        });
+        const delivery = new DeliveryMetrics(
+          db,
+          deliveryIndex,
+          new DeliveryCatalog(deps.catalog, deps.auth),
+          directory,
+          calendar,
+          { ...deliveryOptions, minGroupSize },
+          kinds => metrics.sources(kinds),
+        );
         const directorySync = new CatalogDirectorySync(
           deps.catalog,
           deps.auth,
@@ -116,6 +133,15 @@ export const devexPlugin = createBackendPlugin({
           initialDelay: { seconds: 5 },
           fn: async () => {
             await directorySync.sync();
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'devex-delivery-index',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 30 },
+          initialDelay: { seconds: 20 },
+          fn: async () => {
+            await deliveryIndex.catchUp();
           },
         });
         await scheduler.scheduleTask({
@@ -178,6 +204,7 @@ export const devexPlugin = createBackendPlugin({
             auditor: deps.auditor,
             store,
             metrics,
+            delivery,
             registry,
             maxRangeDays,
           }),

@@ -157,7 +157,7 @@ export class MetricsService {
    * The directory's teams, after checking that a team filter names a team
    * whose figures may be shown.
    */
-  private async teamsFor(
+  async teamsFor(
     query: DevexRangeQuery,
   ): Promise<Map<string, TeamInfo>> {
     const teams = await this.directory.teams();

@@ -46,6 +46,15 @@ export const spec = {
           "type": "string",
           "maxLength": 255
         }
+      },
+      "component": {
+        "name": "component",
+        "in": "query",
+        "description": "Only this component (a component entity ref); delivery figures and evidence only.",
+        "schema": {
+          "type": "string",
+          "maxLength": 255
+        }
       }
     },
     "responses": {
@@ -268,7 +277,7 @@ export const spec = {
           "query",
           "sources"
         ],
-        "description": "An `AdoptionReport`, `GoldenPathsReport` or `ServiceLevelsReport` (see @trellis/backstage-plugin-devex-common and docs/devex.md).",
+        "description": "An `AdoptionReport`, `GoldenPathsReport`, `ServiceLevelsReport`, `DeliveryReport`, `OnboardingReport` or `ImpactReport` (see @trellis/backstage-plugin-devex-common and docs/devex.md).",
         "properties": {
           "query": {
             "$ref": "#/components/schemas/RangeQuery"
@@ -537,7 +546,10 @@ export const spec = {
               "enum": [
                 "adoption",
                 "golden-paths",
-                "service-levels"
+                "service-levels",
+                "delivery",
+                "onboarding",
+                "impact"
               ]
             }
           },
@@ -549,6 +561,9 @@ export const spec = {
           },
           {
             "$ref": "#/components/parameters/team"
+          },
+          {
+            "$ref": "#/components/parameters/component"
           }
         ],
         "responses": {
@@ -558,6 +573,72 @@ export const spec = {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Report"
+                }
+              }
+            }
+          },
+          "default": {
+            "$ref": "#/components/responses/ErrorResponse"
+          }
+        }
+      }
+    },
+    "/metrics/delivery/evidence": {
+      "get": {
+        "operationId": "GetDeliveryEvidence",
+        "description": "The facts behind the delivery figures (a `DeliveryEvidencePage`): production deployments, changes or incidents of a range, newest first. Who deployed or authored only for callers with `devex.admin`.",
+        "parameters": [
+          {
+            "name": "kind",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "deployments",
+                "changes",
+                "incidents"
+              ]
+            }
+          },
+          {
+            "$ref": "#/components/parameters/from"
+          },
+          {
+            "$ref": "#/components/parameters/to"
+          },
+          {
+            "$ref": "#/components/parameters/team"
+          },
+          {
+            "$ref": "#/components/parameters/component"
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "description": "The `next` of the previous page.",
+            "schema": {
+              "type": "string",
+              "maxLength": 2000
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 500
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JsonObject"
                 }
               }
             }

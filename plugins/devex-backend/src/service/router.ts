@@ -19,6 +19,12 @@ import express from 'express';
 import { FactStore } from '../database/FactStore';
 import { ingestAnalytics } from '../ingest/analytics';
 import { MetricsService } from '../metrics/MetricsService';
+import { DeliveryMetrics } from '../metrics/delivery/DeliveryMetrics';
+import {
+  evidenceKind,
+  evidenceLimit,
+  decodeCursor,
+} from '../metrics/delivery/evidence';
 import { day, parseRange, teamRef } from '../metrics/query';
 import { SourceRegistry } from '../registry/SourceRegistry';
 import { spec } from '../schema/openapi.generated';
@@ -29,6 +35,7 @@ export interface RouterOptions {
   auditor: AuditorService;
   store: FactStore;
   metrics: MetricsService;
+  delivery: DeliveryMetrics;
   registry: SourceRegistry;
   maxRangeDays: number;
 }
@@ -45,7 +52,8 @@ const DEFAULT_EXPORT_PAGE = 100;
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, store, metrics, registry } = options;
+  const { httpAuth, permissions, auditor, store, metrics, registry, delivery } =
+    options;
   // Bodies are parsed before the OpenAPI router, so that a body over the
   // limit is answered 413 (the validated router would turn it into a 400).
   const outer = express.Router();
@@ -215,9 +223,34 @@ export async function createRouter(
 
   router.get('/metrics/:metric', async (req, res) => {
     await authorize(req, devexMetricsReadPermission);
-    const query = parseRange(req.query, options.maxRangeDays);
+    const { component, ...range } = req.query;
+    const query = parseRange(range, options.maxRangeDays);
     const metric = req.params.metric as DevexMetric;
+    if (component !== undefined && metric !== 'delivery') {
+      throw new InputError(
+        `component: only the delivery figures are per component, not ${metric}`,
+      );
+    }
     switch (metric) {
+      case 'delivery': {
+        const teams = await metrics.teamsFor(query);
+        const q =
+          component === undefined || component === ''
+            ? query
+            : { ...query, component: DeliveryMetrics.componentRef(component) };
+        res.json({ ...(await delivery.delivery(q, teams)) });
+        return;
+      }
+      case 'onboarding':
+        res.json({
+          ...(await delivery.onboarding(query, await metrics.teamsFor(query))),
+        });
+        return;
+      case 'impact':
+        res.json({
+          ...(await delivery.impact(query, await metrics.teamsFor(query))),
+        });
+        return;
       case 'adoption':
         res.json({ ...(await metrics.adoption(query)) });
         return;
@@ -230,6 +263,32 @@ export async function createRouter(
       default:
         throw new InputError(`metric: unknown metric '${metric}'`);
     }
+  });
+
+  router.get('/metrics/delivery/evidence', async (req, res) => {
+    const credentials = await authorize(req, devexMetricsReadPermission);
+    const { kind, after, limit, component, ...range } = req.query;
+    const query = {
+      ...parseRange(range, options.maxRangeDays),
+      kind: evidenceKind(kind),
+      ...(component === undefined || component === ''
+        ? {}
+        : { component: DeliveryMetrics.componentRef(component) }),
+      ...(after === undefined || after === '' ? {} : { after: String(after) }),
+      limit: evidenceLimit(limit),
+    };
+    decodeCursor(query.after);
+    await metrics.teamsFor(query);
+    const [admin] = await permissions.authorize(
+      [{ permission: devexAdminPermission }],
+      { credentials },
+    );
+    res.json({
+      ...(await delivery.evidence(
+        query,
+        admin.result === AuthorizeResult.ALLOW,
+      )),
+    });
   });
 
   router.get('/teams/summary', async (req, res) => {

@@ -1,0 +1,267 @@
+import {
+  DeliveryFigures,
+  DeliveryTierThresholds,
+} from '@trellis/backstage-plugin-devex-common';
+import { Knex } from 'knex';
+import { addToHistogram, Histogram, percentile } from '../../rollups/histogram';
+import { CHANGES, DEPLOYMENTS, INCIDENTS } from './DeliveryIndex';
+import { tierAtLeast, tierAtMost } from './tiers';
+
+/** What the figures of one scope (or a sum of scopes) are made of. */
+export interface DeliveryAgg {
+  deployments: number;
+  failed: number;
+  byIncident: number;
+  byRollback: number;
+  rework: number;
+  lead: Histogram;
+  withoutFirstCommit: number;
+  notDeployed: number;
+  recovery: Histogram;
+  open: number;
+}
+
+export function emptyAgg(): DeliveryAgg {
+  return {
+    deployments: 0,
+    failed: 0,
+    byIncident: 0,
+    byRollback: 0,
+    rework: 0,
+    lead: new Map(),
+    withoutFirstCommit: 0,
+    notDeployed: 0,
+    recovery: new Map(),
+    open: 0,
+  };
+}
+
+export function addAgg(into: DeliveryAgg, from: DeliveryAgg): DeliveryAgg {
+  into.deployments += from.deployments;
+  into.failed += from.failed;
+  into.byIncident += from.byIncident;
+  into.byRollback += from.byRollback;
+  into.rework += from.rework;
+  into.withoutFirstCommit += from.withoutFirstCommit;
+  into.notDeployed += from.notDeployed;
+  into.open += from.open;
+  for (const [b, c] of from.lead) addToHistogram(into.lead, b, c);
+  for (const [b, c] of from.recovery) addToHistogram(into.recovery, b, c);
+  return into;
+}
+
+export function sumAggs(aggs: Iterable<DeliveryAgg>): DeliveryAgg {
+  const total = emptyAgg();
+  for (const a of aggs) addAgg(total, a);
+  return total;
+}
+
+/** scope → period → aggregate; period '' holds the range-wide counts. */
+export type ScopeAggs = Map<string, Map<string, DeliveryAgg>>;
+
+/** The scopes' aggregates summed over all periods. */
+export function byScope(aggs: ScopeAggs): Map<string, DeliveryAgg> {
+  return new Map([...aggs].map(([scope, p]) => [scope, sumAggs(p.values())]));
+}
+
+/** The scopes' aggregates summed per period. */
+export function byPeriod(aggs: ScopeAggs): Map<string, DeliveryAgg> {
+  const out = new Map<string, DeliveryAgg>();
+  for (const periods of aggs.values()) {
+    for (const [p, a] of periods) {
+      if (!out.has(p)) out.set(p, emptyAgg());
+      addAgg(out.get(p)!, a);
+    }
+  }
+  return out;
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+
+/** The five figures with their tiers, over `days` days. */
+export function deliveryFigures(
+  agg: DeliveryAgg,
+  days: number,
+  tiers: DeliveryTierThresholds,
+): DeliveryFigures {
+  const perDay = days > 0 ? agg.deployments / days : 0;
+  const leadP50 = percentile(agg.lead, 0.5);
+  const recoveryP50 = percentile(agg.recovery, 0.5);
+  const cfr = ratio(agg.failed, agg.deployments);
+  const rework = ratio(agg.rework, agg.deployments);
+  let leadCount = 0;
+  for (const c of agg.lead.values()) leadCount += c;
+  let recovered = 0;
+  for (const c of agg.recovery.values()) recovered += c;
+  return {
+    deploymentFrequency: {
+      deployments: agg.deployments,
+      perDay,
+      perWeek: perDay * 7,
+      tier: days > 0 ? tierAtLeast(perDay * 7, tiers.deploymentsPerWeek) : null,
+    },
+    leadTime: {
+      changes: leadCount,
+      p50Seconds: leadP50,
+      p90Seconds: percentile(agg.lead, 0.9),
+      tier: tierAtMost(
+        leadP50 === null ? null : leadP50 / 3600,
+        tiers.leadTimeHours,
+      ),
+      withoutFirstCommit: agg.withoutFirstCommit,
+      notDeployed: agg.notDeployed,
+    },
+    changeFailureRate: {
+      deployments: agg.deployments,
+      failed: agg.failed,
+      byIncident: agg.byIncident,
+      byRollback: agg.byRollback,
+      rate: cfr,
+      tier: tierAtMost(cfr, tiers.changeFailureRate),
+    },
+    recoveryTime: {
+      incidents: recovered,
+      p50Seconds: recoveryP50,
+      p90Seconds: percentile(agg.recovery, 0.9),
+      tier: tierAtMost(
+        recoveryP50 === null ? null : recoveryP50 / 3600,
+        tiers.recoveryTimeHours,
+      ),
+      open: agg.open,
+    },
+    reworkRate: {
+      deployments: agg.deployments,
+      rework: agg.rework,
+      rate: rework,
+      tier: tierAtMost(rework, tiers.reworkRate),
+    },
+  };
+}
+
+export interface AggQuery {
+  from: string;
+  to: string;
+  /** Only these scopes (component refs); all when undefined. */
+  scopes?: string[];
+  /** Group by ISO week or by day. */
+  period: 'week' | 'day';
+}
+
+/**
+ * The delivery tables summed per scope and period over a range: grouped,
+ * indexed reads bounded by the range's days (no raw facts).
+ */
+export async function readAggs(db: Knex, q: AggQuery): Promise<ScopeAggs> {
+  const out: ScopeAggs = new Map();
+  const at = (scope: string | null, period: string) => {
+    const key = scope ?? '';
+    if (!out.has(key)) out.set(key, new Map());
+    const m = out.get(key)!;
+    if (!m.has(period)) m.set(period, emptyAgg());
+    return m.get(period)!;
+  };
+  if (q.scopes && q.scopes.length === 0) return out;
+  const scoped = (b: Knex.QueryBuilder, column: string) =>
+    q.scopes ? b.whereIn(column, q.scopes) : b;
+  const week = q.period === 'week';
+  const depPeriod = week ? 'week' : 'day';
+  const changePeriod = week ? 'deploy_week' : 'deploy_day';
+  const resolvedPeriod = week ? 'resolved_week' : 'resolved_day';
+  const yes = (column: string) =>
+    db.raw(`SUM(CASE WHEN ${column} THEN 1 ELSE 0 END)`);
+  const notNull = (column: string) =>
+    db.raw(`SUM(CASE WHEN ${column} IS NOT NULL THEN 1 ELSE 0 END)`);
+
+  const [deployments, leads, withoutFirst, notDeployed, recovery, open] =
+    await Promise.all([
+      scoped(
+        db(DEPLOYMENTS)
+          .where({ production: true, status: 'success' })
+          .whereBetween('day', [q.from, q.to]),
+        'scope',
+      )
+        .groupBy('scope', depPeriod)
+        .select({
+          scope: 'scope',
+          period: depPeriod,
+          deployments: db.raw('COUNT(*)'),
+          failed: yes('failed'),
+          by_incident: notNull('failed_incident'),
+          by_rollback: notNull('failed_rollback'),
+          rework: yes('rework'),
+        }),
+      scoped(
+        db(CHANGES)
+          .whereBetween('deploy_day', [q.from, q.to])
+          .whereNotNull('lead_bucket'),
+        'scope',
+      )
+        .groupBy('scope', changePeriod, 'lead_bucket')
+        .select({
+          scope: 'scope',
+          period: changePeriod,
+          bucket: 'lead_bucket',
+          count: db.raw('COUNT(*)'),
+        }),
+      scoped(
+        db(CHANGES)
+          .whereBetween('deploy_day', [q.from, q.to])
+          .whereNull('first_commit_at'),
+        'scope',
+      )
+        .groupBy('scope')
+        .select({ scope: 'scope', count: db.raw('COUNT(*)') }),
+      scoped(
+        db(CHANGES)
+          .whereBetween('merge_day', [q.from, q.to])
+          .andWhere(b =>
+            b.whereNull('deploy_day').orWhere('deploy_day', '>', q.to),
+          ),
+        'scope',
+      )
+        .groupBy('scope')
+        .select({ scope: 'scope', count: db.raw('COUNT(*)') }),
+      scoped(
+        db(INCIDENTS)
+          .whereBetween('resolved_day', [q.from, q.to])
+          .whereNotNull('recovery_bucket'),
+        'component',
+      )
+        .groupBy('component', resolvedPeriod, 'recovery_bucket')
+        .select({
+          scope: 'component',
+          period: resolvedPeriod,
+          bucket: 'recovery_bucket',
+          count: db.raw('COUNT(*)'),
+        }),
+      scoped(
+        db(INCIDENTS)
+          .whereBetween('open_day', [q.from, q.to])
+          .andWhere(b =>
+            b.whereNull('resolved_day').orWhere('resolved_day', '>', q.to),
+          ),
+        'component',
+      )
+        .groupBy('component')
+        .select({ scope: 'component', count: db.raw('COUNT(*)') }),
+    ]);
+
+  for (const r of deployments) {
+    const a = at(r.scope, r.period);
+    a.deployments += n(r.deployments);
+    a.failed += n(r.failed);
+    a.byIncident += n(r.by_incident);
+    a.byRollback += n(r.by_rollback);
+    a.rework += n(r.rework);
+  }
+  for (const r of leads)
+    addToHistogram(at(r.scope, r.period).lead, n(r.bucket), n(r.count));
+  for (const r of withoutFirst)
+    at(r.scope, '').withoutFirstCommit += n(r.count);
+  for (const r of notDeployed) at(r.scope, '').notDeployed += n(r.count);
+  for (const r of recovery)
+    addToHistogram(at(r.scope, r.period).recovery, n(r.bucket), n(r.count));
+  for (const r of open) at(r.scope, '').open += n(r.count);
+  return out;
+}
