@@ -15,6 +15,7 @@ import { devexApiRef } from './api';
 import { DevexAnalytics } from './analytics';
 import {
   adoptionRouteRef,
+  deliveryRouteRef,
   goldenPathsRouteRef,
   rootRouteRef,
   serviceLevelsRouteRef,
@@ -28,6 +29,7 @@ const routes = {
   adoption: convertLegacyRouteRef(adoptionRouteRef),
   goldenPaths: convertLegacyRouteRef(goldenPathsRouteRef),
   serviceLevels: convertLegacyRouteRef(serviceLevelsRouteRef),
+  delivery: convertLegacyRouteRef(deliveryRouteRef),
 };
 
 /** The DevEx API client. @alpha */
@@ -118,6 +120,33 @@ export const devexServiceLevelsSubPage = SubPageBlueprint.make({
   },
 });
 
+/** The delivery (DORA) tab. @alpha */
+export const devexDeliverySubPage = SubPageBlueprint.make({
+  name: 'delivery',
+  params: {
+    path: 'delivery',
+    title: 'Delivery',
+    loader: () =>
+      import('./components/DeliveryTab').then(m => (
+        <PageContent>
+          <m.DeliveryTab />
+        </PageContent>
+      )),
+  },
+});
+
+/** A component's delivery figures on its entity page. @alpha */
+export const devexDeliveryEntityCard = EntityCardBlueprint.make({
+  name: 'delivery',
+  params: {
+    filter: { kind: 'component' },
+    loader: () =>
+      import('./components/EntityDevexDeliveryCard').then(m => (
+        <m.EntityDevexDeliveryCard />
+      )),
+  },
+});
+
 /** A group's headline DevEx figures on its entity page. @alpha */
 export const devexTeamEntityCard = EntityCardBlueprint.make({
   name: 'team',
@@ -147,7 +176,9 @@ export default createFrontendPlugin({
     devexAdoptionSubPage,
     devexGoldenPathsSubPage,
     devexServiceLevelsSubPage,
+    devexDeliverySubPage,
     devexTeamEntityCard,
+    devexDeliveryEntityCard,
   ],
   routes,
 });

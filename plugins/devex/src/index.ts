@@ -5,7 +5,12 @@
  *
  * @packageDocumentation
  */
-export { devexPlugin, DevexPage, EntityDevexTeamCard } from './plugin';
+export {
+  devexPlugin,
+  DevexPage,
+  EntityDevexTeamCard,
+  EntityDevexDeliveryCard,
+} from './plugin';
 export { devexApiRef, devexApiFactory } from './api';
 export { DevexAnalytics, devexAnalyticsApiFactory } from './analytics';
 export type {
@@ -17,4 +22,5 @@ export {
   adoptionRouteRef,
   goldenPathsRouteRef,
   serviceLevelsRouteRef,
+  deliveryRouteRef,
 } from './routes';

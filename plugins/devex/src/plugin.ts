@@ -18,7 +18,7 @@ export const devexPlugin = createPlugin({
 });
 
 /**
- * The DevEx page (adoption, golden paths, service levels), for a
+ * The DevEx page (adoption, golden paths, service levels, delivery), for a
  * `<Route path="/devex">` in a legacy app.
  *
  * @public
@@ -28,6 +28,24 @@ export const DevexPage = devexPlugin.provide(
     name: 'DevexPage',
     component: () => import('./components/DevexPage').then(m => m.DevexPage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * A component's delivery (DORA) figures with their tiers, for the component
+ * entity page.
+ *
+ * @public
+ */
+export const EntityDevexDeliveryCard = devexPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDevexDeliveryCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityDevexDeliveryCard').then(
+          m => m.EntityDevexDeliveryCard,
+        ),
+    },
   }),
 );
 

@@ -17,6 +17,13 @@ export const goldenPathsRouteRef = createSubRouteRef({
   path: '/golden-paths',
 });
 
+/** The delivery (DORA) tab. @public */
+export const deliveryRouteRef = createSubRouteRef({
+  id: 'devex/delivery',
+  parent: rootRouteRef,
+  path: '/delivery',
+});
+
 /** The platform service levels tab. @public */
 export const serviceLevelsRouteRef = createSubRouteRef({
   id: 'devex/service-levels',

@@ -8,6 +8,7 @@ import {
 } from 'react-router-dom';
 import { Content, Header, HeaderTabs, Page } from '@backstage/core-components';
 import { AdoptionTab } from '../AdoptionTab';
+import { DeliveryTab } from '../DeliveryTab';
 import { GoldenPathsTab } from '../GoldenPathsTab';
 import { ServiceLevelsTab } from '../ServiceLevelsTab';
 
@@ -16,6 +17,7 @@ export const devexTabs = [
   { path: 'adoption', title: 'Adoption' },
   { path: 'golden-paths', title: 'Golden paths' },
   { path: 'service-levels', title: 'Service levels' },
+  { path: 'delivery', title: 'Delivery' },
 ];
 
 /**
@@ -34,7 +36,7 @@ export const DevexPage = () => {
     <Page themeId="tool">
       <Header
         title="DevEx"
-        subtitle="Whether the platform helps: adoption, golden paths and service levels"
+        subtitle="Whether the platform helps: adoption, golden paths, service levels and delivery"
       />
       <HeaderTabs
         selectedIndex={selected}
@@ -57,6 +59,7 @@ export const DevexPage = () => {
           <Route path="adoption" element={<AdoptionTab />} />
           <Route path="golden-paths" element={<GoldenPathsTab />} />
           <Route path="service-levels" element={<ServiceLevelsTab />} />
+          <Route path="delivery" element={<DeliveryTab />} />
         </Routes>
       </Content>
     </Page>

@@ -13,7 +13,8 @@ import { CsvLink } from './CsvLink';
 /** One series of a chart; its colour is a key of the theme's palette. */
 export interface ChartSeries {
   label: string;
-  data: number[];
+  /** null where there is no value (a week without changes has no lead time). */
+  data: (number | null)[];
   color:
     | 'primary'
     | 'secondary'
@@ -60,7 +61,7 @@ export const ChartCard = (props: {
     date,
     ...props.series.map(s => s.data[i]),
   ]);
-  const hasData = props.series.some(s => s.data.some(v => v > 0));
+  const hasData = props.series.some(s => s.data.some(v => v !== null && v > 0));
   const xAxis = [
     {
       data: props.dates,
