@@ -112,9 +112,7 @@ describe('EntityDevexDeliveryCard', () => {
     answer({ error: { name: 'Error', message: 'database is down' } }, 500);
     render();
     expect(
-      await screen.findByText(
-        /^Delivery figures unavailable: /,
-      ),
+      await screen.findByText(/^Delivery figures unavailable: /),
     ).toBeInTheDocument();
   });
 });
