@@ -25,8 +25,8 @@ import {
   BENCH_USER_TEAMS,
   describeRun,
   startBenchBackend,
-  startTimeLimit,
 } from '../platform-api/backend';
+import { startTimeLimit } from '../platform-api/resources';
 import { intSetting, ms, printTable, summarize } from '../platform-api/stats';
 
 const CHANGES = intSetting('BENCH_CHANGES', 40, 5, 500);

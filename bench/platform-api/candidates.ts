@@ -3,7 +3,7 @@
  * their temporary database (BENCH_CANDIDATES=1) to measure a migration
  * before anyone writes it. Nothing outside the temporary database changes.
  */
-import type { BenchDatabase } from './backend';
+import type { BenchDatabase } from './resources';
 
 /** What the proposed migration would create, per database. */
 export const PROPOSED_INDEXES: Record<BenchDatabase, string[]> = {

@@ -25,11 +25,10 @@ import {
   BENCH_CAPABILITIES,
   BENCH_ENGINE_ID,
   BENCH_USER_TEAMS,
-  BenchBackendProcess,
   describeRun,
-  spawnBenchBackend,
-  startTimeLimit,
 } from './backend';
+import { BenchBackendProcess, spawnBenchBackend } from './backendProcess';
+import { startTimeLimit } from './resources';
 import { intSetting, ms, printTable, sleep, summarize } from './stats';
 
 const DURATION = intSetting('BENCH_DURATION', 15, 1, 120);

@@ -23,8 +23,8 @@ import {
   describeRun,
   getWithRetry,
   startBenchBackend,
-  startTimeLimit,
 } from './backend';
+import { startTimeLimit } from './resources';
 import { cursorAt } from './api';
 import { CANDIDATE_STEPS } from './candidates';
 import { componentRef, seedResources } from './seed';

@@ -18,11 +18,10 @@ import {
   BENCH_ENGINE_ID,
   BENCH_TEAMS,
   BENCH_USER,
-  BenchBackendProcess,
   describeRun,
-  spawnBenchBackend,
-  startTimeLimit,
 } from './backend';
+import { BenchBackendProcess, spawnBenchBackend } from './backendProcess';
+import { startTimeLimit } from './resources';
 import { cursorAt, getPage } from './api';
 import { PROPOSED_INDEXES } from './candidates';
 import { componentRef } from './seed';

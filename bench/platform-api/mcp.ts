@@ -13,14 +13,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { performance } from 'node:perf_hooks';
-import {
-  BENCH_ENGINE_ID,
-  BENCH_USER_TEAMS,
-  BenchBackendProcess,
-  describeRun,
-  spawnBenchBackend,
-  startTimeLimit,
-} from './backend';
+import { BENCH_ENGINE_ID, BENCH_USER_TEAMS, describeRun } from './backend';
+import { BenchBackendProcess, spawnBenchBackend } from './backendProcess';
+import { startTimeLimit } from './resources';
 import { intSetting, ms, printTable, summarize } from './stats';
 
 const CALLS = intSetting('BENCH_CALLS', 200, 1, 2000);

@@ -28,8 +28,8 @@ import {
   describeRun,
   SignalTap,
   startBenchBackend,
-  startTimeLimit,
 } from './backend';
+import { startTimeLimit } from './resources';
 import { intSetting, ms, printTable, sleep, summarize } from './stats';
 
 const RESOURCES = intSetting('BENCH_SIGNAL_RESOURCES', 50, 1, 500);

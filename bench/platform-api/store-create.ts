@@ -19,7 +19,7 @@ import {
   cleanupResources,
   prepareResources,
   startTimeLimit,
-} from './backend';
+} from './resources';
 import { intSetting, ms, printTable } from './stats';
 
 const CREATES = intSetting('BENCH_CREATES', 3000, 10, 100_000);
