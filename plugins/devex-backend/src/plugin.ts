@@ -172,6 +172,7 @@ export const devexPlugin = createBackendPlugin({
           // Every minute until the catalog has users, then once a day (the
           // new day's facts); re-delivered facts are stored once.
           let filledDay: string | undefined;
+          let usersSeen = -1;
           await scheduler.scheduleTask({
             id: 'devex-demo-history',
             frequency: { minutes: 1 },
@@ -188,6 +189,17 @@ export const devexPlugin = createBackendPlugin({
               if (users.length === 0) {
                 logger.info(
                   'DevEx demo history: no catalog users yet; trying again later',
+                );
+                return;
+              }
+              // The catalog stitches the example org a few entities at a
+              // time; the story (who joins when, who merges what) is made
+              // for the whole org, once its size has held for a minute.
+              if (users.length !== usersSeen) {
+                usersSeen = users.length;
+                await directorySync.sync();
+                logger.info(
+                  `DevEx demo history: ${users.length} catalog users so far; waiting for the count to settle`,
                 );
                 return;
               }
