@@ -3,7 +3,7 @@
  * stream bulkLoad.ts gives Trellis, as its insertEvents writes rows.
  */
 import path from 'node:path';
-import { factsOfDay } from '../bulkLoad';
+import { factsOfDay } from '../benchFacts';
 import { FACTS } from './common';
 import { RHDH_DIR, rhdhDb } from './rhdhBackend';
 
