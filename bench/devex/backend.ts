@@ -317,3 +317,30 @@ if (process.env.DEVEX_BENCH_CHILD && require.main === module) {
     process.exit(1);
   });
 }
+
+/**
+ * The ids (the part after the last `:` of the sourceId) of the activity
+ * facts a backend has stored, read through its admin export a page at a time.
+ */
+export async function storedActivityIds(baseUrl: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let after: string | undefined;
+  for (;;) {
+    const res = await fetch(
+      `${baseUrl}/api/devex/facts?kind=activity&limit=1000${
+        after ? `&after=${after}` : ''
+      }`,
+      { headers: { Authorization: `Bearer ${SERVICE_TOKEN}` } },
+    );
+    if (!res.ok)
+      throw new Error(`export failed: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as {
+      items: { sourceId: string }[];
+      nextCursor?: string;
+    };
+    for (const f of page.items)
+      ids.add(f.sourceId.slice(f.sourceId.lastIndexOf(':') + 1));
+    if (!page.nextCursor) return ids;
+    after = page.nextCursor;
+  }
+}

@@ -19,8 +19,8 @@ import {
   benchDatabase,
   DevexBenchTarget,
   dropBenchDatabases,
-  SERVICE_TOKEN,
   spawnDevexBackend,
+  storedActivityIds,
 } from './backend';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -114,29 +114,6 @@ async function load(options: {
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
 }
 
-async function stored(baseUrl: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let after: string | undefined;
-  for (;;) {
-    const res = await fetch(
-      `${baseUrl}/api/devex/facts?kind=activity&limit=1000${
-        after ? `&after=${after}` : ''
-      }`,
-      { headers: { Authorization: `Bearer ${SERVICE_TOKEN}` } },
-    );
-    if (!res.ok)
-      throw new Error(`export failed: ${res.status} ${await res.text()}`);
-    const page = (await res.json()) as {
-      items: { sourceId: string }[];
-      nextCursor?: string;
-    };
-    for (const f of page.items)
-      ids.add(f.sourceId.slice(f.sourceId.lastIndexOf(':') + 1));
-    if (!page.nextCursor) return ids;
-    after = page.nextCursor;
-  }
-}
-
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
 function cpuSeconds(pid: number | undefined): number {
   try {
@@ -220,7 +197,7 @@ async function crash() {
     await running;
     const seconds = (Date.now() - started) / 1000;
     backend = await spawnDevexBackend(t);
-    const ids = await stored(backend.baseUrl);
+    const ids = await storedActivityIds(backend.baseUrl);
     let missing = 0;
     for (const id of acknowledged) if (!ids.has(id)) missing++;
     console.log(

@@ -9,8 +9,8 @@ import path from 'node:path';
 import {
   DevexBenchTarget,
   dropBenchDatabases,
-  SERVICE_TOKEN,
   spawnDevexBackend,
+  storedActivityIds,
 } from '../backend';
 import {
   BATCH,
@@ -153,28 +153,6 @@ async function rhdhStored(prefix: string): Promise<Set<string>> {
   }
 }
 
-async function trellisStored(baseUrl: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let after: string | undefined;
-  for (;;) {
-    const res = await fetch(
-      `${baseUrl}/api/devex/facts?kind=activity&limit=1000${
-        after ? `&after=${after}` : ''
-      }`,
-      { headers: { Authorization: `Bearer ${SERVICE_TOKEN}` } },
-    );
-    if (!res.ok) throw new Error(`export: ${res.status} ${await res.text()}`);
-    const page = (await res.json()) as {
-      items: { sourceId: string }[];
-      nextCursor?: string;
-    };
-    for (const f of page.items)
-      ids.add(f.sourceId.slice(f.sourceId.lastIndexOf(':') + 1));
-    if (!page.nextCursor) return ids;
-    after = page.nextCursor;
-  }
-}
-
 function report(name: string, run: Run, seconds: number) {
   console.log(
     `[${name}] ${
@@ -264,7 +242,7 @@ export async function ingest() {
           : send('rhdh', rhdh!.baseUrl, rhdh!.token, () => killed);
       const before =
         name === 'trellis'
-          ? await trellisStored(trellis.baseUrl)
+          ? await storedActivityIds(trellis.baseUrl)
           : await rhdhStored(rhdhPrefix);
       await new Promise(r => setTimeout(r, (SECONDS / 2) * 1000));
       if (name === 'trellis') await trellis.kill9();
@@ -274,7 +252,7 @@ export async function ingest() {
       let ids: Set<string>;
       if (name === 'trellis') {
         trellis = await spawnDevexBackend(trellisTarget);
-        ids = await trellisStored(trellis.baseUrl);
+        ids = await storedActivityIds(trellis.baseUrl);
       } else {
         rhdh = await startRhdh(rhdhPrefix, PORTS[1]);
         ids = await rhdhStored(rhdhPrefix);
