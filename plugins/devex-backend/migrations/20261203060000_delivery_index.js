@@ -40,8 +40,19 @@ exports.up = async function up(knex) {
     table.string('failed_rollback', 255);
     table.boolean('rework').notNullable().defaultTo(false);
     table.string('rework_incident', 255);
+    // Covering the report's grouped read (index-only on both databases).
     table.index(
-      ['production', 'status', 'day', 'scope'],
+      [
+        'production',
+        'status',
+        'day',
+        'scope',
+        'week',
+        'failed',
+        'rework',
+        'failed_incident',
+        'failed_rollback',
+      ],
       'devex_delivery_deployments_day_idx',
     );
     table.index(
@@ -77,8 +88,15 @@ exports.up = async function up(knex) {
     table.string('deploy_week', 10);
     table.double('lead_seconds');
     table.integer('lead_bucket');
-    table.index(['deploy_day', 'scope'], 'devex_delivery_changes_deploy_idx');
-    table.index(['merge_day', 'scope'], 'devex_delivery_changes_merge_idx');
+    // Covering the lead-time, first-commit and not-deployed reads.
+    table.index(
+      ['deploy_day', 'scope', 'deploy_week', 'lead_bucket', 'first_commit_at'],
+      'devex_delivery_changes_deploy_idx',
+    );
+    table.index(
+      ['merge_day', 'scope', 'deploy_day'],
+      'devex_delivery_changes_merge_idx',
+    );
     table.index(['repo', 'merged_at'], 'devex_delivery_changes_repo_idx');
     table.index(['actor', 'merged_at'], 'devex_delivery_changes_actor_idx');
     table.index(['deployment'], 'devex_delivery_changes_deployment_idx');
@@ -104,7 +122,7 @@ exports.up = async function up(knex) {
     table.integer('recovery_bucket');
     table.string('deployment', 255);
     table.index(
-      ['resolved_day', 'component'],
+      ['resolved_day', 'component', 'resolved_week', 'recovery_bucket'],
       'devex_delivery_incidents_resolved_idx',
     );
     table.index(['open_day', 'component'], 'devex_delivery_incidents_open_idx');

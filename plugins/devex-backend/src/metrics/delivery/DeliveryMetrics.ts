@@ -29,12 +29,12 @@ import {
 import { ADOPTION, DeliveryIndex } from './DeliveryIndex';
 import {
   addAgg,
-  byPeriod,
   byScope,
   DeliveryAgg,
   deliveryFigures,
   emptyAgg,
   readAggs,
+  readDeliveryAggs,
   sumAggs,
 } from './DeliveryReader';
 import { deliveryEvidence } from './evidence';
@@ -115,14 +115,13 @@ export class DeliveryMetrics {
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
     const [aggs, golden, sources] = await Promise.all([
-      readAggs(this.db, { ...query, scopes, period: 'week' }),
+      readDeliveryAggs(this.db, { ...query, scopes }),
       this.goldenPathComponents(catalog),
       this.sources(DELIVERY_KINDS),
     ]);
     const { tiers } = this.options;
     const days = daysBetween(query.from, query.to) + 1;
-    const perScope = byScope(aggs);
-    const perWeek = byPeriod(aggs);
+    const { perScope, perWeek } = aggs;
 
     const series: DeliveryReport['series'] = [];
     for (
@@ -199,7 +198,7 @@ export class DeliveryMetrics {
       query,
       productionEnvironments: this.options.productionEnvironments,
       tiers,
-      totals: deliveryFigures(sumAggs(perScope.values()), days, tiers),
+      totals: deliveryFigures(aggs.total, days, tiers),
       series,
       components,
       byTeam,
