@@ -98,6 +98,10 @@ exports.up = async function up(knex) {
       'devex_delivery_changes_merge_idx',
     );
     table.index(['repo', 'merged_at'], 'devex_delivery_changes_repo_idx');
+    table.index(
+      ['repo', 'deploy_created_at'],
+      'devex_delivery_changes_repo_deploy_idx',
+    );
     table.index(['actor', 'merged_at'], 'devex_delivery_changes_actor_idx');
     table.index(['deployment'], 'devex_delivery_changes_deployment_idx');
   });

@@ -19,6 +19,11 @@ const CHUNK = 2000;
  */
 const SETTLE_MS = 30_000;
 const WRITE_BATCH = 200;
+/**
+ * A change not in production this many days before a new deployment is no
+ * longer matched to it (merged to a branch that never ships, most likely).
+ */
+export const UNDEPLOYED_LOOKBACK_DAYS = 180;
 
 const KINDS = [
   DevexFactKind.deliveryChangeMerged,
@@ -486,23 +491,40 @@ export class DeliveryIndex {
     repo: string,
     since: string,
   ) {
-    const changes = await trx(CHANGES)
-      .where('repo', repo)
-      .andWhere(q =>
-        q
-          .whereNull('deploy_created_at')
-          .orWhere('deploy_created_at', '>=', since)
-          .orWhere('merged_at', '>=', since),
-      )
-      .orderBy('merged_at')
-      .select(
-        'subject',
-        'merged_at',
-        'first_commit_at',
-        'deployment',
-        'deployed_at',
-        'lead_seconds',
-      );
+    // Three indexed reads: merged since, deployed (created) since, and not
+    // deployed yet but merged within the lookback (a change merged to a
+    // branch that never ships must not make every pass read the repo).
+    const columns = [
+      'subject',
+      'merged_at',
+      'first_commit_at',
+      'deployment',
+      'deployed_at',
+      'lead_seconds',
+    ];
+    const lookback = new Date(
+      ms(since) - UNDEPLOYED_LOOKBACK_DAYS * 86_400_000,
+    ).toISOString();
+    const parts = await Promise.all([
+      trx(CHANGES)
+        .where('repo', repo)
+        .andWhere('merged_at', '>=', since)
+        .select(columns),
+      trx(CHANGES)
+        .where('repo', repo)
+        .andWhere('deploy_created_at', '>=', since)
+        .select(columns),
+      trx(CHANGES)
+        .where('repo', repo)
+        .whereNull('deploy_created_at')
+        .andWhere('merged_at', '>=', lookback)
+        .select(columns),
+    ]);
+    const unique = new Map<string, any>();
+    for (const row of parts.flat()) unique.set(row.subject, row);
+    const changes = [...unique.values()].sort((a, b) =>
+      a.merged_at < b.merged_at ? -1 : Number(a.merged_at > b.merged_at),
+    );
     if (changes.length === 0) return;
     const deployments = await trx(DEPLOYMENTS)
       .where({ repo, production: true, status: 'success' })
