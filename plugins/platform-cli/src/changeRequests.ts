@@ -96,8 +96,8 @@ export function changeRequestDetail(cr: ChangeRequest): string {
   field(
     'Requested by',
     `${cr.requestedBy} (${cr.requestedByType}${
-      cr.onBehalfOf ? ` for ${cr.onBehalfOf}` : ''
-    }${cr.via ? `, via ${cr.via}` : ''})`,
+      cr.via ? `, via ${cr.via}` : ''
+    })`,
   );
   field('Requested', cr.createdAt);
   field('Expires', cr.expiresAt);

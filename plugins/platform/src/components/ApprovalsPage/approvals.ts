@@ -74,13 +74,12 @@ function principalName(ref: string): string {
 }
 
 /**
- * Who asked, and how: "trellis-agent via MCP agent", "alice via CLI". An
- * agent's own name (onBehalfOf) wins over the service that carried it.
+ * Who asked, and how: "trellis-agent (service) via MCP agent", "alice via
+ * CLI". An agent with its own token is its own subject; one acting for a
+ * person (OAuth) is that person, via MCP.
  */
 export function requesterText(request: ChangeRequest): string {
-  const who = request.onBehalfOf
-    ? principalName(request.onBehalfOf)
-    : principalName(request.requestedBy);
+  const who = principalName(request.requestedBy);
   const via = request.via ? VIA_LABELS[request.via] ?? request.via : undefined;
   return via ? `${who} via ${via}` : who;
 }
