@@ -76,6 +76,21 @@ function newer(
   return time > row.time || (time === row.time && id >= Number(row.fact_id));
 }
 
+/** Writes derived columns of whole rows read before, in a few statements. */
+async function upsertDerived(
+  trx: Knex.Transaction,
+  table: string,
+  rows: Record<string, unknown>[],
+  columns: string[],
+) {
+  for (let i = 0; i < rows.length; i += WRITE_BATCH) {
+    await trx(table)
+      .insert(rows.slice(i, i + WRITE_BATCH))
+      .onConflict('subject')
+      .merge(columns);
+  }
+}
+
 async function upsert(
   trx: Knex.Transaction,
   table: string,
@@ -494,14 +509,7 @@ export class DeliveryIndex {
     // Three indexed reads: merged since, deployed (created) since, and not
     // deployed yet but merged within the lookback (a change merged to a
     // branch that never ships must not make every pass read the repo).
-    const columns = [
-      'subject',
-      'merged_at',
-      'first_commit_at',
-      'deployment',
-      'deployed_at',
-      'lead_seconds',
-    ];
+    const columns = '*';
     const lookback = new Date(
       ms(since) - UNDEPLOYED_LOOKBACK_DAYS * 86_400_000,
     ).toISOString();
@@ -559,14 +567,17 @@ export class DeliveryIndex {
         next.deployed_at !== c.deployed_at ||
         next.lead_seconds !==
           (c.lead_seconds === null ? null : Number(c.lead_seconds));
-      if (changed) updates.push({ subject: c.subject, ...next });
+      if (changed) updates.push({ ...c, ...next });
     }
-    for (const u of updates) {
-      const { subject, ...values } = u;
-      await trx(CHANGES)
-        .where('subject', subject as string)
-        .update(values as Record<string, any>);
-    }
+    await upsertDerived(trx, CHANGES, updates, [
+      'deployment',
+      'deployed_at',
+      'deploy_created_at',
+      'deploy_day',
+      'deploy_week',
+      'lead_seconds',
+      'lead_bucket',
+    ]);
   }
 
   /**
@@ -591,11 +602,11 @@ export class DeliveryIndex {
       .limit(2)
       .select('subject', 'time', 'sha');
     const start = before.length ? before[before.length - 1].time : since;
-    const deployments: { subject: string; time: string; sha: string | null }[] =
-      await base()
-        .where('time', '>=', start)
-        .orderBy([{ column: 'time' }, { column: 'subject' }])
-        .select('subject', 'time', 'sha');
+    const deployments: Record<string, any>[] = await base()
+      .where('time', '>=', start)
+      .orderBy([{ column: 'time' }, { column: 'subject' }])
+      .select();
+    const changed: Record<string, unknown>[] = [];
     // Rows from the one just before `since` on are derived again.
     const firstDerived = before.length === 2 ? 1 : 0;
     const derivedFrom = deployments[firstDerived]?.time ?? since;
@@ -642,16 +653,28 @@ export class DeliveryIndex {
           inc.opened_at <= d.time &&
           (inc.resolved_at === null || inc.resolved_at > d.time),
       );
-      await trx(DEPLOYMENTS)
-        .where('subject', d.subject)
-        .update({
-          failed: Boolean(cause || rolledBack),
-          failed_incident: cause?.subject ?? null,
-          failed_rollback: rolledBack,
-          rework: Boolean(open),
-          rework_incident: open?.subject ?? null,
-        });
+      const derived = {
+        failed: Boolean(cause || rolledBack),
+        failed_incident: cause?.subject ?? null,
+        failed_rollback: rolledBack,
+        rework: Boolean(open),
+        rework_incident: open?.subject ?? null,
+      };
+      const same =
+        Boolean(d.failed) === derived.failed &&
+        (d.failed_incident ?? null) === derived.failed_incident &&
+        (d.failed_rollback ?? null) === derived.failed_rollback &&
+        Boolean(d.rework) === derived.rework &&
+        (d.rework_incident ?? null) === derived.rework_incident;
+      if (!same) changed.push({ ...d, ...derived });
     }
+    await upsertDerived(trx, DEPLOYMENTS, changed, [
+      'failed',
+      'failed_incident',
+      'failed_rollback',
+      'rework',
+      'rework_incident',
+    ]);
     for (const inc of incidents) {
       if (inc.opened_at < derivedFrom) continue;
       const deployment = incidentDeployment.get(inc.subject) ?? null;
