@@ -190,17 +190,36 @@ describe('DeliveryTab', () => {
         name: 'Before and after adopting the platform',
       }),
     );
-    const search = before.getByText('Search').closest('tr')!;
-    const cells = within(search)
-      .getAllByRole('cell')
-      .map(c => c.textContent);
-    expect(cells.slice(0, 3)).toEqual([
-      'Search',
-      '2026-11-16 (golden path)',
-      '14',
+    const rows = before
+      .getAllByRole('row')
+      .slice(1)
+      .map(r =>
+        within(r)
+          .getAllByRole('cell')
+          .map(c => c.textContent),
+      );
+    expect(rows).toEqual([
+      [
+        'Search',
+        '2026-11-16 (golden path)',
+        'Before',
+        '14',
+        '0.9 / week (Medium)',
+        '8 d (Medium)',
+        '50% (Low)',
+        '50 min (Elite)',
+      ],
+      [
+        'Search',
+        '2026-11-16 (golden path)',
+        'After',
+        '16',
+        '7.5 / week (High)',
+        '18 h (Elite)',
+        '5% (Elite)',
+        '50 min (Elite)',
+      ],
     ]);
-    expect(cells[7]).toBe('16');
-    expect(cells[9]).toBe('18 h (Elite)');
   });
 
   it('shows onboarding cohorts, the small ones by size only', async () => {

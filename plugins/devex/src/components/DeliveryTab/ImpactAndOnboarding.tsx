@@ -111,7 +111,15 @@ export const ImpactSection = (props: { filters: DevexFilters }) => {
     { label: 'Golden-path components', side: impact.goldenPath.goldenPath },
     { label: 'Other components', side: impact.goldenPath.other },
   ];
-  type TeamRow = ImpactReport['teams'][number];
+  type Team = ImpactReport['teams'][number];
+  /** One row per team and side, so each side's size sits next to its figures. */
+  type SideRow = { team: Team; when: 'Before' | 'After'; side: ImpactSide };
+  const sides: SideRow[] = impact.teams.flatMap(team => [
+    ...(team.before
+      ? [{ team, when: 'Before' as const, side: team.before }]
+      : []),
+    ...(team.after ? [{ team, when: 'After' as const, side: team.after }] : []),
+  ]);
   return (
     <Grid container spacing={2}>
       <Grid item xs={12}>
@@ -146,30 +154,30 @@ export const ImpactSection = (props: { filters: DevexFilters }) => {
         />
       </Grid>
       <Grid item xs={12}>
-        <DataTable<TeamRow>
+        <DataTable<SideRow>
           title="Before and after adopting the platform"
           subheader="Each team's delivery before and after its first golden-path run or platform request, inside the range; n is the days on each side"
           filename={csvName(filters, 'impact', 'before-after')}
-          rows={impact.teams}
-          rowKey={r => r.team}
-          isFolded={r => Boolean(r.folded)}
+          rows={sides}
+          rowKey={r => `${r.team.team}/${r.when}`}
+          isFolded={r => Boolean(r.team.folded)}
           emptyText="No team delivered in this range."
           columns={[
-            { title: 'Team', value: r => teamLabel(r) },
+            { title: 'Team', value: r => teamLabel(r.team) },
             {
               title: 'Adopted',
-              value: r => r.adoptedAt,
+              value: r => r.team.adoptedAt,
               render: r =>
-                r.adoptedAt
-                  ? `${r.adoptedAt.slice(0, 10)} (${
-                      r.adoptedBy === 'golden-path'
+                r.team.adoptedAt
+                  ? `${r.team.adoptedAt.slice(0, 10)} (${
+                      r.team.adoptedBy === 'golden-path'
                         ? 'golden path'
                         : 'platform resource'
                     })`
                   : 'Not yet',
             },
-            ...sideColumns<TeamRow>('Before: ', r => r.before, 'days'),
-            ...sideColumns<TeamRow>('After: ', r => r.after, 'days'),
+            { title: 'Side', value: r => r.when },
+            ...sideColumns<SideRow>('', r => r.side, 'n (days)'),
           ]}
         />
       </Grid>
