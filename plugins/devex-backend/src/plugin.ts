@@ -2,9 +2,12 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { devexPermissions } from '@trellis/backstage-plugin-devex-common';
 import { devexSourcesExtensionPoint } from '@trellis/backstage-plugin-devex-node';
+import { createDevexActions } from './actions/metricsActions';
+import { registerDevexActions } from './actions/devexAction';
 import { DatabaseCursorStore } from './database/CursorStore';
 import { DirectoryStore } from './database/DirectoryStore';
 import { FactStore } from './database/FactStore';
@@ -19,6 +22,7 @@ import { DeliveryMetrics } from './metrics/delivery/DeliveryMetrics';
 import { readDeliveryOptions } from './metrics/delivery/options';
 import { SourceRegistry } from './registry/SourceRegistry';
 import { ReportingCalendar } from './rollups/days';
+import { DevexReads } from './service/DevexReads';
 import { createRouter } from './service/router';
 
 /**
@@ -49,6 +53,7 @@ export const devexPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger, scheduler } = deps;
@@ -209,6 +214,16 @@ export const devexPlugin = createBackendPlugin({
           });
         }
 
+        // The figures as the HTTP API and the actions (MCP tools, `actions
+        // execute`) answer them: one permission check, validation and fold.
+        const reads = new DevexReads({
+          permissions: deps.permissions,
+          metrics,
+          delivery,
+          maxRangeDays,
+        });
+        registerDevexActions(deps.actionsRegistry, createDevexActions(reads));
+
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
@@ -216,9 +231,8 @@ export const devexPlugin = createBackendPlugin({
             auditor: deps.auditor,
             store,
             metrics,
-            delivery,
+            reads,
             registry,
-            maxRangeDays,
           }),
         );
         deps.httpRouter.addAuthPolicy({

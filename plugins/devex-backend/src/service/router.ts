@@ -19,15 +19,10 @@ import express from 'express';
 import { FactStore } from '../database/FactStore';
 import { ingestAnalytics } from '../ingest/analytics';
 import { MetricsService } from '../metrics/MetricsService';
-import { DeliveryMetrics } from '../metrics/delivery/DeliveryMetrics';
-import {
-  evidenceKind,
-  evidenceLimit,
-  decodeCursor,
-} from '../metrics/delivery/evidence';
-import { day, parseRange, teamRef } from '../metrics/query';
+import { day } from '../metrics/query';
 import { SourceRegistry } from '../registry/SourceRegistry';
 import { spec } from '../schema/openapi.generated';
+import { DevexReads } from './DevexReads';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -35,9 +30,9 @@ export interface RouterOptions {
   auditor: AuditorService;
   store: FactStore;
   metrics: MetricsService;
-  delivery: DeliveryMetrics;
+  /** The figures with their permission checks, shared with the actions. */
+  reads: DevexReads;
   registry: SourceRegistry;
-  maxRangeDays: number;
 }
 
 /** Room for a full batch of events or facts with their attributes. */
@@ -47,12 +42,12 @@ const DEFAULT_EXPORT_PAGE = 100;
 /**
  * The HTTP layer of the DevEx API: request validation against the OpenAPI
  * spec, credentials and permissions, audit of mutations. Figures come from
- * MetricsService, writes go to the FactStore.
+ * DevexReads (as for the actions), writes go to the FactStore.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, store, metrics, registry, delivery } =
+  const { httpAuth, permissions, auditor, store, metrics, registry, reads } =
     options;
   // Bodies are parsed before the OpenAPI router, so that a body over the
   // limit is answered 413 (the validated router would turn it into a 400).
@@ -221,84 +216,20 @@ export async function createRouter(
     res.json(result);
   });
 
+  const caller = (req: unknown) =>
+    httpAuth.credentials(raw(req), { allow: ['user', 'service'] });
+
   router.get('/metrics/:metric', async (req, res) => {
-    await authorize(req, devexMetricsReadPermission);
-    const { component, ...range } = req.query;
-    const query = parseRange(range, options.maxRangeDays);
     const metric = req.params.metric as DevexMetric;
-    if (component !== undefined && metric !== 'delivery') {
-      throw new InputError(
-        `component: only the delivery figures are per component, not ${metric}`,
-      );
-    }
-    switch (metric) {
-      case 'delivery': {
-        const teams = await metrics.teamsFor(query);
-        const q =
-          component === undefined || component === ''
-            ? query
-            : { ...query, component: DeliveryMetrics.componentRef(component) };
-        res.json({ ...(await delivery.delivery(q, teams)) });
-        return;
-      }
-      case 'onboarding':
-        res.json({
-          ...(await delivery.onboarding(query, await metrics.teamsFor(query))),
-        });
-        return;
-      case 'impact':
-        res.json({
-          ...(await delivery.impact(query, await metrics.teamsFor(query))),
-        });
-        return;
-      case 'adoption':
-        res.json({ ...(await metrics.adoption(query)) });
-        return;
-      case 'golden-paths':
-        res.json({ ...(await metrics.goldenPaths(query)) });
-        return;
-      case 'service-levels':
-        res.json({ ...(await metrics.serviceLevels(query)) });
-        return;
-      default:
-        throw new InputError(`metric: unknown metric '${metric}'`);
-    }
+    res.json({ ...(await reads.metric(await caller(req), metric, req.query)) });
   });
 
   router.get('/metrics/delivery/evidence', async (req, res) => {
-    const credentials = await authorize(req, devexMetricsReadPermission);
-    const { kind, after, limit, component, ...range } = req.query;
-    const query = {
-      ...parseRange(range, options.maxRangeDays),
-      kind: evidenceKind(kind),
-      ...(component === undefined || component === ''
-        ? {}
-        : { component: DeliveryMetrics.componentRef(component) }),
-      ...(after === undefined || after === '' ? {} : { after: String(after) }),
-      limit: evidenceLimit(limit),
-    };
-    decodeCursor(query.after);
-    await metrics.teamsFor(query);
-    const [admin] = await permissions.authorize(
-      [{ permission: devexAdminPermission }],
-      { credentials },
-    );
-    res.json({
-      ...(await delivery.evidence(
-        query,
-        admin.result === AuthorizeResult.ALLOW,
-      )),
-    });
+    res.json({ ...(await reads.evidence(await caller(req), req.query)) });
   });
 
   router.get('/teams/summary', async (req, res) => {
-    await authorize(req, devexMetricsReadPermission);
-    const query = parseRange(
-      { from: req.query.from, to: req.query.to },
-      options.maxRangeDays,
-    );
-    const team = teamRef(req.query.team);
-    res.json({ ...(await metrics.teamSummary({ ...query, team })) });
+    res.json({ ...(await reads.teamSummary(await caller(req), req.query)) });
   });
 
   router.get('/sources', async (req, res) => {
