@@ -93,15 +93,11 @@ export const changeRequestSchema = (z: Zod) =>
       requestedBy: z
         .string()
         .describe(
-          'Who asked: a user entity ref, or a service such as plugin:mcp-actions',
+          'Who asked: a user entity ref (also when an agent acts for that person, via mcp), or a service such as an agent with its own token (external:copilot-agent)',
         ),
       requestedByType: z
         .enum(['user', 'service'])
         .describe('Whether a person or a service asked'),
-      onBehalfOf: z
-        .string()
-        .optional()
-        .describe("For whom a service asked, when known (an agent's name)"),
       via: z
         .string()
         .optional()
@@ -163,7 +159,6 @@ export function toChangeRequestOutput(
     baseGeneration: opt(changeRequest.baseGeneration),
     requestedBy: changeRequest.requestedBy,
     requestedByType: changeRequest.requestedByType,
-    onBehalfOf: opt(changeRequest.onBehalfOf),
     via: opt(changeRequest.via),
     createdAt: changeRequest.createdAt,
     expiresAt: changeRequest.expiresAt,

@@ -1,4 +1,5 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/harness';
 import {
   IdempotentChangeRequest,
@@ -38,16 +39,27 @@ function deleteOf(
 }
 
 const databases = createTestDatabases();
+const migrations = { directory, tableName: 'platform_knex_migrations' };
+const APPLY_MIGRATION = '20261203060000_change_request_apply.js';
+const DROP_ON_BEHALF_OF = '20261203064000_change_request_drop_on_behalf_of.js';
+
+/** Rolls back, newest first, until `name` is undone too. */
+async function rollBackThrough(knex: Knex, name: string) {
+  const done = async () =>
+    (
+      (await knex.migrate.list(migrations))[0] as Array<
+        { name: string } | string
+      >
+    ).map(m => (typeof m === 'string' ? m : m.name));
+  while ((await done()).includes(name)) await knex.migrate.down(migrations);
+}
 
 describe.each(databases.eachSupportedId())(
   'ChangeRequestStore on %p',
   databaseId => {
     async function migrated() {
       const knex = await databases.init(databaseId);
-      await knex.migrate.latest({
-        directory,
-        tableName: 'platform_knex_migrations',
-      });
+      await knex.migrate.latest(migrations);
       return knex;
     }
 
@@ -201,8 +213,7 @@ describe.each(databases.eachSupportedId())(
 
     it('the migration marks approvals finished that were, and leaves the unfinished ones to recover; it rolls back', async () => {
       const knex = await migrated();
-      const migrations = { directory, tableName: 'platform_knex_migrations' };
-      await knex.migrate.down(migrations);
+      await rollBackThrough(knex, APPLY_MIGRATION);
       const s = new KnexChangeRequestStore(knex);
       const ids: Record<string, string> = {};
       for (const [name, resourceId] of [
@@ -251,10 +262,34 @@ describe.each(databases.eachSupportedId())(
       );
       expect(claimed.map(c => c.id)).toEqual([ids.unfinishedDelete]);
 
-      await knex.migrate.down(migrations);
+      await rollBackThrough(knex, APPLY_MIGRATION);
       expect(
         await knex.schema.hasColumn('platform_change_requests', 'applied_at'),
       ).toBe(false);
+    });
+
+    it('drops the never-filled on_behalf_of column without losing a request, and the rollback adds it back empty', async () => {
+      const knex = await migrated();
+      const hasOnBehalfOf = () =>
+        knex.schema.hasColumn('platform_change_requests', 'on_behalf_of');
+      expect(await hasOnBehalfOf()).toBe(false);
+
+      await rollBackThrough(knex, DROP_ON_BEHALF_OF);
+      expect(await hasOnBehalfOf()).toBe(true);
+      const s = new KnexChangeRequestStore(knex);
+      const kept = await s.create(deleteOf('r1'));
+      await knex.migrate.latest(migrations);
+      expect(await hasOnBehalfOf()).toBe(false);
+      expect(await s.get(kept.id)).toEqual(kept);
+      expect(await s.get(kept.id)).not.toHaveProperty('onBehalfOf');
+
+      await rollBackThrough(knex, DROP_ON_BEHALF_OF);
+      expect(await hasOnBehalfOf()).toBe(true);
+      expect(
+        await knex('platform_change_requests')
+          .where({ id: kept.id })
+          .first('on_behalf_of'),
+      ).toEqual({ on_behalf_of: null });
     });
   },
 );

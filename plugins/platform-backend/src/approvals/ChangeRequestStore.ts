@@ -23,7 +23,6 @@ export interface NewChangeRequest {
   baseGeneration?: number;
   requestedBy: string;
   requestedByType: 'user' | 'service';
-  onBehalfOf?: string;
   via?: string;
   createdAt: string;
   expiresAt: string;
@@ -134,7 +133,6 @@ type Row = {
   base_generation: number | null;
   requested_by: string;
   requested_by_type: string;
-  on_behalf_of: string | null;
   via: string | null;
   request_hash: string | null;
   created_at: string;
@@ -170,7 +168,6 @@ function fromRow(row: Row): StoredChangeRequest {
     ),
     requestedBy: row.requested_by,
     requestedByType: row.requested_by_type as 'user' | 'service',
-    ...optional('onBehalfOf', row.on_behalf_of),
     ...optional('via', row.via),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
@@ -206,7 +203,6 @@ export class KnexChangeRequestStore implements ChangeRequestStore {
       base_generation: request.baseGeneration ?? null,
       requested_by: request.requestedBy,
       requested_by_type: request.requestedByType,
-      on_behalf_of: request.onBehalfOf ?? null,
       via: request.via ?? null,
       idempotency_key: request.idempotency?.key ?? null,
       request_hash: request.idempotency?.requestHash ?? null,

@@ -588,7 +588,7 @@ export const spec = {
           },
           "requestedBy": {
             "type": "string",
-            "description": "A user entity ref, or a service subject such as `plugin:mcp-actions`."
+            "description": "Who asked: a user entity ref (also when an agent acts for that person through OAuth; `via` then says `mcp`), or a service's own subject, such as an agent with its own token (`external:copilot-agent`)."
           },
           "requestedByType": {
             "type": "string",
@@ -596,10 +596,6 @@ export const spec = {
               "user",
               "service"
             ]
-          },
-          "onBehalfOf": {
-            "type": "string",
-            "description": "For whom a service asked, when known (an agent's token subject)."
           },
           "via": {
             "type": "string",

@@ -273,14 +273,10 @@ export type ChangeRequest = {
    */
   baseGeneration?: number;
   /**
-   * A user entity ref, or a service subject such as `plugin:mcp-actions`.
+   * Who asked: a user entity ref (also when an agent acts for that person through OAuth; `via` then says `mcp`), or a service's own subject, such as an agent with its own token (`external:copilot-agent`).
    */
   requestedBy: string;
   requestedByType: 'user' | 'service';
-  /**
-   * For whom a service asked, when known (an agent's token subject).
-   */
-  onBehalfOf?: string;
   /**
    * How the change came in, e.g. `api`, `mcp`, `scaffolder`, `cli`.
    */
