@@ -87,6 +87,47 @@ for (const theme of ['light', 'dark']) {
     }
   });
 
+  test(`the Team tab joins one team's figures in the ${theme} theme`, async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.addInitScript(
+      t => window.localStorage.setItem('theme', t),
+      theme,
+    );
+    await signInAsGuest(page);
+    await page.goto('/devex/team?range=90&team=group:default/team-search');
+    await expect(
+      page.getByRole('tab', { name: 'Team', selected: true }),
+    ).toBeVisible();
+    for (const area of [
+      'Adoption',
+      'Golden paths',
+      'Platform service levels',
+      'Delivery',
+      'Onboarding',
+    ]) {
+      await expect(page.getByRole('region', { name: area })).toBeVisible();
+    }
+    const deliveryArea = page.getByRole('region', { name: 'Delivery' });
+    await expect(
+      deliveryArea.locator('p[aria-label="Deployment frequency"]'),
+    ).toHaveText(/^\d+(\.\d)? \/ week$/);
+    await expect(
+      page
+        .getByRole('region', { name: 'Golden paths' })
+        .locator('p[aria-label="Golden-path runs"]'),
+    ).toHaveText(/^[1-9][\d,]*$/);
+    await expect(
+      page.getByRole('link', {
+        name: 'Download All figures of the team as CSV',
+      }),
+    ).toBeVisible();
+    await expect(page.getByText(/Something went wrong/)).toHaveCount(0);
+    await shoot(page, `devex-team-${theme}`);
+  });
+
   test(`a component page shows its Delivery card in the ${theme} theme`, async ({
     page,
   }) => {

@@ -19,6 +19,7 @@ import {
   goldenPathsRouteRef,
   rootRouteRef,
   serviceLevelsRouteRef,
+  teamRouteRef,
 } from './routes';
 import { PageContent } from './components/PageContent';
 
@@ -30,6 +31,7 @@ const routes = {
   goldenPaths: convertLegacyRouteRef(goldenPathsRouteRef),
   serviceLevels: convertLegacyRouteRef(serviceLevelsRouteRef),
   delivery: convertLegacyRouteRef(deliveryRouteRef),
+  team: convertLegacyRouteRef(teamRouteRef),
 };
 
 /** The DevEx API client. @alpha */
@@ -135,6 +137,21 @@ export const devexDeliverySubPage = SubPageBlueprint.make({
   },
 });
 
+/** One team's adoption, golden paths, service levels, delivery and onboarding. @alpha */
+export const devexTeamSubPage = SubPageBlueprint.make({
+  name: 'team',
+  params: {
+    path: 'team',
+    title: 'Team',
+    loader: () =>
+      import('./components/TeamTab').then(m => (
+        <PageContent>
+          <m.TeamTab />
+        </PageContent>
+      )),
+  },
+});
+
 /** A component's delivery figures on its entity page. @alpha */
 export const devexDeliveryEntityCard = EntityCardBlueprint.make({
   name: 'delivery',
@@ -177,6 +194,7 @@ export default createFrontendPlugin({
     devexGoldenPathsSubPage,
     devexServiceLevelsSubPage,
     devexDeliverySubPage,
+    devexTeamSubPage,
     devexTeamEntityCard,
     devexDeliveryEntityCard,
   ],

@@ -23,4 +23,5 @@ export {
   goldenPathsRouteRef,
   serviceLevelsRouteRef,
   deliveryRouteRef,
+  teamRouteRef,
 } from './routes';

@@ -24,6 +24,13 @@ export const deliveryRouteRef = createSubRouteRef({
   path: '/delivery',
 });
 
+/** One team's figures from every tab. @public */
+export const teamRouteRef = createSubRouteRef({
+  id: 'devex/team',
+  parent: rootRouteRef,
+  path: '/team',
+});
+
 /** The platform service levels tab. @public */
 export const serviceLevelsRouteRef = createSubRouteRef({
   id: 'devex/service-levels',

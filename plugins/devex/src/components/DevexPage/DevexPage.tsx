@@ -11,6 +11,7 @@ import { AdoptionTab } from '../AdoptionTab';
 import { DeliveryTab } from '../DeliveryTab';
 import { GoldenPathsTab } from '../GoldenPathsTab';
 import { ServiceLevelsTab } from '../ServiceLevelsTab';
+import { TeamTab } from '../TeamTab';
 
 /** The page's tabs; the same paths as the new frontend system's sub-pages. */
 export const devexTabs = [
@@ -18,6 +19,7 @@ export const devexTabs = [
   { path: 'golden-paths', title: 'Golden paths' },
   { path: 'service-levels', title: 'Service levels' },
   { path: 'delivery', title: 'Delivery' },
+  { path: 'team', title: 'Team' },
 ];
 
 /**
@@ -60,6 +62,7 @@ export const DevexPage = () => {
           <Route path="golden-paths" element={<GoldenPathsTab />} />
           <Route path="service-levels" element={<ServiceLevelsTab />} />
           <Route path="delivery" element={<DeliveryTab />} />
+          <Route path="team" element={<TeamTab />} />
         </Routes>
       </Content>
     </Page>
