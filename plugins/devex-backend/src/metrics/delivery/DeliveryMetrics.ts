@@ -23,20 +23,19 @@ import {
 } from '../../rollups/days';
 import { foldTeams, otherRow, TeamInfo, teamRow } from '../privacy';
 import {
-  DeliveryCatalogReader,
-  DeliveryCatalogSnapshot,
-} from './DeliveryCatalog';
-import { ADOPTION, DeliveryIndex } from './DeliveryIndex';
-import {
   addAgg,
   byScope,
   DeliveryAgg,
   deliveryFigures,
   emptyAgg,
-  readAggs,
-  readDeliveryAggs,
   sumAggs,
-} from './DeliveryReader';
+} from './aggregates';
+import {
+  DeliveryCatalogReader,
+  DeliveryCatalogSnapshot,
+} from './DeliveryCatalog';
+import { ADOPTION, DeliveryIndex } from './DeliveryIndex';
+import { readAggs, readDeliveryAggs } from './DeliveryReader';
 import { deliveryEvidence } from './evidence';
 import { NewUser, newUsers, onboardingFigures } from './Onboarding';
 

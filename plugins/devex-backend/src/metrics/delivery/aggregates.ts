@@ -1,0 +1,141 @@
+/*
+ * What the delivery figures are made of (counts and histograms per scope and
+ * period), how aggregates add up, and the five figures with their tiers.
+ */
+import {
+  DeliveryFigures,
+  DeliveryTierThresholds,
+} from '@trellis/backstage-plugin-devex-common';
+import { addToHistogram, Histogram, percentile } from '../../rollups/histogram';
+import { tierAtLeast, tierAtMost } from './tiers';
+
+/** What the figures of one scope (or a sum of scopes) are made of. */
+export interface DeliveryAgg {
+  deployments: number;
+  failed: number;
+  byIncident: number;
+  byRollback: number;
+  rework: number;
+  lead: Histogram;
+  withoutFirstCommit: number;
+  notDeployed: number;
+  recovery: Histogram;
+  open: number;
+}
+
+export function emptyAgg(): DeliveryAgg {
+  return {
+    deployments: 0,
+    failed: 0,
+    byIncident: 0,
+    byRollback: 0,
+    rework: 0,
+    lead: new Map(),
+    withoutFirstCommit: 0,
+    notDeployed: 0,
+    recovery: new Map(),
+    open: 0,
+  };
+}
+
+export function addAgg(into: DeliveryAgg, from: DeliveryAgg): DeliveryAgg {
+  into.deployments += from.deployments;
+  into.failed += from.failed;
+  into.byIncident += from.byIncident;
+  into.byRollback += from.byRollback;
+  into.rework += from.rework;
+  into.withoutFirstCommit += from.withoutFirstCommit;
+  into.notDeployed += from.notDeployed;
+  into.open += from.open;
+  for (const [b, c] of from.lead) addToHistogram(into.lead, b, c);
+  for (const [b, c] of from.recovery) addToHistogram(into.recovery, b, c);
+  return into;
+}
+
+export function sumAggs(aggs: Iterable<DeliveryAgg>): DeliveryAgg {
+  const total = emptyAgg();
+  for (const a of aggs) addAgg(total, a);
+  return total;
+}
+
+/** scope → period → aggregate; period '' holds the range-wide counts. */
+export type ScopeAggs = Map<string, Map<string, DeliveryAgg>>;
+
+/** The scopes' aggregates summed over all periods. */
+export function byScope(aggs: ScopeAggs): Map<string, DeliveryAgg> {
+  return new Map([...aggs].map(([scope, p]) => [scope, sumAggs(p.values())]));
+}
+
+/** The scopes' aggregates summed per period. */
+export function byPeriod(aggs: ScopeAggs): Map<string, DeliveryAgg> {
+  const out = new Map<string, DeliveryAgg>();
+  for (const periods of aggs.values()) {
+    for (const [p, a] of periods) {
+      if (!out.has(p)) out.set(p, emptyAgg());
+      addAgg(out.get(p)!, a);
+    }
+  }
+  return out;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+
+/** The five figures with their tiers, over `days` days. */
+export function deliveryFigures(
+  agg: DeliveryAgg,
+  days: number,
+  tiers: DeliveryTierThresholds,
+): DeliveryFigures {
+  const perDay = days > 0 ? agg.deployments / days : 0;
+  const leadP50 = percentile(agg.lead, 0.5);
+  const recoveryP50 = percentile(agg.recovery, 0.5);
+  const cfr = ratio(agg.failed, agg.deployments);
+  const rework = ratio(agg.rework, agg.deployments);
+  let leadCount = 0;
+  for (const c of agg.lead.values()) leadCount += c;
+  let recovered = 0;
+  for (const c of agg.recovery.values()) recovered += c;
+  return {
+    deploymentFrequency: {
+      deployments: agg.deployments,
+      perDay,
+      perWeek: perDay * 7,
+      tier: days > 0 ? tierAtLeast(perDay * 7, tiers.deploymentsPerWeek) : null,
+    },
+    leadTime: {
+      changes: leadCount,
+      p50Seconds: leadP50,
+      p90Seconds: percentile(agg.lead, 0.9),
+      tier: tierAtMost(
+        leadP50 === null ? null : leadP50 / 3600,
+        tiers.leadTimeHours,
+      ),
+      withoutFirstCommit: agg.withoutFirstCommit,
+      notDeployed: agg.notDeployed,
+    },
+    changeFailureRate: {
+      deployments: agg.deployments,
+      failed: agg.failed,
+      byIncident: agg.byIncident,
+      byRollback: agg.byRollback,
+      rate: cfr,
+      tier: tierAtMost(cfr, tiers.changeFailureRate),
+    },
+    recoveryTime: {
+      incidents: recovered,
+      p50Seconds: recoveryP50,
+      p90Seconds: percentile(agg.recovery, 0.9),
+      tier: tierAtMost(
+        recoveryP50 === null ? null : recoveryP50 / 3600,
+        tiers.recoveryTimeHours,
+      ),
+      open: agg.open,
+    },
+    reworkRate: {
+      deployments: agg.deployments,
+      rework: agg.rework,
+      rate: rework,
+      tier: tierAtMost(rework, tiers.reworkRate),
+    },
+  };
+}
