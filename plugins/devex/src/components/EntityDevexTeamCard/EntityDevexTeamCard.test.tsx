@@ -24,7 +24,7 @@ describe('EntityDevexTeamCard', () => {
     );
   }
 
-  it("shows the team's headline figures for the last 30 days and links to the page", async () => {
+  it("shows the team's headline figures for the last 30 days and links to its Team tab", async () => {
     answer(teamSummary);
     renderDevex(
       <EntityProvider entity={groups[0]}>
@@ -47,7 +47,7 @@ describe('EntityDevexTeamCard', () => {
       screen.getByRole('link', { name: 'All DevEx figures for this team' }),
     ).toHaveAttribute(
       'href',
-      '/devex/adoption?range=30&team=group%3Adefault%2Fteam-storefront',
+      '/devex/team?range=30&team=group%3Adefault%2Fteam-storefront',
     );
   });
 

@@ -24,7 +24,7 @@ const TeamPageLink = (props: { team: string }) => {
   const query = new URLSearchParams({ range: String(DAYS), team: props.team });
   return (
     <Box sx={{ mt: 2 }}>
-      <Link component={RouterLink} to={`${route()}/adoption?${query}`}>
+      <Link component={RouterLink} to={`${route()}/team?${query}`}>
         All DevEx figures for this team
       </Link>
     </Box>
