@@ -340,14 +340,15 @@ export async function loadDeliveryData(
               rnd.next() * 12 * HOUR
             : start + rnd.next() * (end - start);
           const opened = Math.floor(Math.min(openedMs, end - 60_000));
-          const resolvedMs =
-            rnd.next() < 0.98
-              ? Math.floor(opened + rnd.logNormal(3 * HOUR, 1.2))
-              : undefined;
-          const resolvedAt =
-            resolvedMs !== undefined && resolvedMs < end
-              ? iso(resolvedMs)
-              : null;
+          // Resolved after hours; the odd one (1 in 20) takes days. Still
+          // open at the end only when that is after the end.
+          const resolvedMs = Math.floor(
+            opened +
+              (rnd.next() < 0.95
+                ? rnd.logNormal(3 * HOUR, 1.2)
+                : rnd.logNormal(3 * 24 * HOUR, 0.8)),
+          );
+          const resolvedAt = resolvedMs < end ? iso(resolvedMs) : null;
           const openedAt = iso(opened);
           const recovery = resolvedAt
             ? Math.max(0, (Date.parse(resolvedAt) - opened) / 1000)
