@@ -157,9 +157,7 @@ export class MetricsService {
    * The directory's teams, after checking that a team filter names a team
    * whose figures may be shown.
    */
-  async teamsFor(
-    query: DevexRangeQuery,
-  ): Promise<Map<string, TeamInfo>> {
+  async teamsFor(query: DevexRangeQuery): Promise<Map<string, TeamInfo>> {
     const teams = await this.directory.teams();
     if (query.team) {
       const members = teams.get(query.team)?.members ?? 0;
