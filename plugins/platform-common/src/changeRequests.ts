@@ -10,6 +10,21 @@ import type * as generated from './generated/models';
  */
 export type ChangeRequestStatus = generated.ChangeRequestStatus;
 
+/**
+ * Every {@link ChangeRequestStatus}, `pending` first (contract.ts holds the
+ * list against the spec's enum, so neither can lose one).
+ *
+ * @public
+ */
+export const CHANGE_REQUEST_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+  'failed',
+] as const satisfies readonly ChangeRequestStatus[];
+
 /** @public */
 export type ChangeRequestOperation = generated.ChangeRequestOperation;
 

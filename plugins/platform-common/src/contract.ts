@@ -4,7 +4,8 @@
 // in whichever of the two is wrong. The models are aliases of the generated
 // ones (their docs are the spec's descriptions), so their checks hold as long
 // as nobody turns one back into a copy; what is still written by hand (the
-// list queries, ResourcePhase, what PlatformApi answers) is checked for real.
+// list queries, ResourcePhase, the status list, what PlatformApi answers) is
+// checked for real.
 import type * as spec from './generated';
 import type {
   ListResourceEventsQuery,
@@ -15,6 +16,7 @@ import type {
 import type { ResourcePhase } from './phases';
 import type {
   ApprovalReason,
+  CHANGE_REQUEST_STATUSES,
   ChangeRequest,
   ChangeRequestPage,
   ChangeRequestStatus,
@@ -77,6 +79,7 @@ type ContractChecks = [
   Same<Rollout, spec.Rollout>,
   Same<ApprovalReason, spec.ApprovalReason>,
   Same<ChangeRequestStatus, spec.ChangeRequestStatus>,
+  Same<(typeof CHANGE_REQUEST_STATUSES)[number], spec.ChangeRequestStatus>,
   Same<ChangeRequest, spec.ChangeRequest>,
   Same<PendingApproval, spec.PendingApproval>,
   Same<ChangeRequestPage, spec.ChangeRequestPage>,

@@ -1,7 +1,7 @@
+import { CHANGE_REQUEST_STATUSES } from '@trellis/backstage-plugin-platform-common';
 import { PlatformService } from '@trellis/backstage-plugin-platform-node';
 import {
   ApprovalLinks,
-  CHANGE_REQUEST_STATUSES,
   changeRequestNextStep,
   changeRequestSchema,
   toChangeRequestOutput,

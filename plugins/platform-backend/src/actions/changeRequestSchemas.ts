@@ -1,4 +1,5 @@
 import {
+  CHANGE_REQUEST_STATUSES,
   ChangeRequest,
   PendingApproval,
 } from '@trellis/backstage-plugin-platform-common';
@@ -22,15 +23,6 @@ export function changeRequestUrl(links: ApprovalLinks, id: string): string {
     id,
   )}`;
 }
-
-export const CHANGE_REQUEST_STATUSES = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-] as const;
 
 const reasonEnum = (z: Zod) =>
   z

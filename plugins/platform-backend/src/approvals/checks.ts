@@ -1,6 +1,6 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
-  ChangeRequestStatus,
+  CHANGE_REQUEST_STATUSES,
   ListChangeRequestsQuery,
   platformResourceApprovePermission,
 } from '@trellis/backstage-plugin-platform-common';
@@ -12,14 +12,6 @@ import { StoredChangeRequest } from './ChangeRequestStore';
 
 const LIST_DEFAULT = 50;
 const LIST_MAX = 500;
-const STATUSES: ChangeRequestStatus[] = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-  'failed',
-];
 
 /** How a change came in, from the service that forwarded it, as audit `via`. */
 export function viaOf(service: string | undefined): string {
@@ -34,9 +26,11 @@ export function viaOf(service: string | undefined): string {
 /** The page size; every bad filter is an InputError naming it. */
 export function checkQuery(query: ListChangeRequestsQuery): number {
   for (const status of query.status ?? []) {
-    if (!STATUSES.includes(status)) {
+    if (!CHANGE_REQUEST_STATUSES.includes(status)) {
       throw new InputError(
-        `status: must be one of ${STATUSES.join(', ')}, not '${status}'`,
+        `status: must be one of ${CHANGE_REQUEST_STATUSES.join(
+          ', ',
+        )}, not '${status}'`,
       );
     }
   }
