@@ -115,14 +115,7 @@ export class ResourceCreation {
         `You may not request ${draft.capability.ref} for owner ${draft.resource.owner} in environment ${draft.resource.environment}`,
       );
     }
-    if (!draft.capability.available) {
-      throw new ConflictError(
-        `Capability ${draft.capability.ref} is not available: ${
-          draft.capability.availabilityMessage ??
-          'the engine reports it unavailable'
-        }`,
-      );
-    }
+    checkAvailable(draft.capability);
     const reasons = await this.deps.approvalRules.reasons(
       'create',
       draft.resource,
@@ -193,21 +186,7 @@ export class ResourceCreation {
         engineToken,
         options,
         () =>
-          this.deps.store.resources.insert(
-            {
-              id: draft.resource.id,
-              capabilityRef: draft.capability.ref,
-              engineId: draft.capability.engine,
-              name: draft.resource.name,
-              environment: draft.resource.environment,
-              owner: draft.resource.owner,
-              requestedBy: draft.resource.requestedBy,
-              component: draft.resource.component,
-              spec: draft.resource.spec,
-              version: draft.version,
-            },
-            key ? { principal, key, requestHash } : undefined,
-          ),
+          this.insert(draft, key ? { principal, key, requestHash } : undefined),
       );
     } catch (error) {
       if (error instanceof IdempotentReplay) {
@@ -276,31 +255,10 @@ export class ResourceCreation {
       if (earlier) return replayOf(earlier.resourceId, earlier.requestHash);
     }
     const draft = await this.validate(request, requestedBy);
-    if (!draft.capability.available) {
-      throw new ConflictError(
-        `Capability ${draft.capability.ref} is not available: ${
-          draft.capability.availabilityMessage ??
-          'the engine reports it unavailable'
-        }`,
-      );
-    }
+    checkAvailable(draft.capability);
     let resource: PlatformResource;
     try {
-      resource = await this.deps.store.resources.insert(
-        {
-          id: draft.resource.id,
-          capabilityRef: draft.capability.ref,
-          engineId: draft.capability.engine,
-          name: draft.resource.name,
-          environment: draft.resource.environment,
-          owner: draft.resource.owner,
-          requestedBy: draft.resource.requestedBy,
-          component: draft.resource.component,
-          spec: draft.resource.spec,
-          version: draft.version,
-        },
-        idempotency,
-      );
+      resource = await this.insert(draft, idempotency);
     } catch (error) {
       if (error instanceof IdempotentReplay) {
         return replayOf(error.resourceId, error.requestHash);
@@ -309,6 +267,28 @@ export class ResourceCreation {
     }
     this.deps.kickDispatcher();
     return resource;
+  }
+
+  /** The committed insert of a validated draft (the dispatcher picks it up). */
+  private insert(
+    draft: Draft,
+    idempotency: NewIdempotencyKey | undefined,
+  ): Promise<PlatformResource> {
+    return this.deps.store.resources.insert(
+      {
+        id: draft.resource.id,
+        capabilityRef: draft.capability.ref,
+        engineId: draft.capability.engine,
+        name: draft.resource.name,
+        environment: draft.resource.environment,
+        owner: draft.resource.owner,
+        requestedBy: draft.resource.requestedBy,
+        component: draft.resource.component,
+        spec: draft.resource.spec,
+        version: draft.version,
+      },
+      idempotency,
+    );
   }
 
   /** Validates a create request; every error names the field. */
@@ -365,6 +345,17 @@ function approvedRequest(
     spec: draft.resource.spec,
     ...(request.version === undefined ? {} : { version: draft.version }),
   };
+}
+
+/** A capability its engine reports unavailable takes no new resource. */
+function checkAvailable(capability: Capability): void {
+  if (!capability.available) {
+    throw new ConflictError(
+      `Capability ${capability.ref} is not available: ${
+        capability.availabilityMessage ?? 'the engine reports it unavailable'
+      }`,
+    );
+  }
 }
 
 /** What an idempotency key is bound to: the request as it was understood. */
