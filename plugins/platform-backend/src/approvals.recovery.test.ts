@@ -1,15 +1,16 @@
-import { mockCredentials, TestDatabaseId } from '@backstage/backend-test-utils';
+import { TestDatabaseId } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import {
   ADMIN,
+  AGENT,
   ALICE,
   asUser,
   createTestDatabases,
   databaseRequest,
   eventually,
   memoryEngineWithQueue,
-  ORDERS_DB_REQUEST,
+  PROD_ORDERS_DB_REQUEST as PROD_DB,
   startPlatform,
   testDatabaseIds,
 } from './__testUtils__/harness';
@@ -27,14 +28,6 @@ import {
 jest.setTimeout(90_000);
 
 const as = asUser;
-/** An agent with its own (static) token: every change it makes waits. */
-const AGENT = {
-  Authorization: mockCredentials.service.header({
-    onBehalfOf: mockCredentials.service('external:copilot-agent'),
-    targetPluginId: 'platform',
-  }),
-};
-const PROD_DB = { ...ORDERS_DB_REQUEST, environment: 'production' };
 const LONG_AGO = '2026-01-01T00:00:00.000Z';
 const TABLE = 'platform_change_requests';
 

@@ -1,8 +1,8 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
 import { testCapability } from '@trellis/backstage-plugin-platform-node/testUtils';
 import request from 'supertest';
 import {
   ADMIN,
+  AGENT,
   ALICE,
   asUser,
   createTestDatabases,
@@ -10,7 +10,7 @@ import {
   eventually,
   memoryEngineWithQueue,
   memoryEngine,
-  ORDERS_DB_REQUEST,
+  PROD_ORDERS_DB_REQUEST as PROD_DB,
   startPlatform,
 } from './__testUtils__/harness';
 
@@ -19,14 +19,6 @@ import {
 jest.setTimeout(60_000);
 
 const as = asUser;
-/** An agent with its own (static) token: a service principal for nobody. */
-const AGENT = {
-  Authorization: mockCredentials.service.header({
-    onBehalfOf: mockCredentials.service('external:copilot-agent'),
-    targetPluginId: 'platform',
-  }),
-};
-const PROD_DB = { ...ORDERS_DB_REQUEST, environment: 'production' };
 
 const databases = createTestDatabases();
 

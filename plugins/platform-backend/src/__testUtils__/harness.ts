@@ -274,6 +274,17 @@ export function asUser(user: string): { Authorization: string } {
 }
 
 /**
+ * The headers of an agent with its own (static) token: a service principal
+ * acting for nobody, so every change it makes waits for a person.
+ */
+export const AGENT = {
+  Authorization: mockCredentials.service.header({
+    onBehalfOf: mockCredentials.service('external:copilot-agent'),
+    targetPluginId: 'platform',
+  }),
+};
+
+/**
  * An in-memory engine `memory` offering `memory:database` (the test
  * capability) and whatever `options.capabilities` replaces it with.
  */
@@ -327,6 +338,12 @@ export const ORDERS_DB_REQUEST = {
   owner: TEAM_A,
   component: 'component:default/orders',
   spec: { size: 'medium' },
+};
+
+/** {@link ORDERS_DB_REQUEST} in production, where changes wait for approval. */
+export const PROD_ORDERS_DB_REQUEST = {
+  ...ORDERS_DB_REQUEST,
+  environment: 'production',
 };
 
 /** A valid request for `memory:database` named `name`, by team A in dev. */
