@@ -1,18 +1,20 @@
 import { ResponseError } from '@backstage/errors';
 import { AnalyticsEventInput } from './analytics';
-import { IngestResult } from './facts';
 import {
-  AdoptionReport,
   DeliveryEvidencePage,
   DeliveryEvidenceQuery,
   DeliveryQuery,
   DeliveryReport,
+  ImpactReport,
+  OnboardingReport,
+} from './delivery';
+import { IngestResult } from './facts';
+import {
+  AdoptionReport,
   DevexMetric,
   DevexRangeQuery,
   DevexSourceStatus,
   GoldenPathsReport,
-  ImpactReport,
-  OnboardingReport,
   ServiceLevelsReport,
   TeamSummary,
 } from './metrics';

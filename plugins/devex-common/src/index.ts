@@ -5,6 +5,7 @@
  */
 export * from './facts';
 export * from './metrics';
+export * from './delivery';
 export * from './analytics';
 export * from './permissions';
 export * from './annotations';
