@@ -7,8 +7,9 @@ import { test, expect, Page } from '@playwright/test';
  * The Delivery tab and the component card on the demo history of
  * scripts/start (devex-backend src/demo: the example components' pull
  * requests, deployments and incidents), in light and dark. With
- * TRELLIS_SCREENSHOTS=1 they refresh docs/screenshots/devex-delivery-*.png
- * and entity-delivery-card-*.png.
+ * TRELLIS_SCREENSHOTS=1 they refresh docs/screenshots/devex-delivery-*.png,
+ * devex-team-*.png (both also at phone width, -narrow) and
+ * entity-delivery-card-*.png.
  */
 
 async function signInAsGuest(page: Page) {
@@ -21,10 +22,42 @@ async function signInAsGuest(page: Page) {
   ).toBeVisible();
 }
 
-async function shoot(page: Page, name: string) {
+/**
+ * Whether the portal has delivery history to show: scripts/start writes the
+ * demo's; the e2e run of scripts/test turns the demo off (app-config.e2e.yaml)
+ * and has no delivery source, so there these tests are skipped, saying why.
+ */
+test.beforeAll(async ({ request }) => {
+  const backend = process.env.PLAYWRIGHT_BACKEND_URL ?? 'http://localhost:7007';
+  const auth = await request.get(`${backend}/api/auth/guest/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  expect(auth.ok()).toBeTruthy();
+  const token = (await auth.json()).backstageIdentity.token;
+  const day = (offset: number) =>
+    new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+  const res = await request.get(
+    `${backend}/api/devex/metrics/delivery?from=${day(90)}&to=${day(0)}`,
+    { headers: { Authorization: `Bearer ${token}` } },
+  );
+  expect(res.ok()).toBeTruthy();
+  const report = await res.json();
+  test.skip(
+    report.totals.deploymentFrequency.deployments === 0,
+    'no delivery history in this portal (the demo history of scripts/start has it)',
+  );
+});
+
+/** A screenshot, and with `narrow` the same page on a phone (`-narrow`). */
+async function shoot(page: Page, name: string, narrow = false) {
   if (!process.env.TRELLIS_SCREENSHOTS) return;
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: `docs/screenshots/${name}.png` });
+  if (!narrow) return;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `docs/screenshots/${name}-narrow.png` });
+  await page.setViewportSize({ width: 1440, height: 900 });
 }
 
 for (const theme of ['light', 'dark']) {
@@ -78,7 +111,7 @@ for (const theme of ['light', 'dark']) {
     ).toBeVisible();
     await expect(page.getByText(/Something went wrong/)).toHaveCount(0);
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shoot(page, `devex-delivery-${theme}`);
+    await shoot(page, `devex-delivery-${theme}`, true);
     if (process.env.TRELLIS_SCREENSHOTS) {
       await page
         .getByRole('table', { name: 'Golden-path components vs the rest' })
@@ -125,7 +158,7 @@ for (const theme of ['light', 'dark']) {
       }),
     ).toBeVisible();
     await expect(page.getByText(/Something went wrong/)).toHaveCount(0);
-    await shoot(page, `devex-team-${theme}`);
+    await shoot(page, `devex-team-${theme}`, true);
   });
 
   test(`a component page shows its Delivery card in the ${theme} theme`, async ({
