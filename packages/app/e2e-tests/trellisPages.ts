@@ -92,5 +92,29 @@ export function trellisPages(
           page.getByRole('link', { name: resource.name }).first(),
         ).toBeVisible(),
     },
+    {
+      // With scripts/start's demo history (devex-backend src/demo) the
+      // figures; in the e2e run (no demo history) the empty state that names
+      // the delivery sources. Either way the loaded page.
+      name: 'DevEx Delivery tab',
+      path: '/devex/delivery?range=90',
+      ready: () =>
+        expect(
+          page
+            .locator('p[aria-label="Deployment frequency"]')
+            .or(page.getByRole('status').filter({ hasText: /^No / }))
+            .first(),
+        ).toBeVisible({ timeout: 30_000 }),
+    },
+    {
+      name: 'DevEx Team tab',
+      path: '/devex/team?range=90&team=group:default/team-search',
+      ready: async () => {
+        await expect(
+          page.getByRole('region', { name: 'Delivery' }),
+        ).toBeVisible({ timeout: 30_000 });
+        await expect(page.getByLabel(/^Loading /)).toHaveCount(0);
+      },
+    },
   ];
 }

@@ -35,6 +35,10 @@ export const TierChip = (props: { tier: DeliveryTier | null | undefined }) =>
       color={TIER_COLORS[props.tier]}
       label={TIER_NAMES[props.tier]}
       aria-label={`Tier: ${TIER_NAMES[props.tier]}`}
+      // The tier's colour on the border; the text in the body colour, which
+      // keeps WCAG AA contrast (the dark theme's light green / blue text on
+      // the paper was 4.25:1).
+      sx={{ color: 'text.primary' }}
     />
   ) : null;
 
