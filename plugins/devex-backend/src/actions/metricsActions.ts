@@ -1,12 +1,14 @@
 import { DevexReads } from '../service/DevexReads';
 import { devexAction, Zod } from './devexAction';
 import {
-  adoptionReportSchema,
   deliveryReportSchema,
   evidencePageSchema,
-  goldenPathsReportSchema,
   impactReportSchema,
   onboardingReportSchema,
+} from './deliverySchemas';
+import {
+  adoptionReportSchema,
+  goldenPathsReportSchema,
   serviceLevelsReportSchema,
   teamSummarySchema,
 } from './reportSchemas';
