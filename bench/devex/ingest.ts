@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   benchDatabase,
+  cpuSeconds,
   DevexBenchTarget,
   dropBenchDatabases,
   spawnDevexBackend,
@@ -112,19 +113,6 @@ async function load(options: {
     }
   };
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = fs
-      .readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .split(') ')[1]
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 async function sustained() {

@@ -4,25 +4,12 @@
  * describes a run.
  */
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
+import { cpuSeconds } from './backend';
 import { Delivery, nextDelivery, SECRET, WORKERS } from './webhookData';
 
 function percentile(values: number[], q: number) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = fs
-      .readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .split(') ')[1]
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 export interface LoadResult {
