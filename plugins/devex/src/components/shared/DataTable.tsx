@@ -60,7 +60,17 @@ export function DataTable<T>(props: {
         {rows.length === 0 ? (
           <Typography color="text.secondary">{props.emptyText}</Typography>
         ) : (
-          <Box sx={{ overflowX: 'auto' }}>
+          <Box
+            sx={{
+              overflowX: 'auto',
+              maxWidth: '100%',
+              // Backstage's theme lets cells break anywhere, which a phone
+              // turns into a letter per line: words stay whole, and a table
+              // wider than its card scrolls sideways instead.
+              '& th, & td': { wordBreak: 'normal', overflowWrap: 'normal' },
+              '& thead th': { whiteSpace: 'nowrap' },
+            }}
+          >
             <Table size="small" aria-label={title}>
               <TableHead>
                 <TableRow>
