@@ -37,20 +37,22 @@ import {
 } from '../../plugins/devex-backend/src/rollups/days';
 import { bucketOf } from '../../plugins/devex-backend/src/rollups/histogram';
 import { UNDEPLOYED_LOOKBACK_DAYS } from '../../plugins/devex-backend/src/metrics/delivery/DeliveryIndex';
+import {
+  COMPONENTS,
+  componentRef,
+  isGoldenPath,
+  TEAMS,
+  teamRef,
+  USERS,
+  userRef,
+} from './deliveryCatalog';
+import { insert, Row } from './deliveryRows';
 
-export const COMPONENTS = 500;
-export const TEAMS = 50;
-export const USERS = 500;
 const UNMAPPED_REPOS = 10;
 const DAYS = 365;
 const WINDOW_MS = 24 * 3_600_000;
 const HOUR = 3_600_000;
 const LOOKBACK_MS = UNDEPLOYED_LOOKBACK_DAYS * 86_400_000;
-
-export const componentRef = (i: number) => `component:default/service-${i}`;
-export const teamRef = (t: number) => `group:default/team-${t}`;
-export const userRef = (u: number) => `user:default/dev-${u}`;
-export const isGoldenPath = (i: number) => i % 5 === 0;
 
 /** A small seeded generator, so every load of a size is the same data set. */
 function random(seed: number) {
@@ -71,121 +73,6 @@ function random(seed: number) {
       median * Math.exp(sigma * normal()),
     int: (n: number) => Math.floor(next() * n),
   };
-}
-
-/** Columns (PostgreSQL types) of the index tables, as the migration makes them. */
-const TABLES: Record<string, [string, string][]> = {
-  devex_delivery_deployments: [
-    ['subject', 'text'],
-    ['fact_id', 'bigint'],
-    ['repo', 'text'],
-    ['component', 'text'],
-    ['scope', 'text'],
-    ['environment', 'text'],
-    ['production', 'bool'],
-    ['status', 'text'],
-    ['sha', 'text'],
-    ['url', 'text'],
-    ['actor', 'text'],
-    ['time', 'text'],
-    ['created_at', 'text'],
-    ['day', 'text'],
-    ['week', 'text'],
-    ['failed', 'bool'],
-    ['failed_incident', 'text'],
-    ['failed_rollback', 'text'],
-    ['rework', 'bool'],
-    ['rework_incident', 'text'],
-  ],
-  devex_delivery_changes: [
-    ['subject', 'text'],
-    ['fact_id', 'bigint'],
-    ['repo', 'text'],
-    ['component', 'text'],
-    ['scope', 'text'],
-    ['number', 'int'],
-    ['url', 'text'],
-    ['actor', 'text'],
-    ['merged_at', 'text'],
-    ['merge_day', 'text'],
-    ['first_commit_at', 'text'],
-    ['merge_sha', 'text'],
-    ['deployment', 'text'],
-    ['deployed_at', 'text'],
-    ['deploy_created_at', 'text'],
-    ['deploy_day', 'text'],
-    ['deploy_week', 'text'],
-    ['lead_seconds', 'float8'],
-    ['lead_bucket', 'int'],
-  ],
-  devex_delivery_incidents: [
-    ['subject', 'text'],
-    ['fact_id', 'bigint'],
-    ['component', 'text'],
-    ['title', 'text'],
-    ['url', 'text'],
-    ['severity', 'text'],
-    ['opened_at', 'text'],
-    ['open_day', 'text'],
-    ['last_opened_at', 'text'],
-    ['resolved_at', 'text'],
-    ['resolved_day', 'text'],
-    ['resolved_week', 'text'],
-    ['recovery_seconds', 'float8'],
-    ['recovery_bucket', 'int'],
-    ['deployment', 'text'],
-  ],
-  devex_delivery_adoption: [
-    ['kind', 'text'],
-    ['ref', 'text'],
-    ['first_at', 'text'],
-    ['first_by', 'text'],
-  ],
-};
-
-type Row = Record<string, any>;
-
-/** Plain inserts: one prepared statement (SQLite), `unnest` per 2,000 rows (pg). */
-async function insert(
-  trx: Knex.Transaction,
-  postgres: boolean,
-  table: string,
-  rows: Row[],
-) {
-  if (rows.length === 0) return;
-  const columns = TABLES[table];
-  const names = columns.map(([name]) => name).join(', ');
-  const values = (row: Row) =>
-    columns.map(([name, type]) => {
-      const v = row[name] ?? null;
-      return type === 'bool' && !postgres ? (v ? 1 : 0) : v;
-    });
-  if (!postgres) {
-    const connection = (await trx.client.acquireConnection()) as {
-      prepare(sql: string): { run(...values: unknown[]): unknown };
-    };
-    const statement = connection.prepare(
-      `INSERT INTO ${table} (${names}) VALUES (${columns
-        .map(() => '?')
-        .join(', ')})`,
-    );
-    for (const row of rows) statement.run(...values(row));
-    return;
-  }
-  // The pg client itself: knex would spread array bindings into lists.
-  const connection = (await trx.client.acquireConnection()) as {
-    query(sql: string, values: unknown[]): Promise<unknown>;
-  };
-  for (let i = 0; i < rows.length; i += 2000) {
-    const chunk = rows.slice(i, i + 2000).map(values);
-    await connection.query(
-      `INSERT INTO ${table} (${names})
-       SELECT * FROM unnest(${columns
-         .map(([, type], n) => `$${n + 1}::${type}[]`)
-         .join(', ')})`,
-      columns.map((_, c) => chunk.map(row => row[c])),
-    );
-  }
 }
 
 export interface DeliveryDataSize {
@@ -529,44 +416,13 @@ export async function loadDeliveryData(
   return counts;
 }
 
-/** A catalog with the components (owner, golden path), teams and users. */
-export function catalogYaml(end: number): string {
-  const docs: string[] = [];
-  for (let c = 0; c < COMPONENTS; c++) {
-    docs.push(`apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: service-${c}
-  title: Service ${c}
-  annotations:
-    github.com/project-slug: bench-org/service-${c}${
-      isGoldenPath(c)
-        ? `\n    trellis.dev/golden-path: template:default/service`
-        : ''
-    }
-spec: { type: service, lifecycle: production, owner: ${teamRef(c % TEAMS)} }`);
-  }
-  for (let t = 0; t < TEAMS; t++) {
-    docs.push(`apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-${t}, title: Team ${t} }
-spec: { type: team, children: [] }`);
-  }
-  for (let u = 0; u < USERS; u++) {
-    // A fifth of the people joined during the year (onboarding cohorts).
-    const start =
-      u % 5 === 0
-        ? new Date(end - ((u * 37) % 360) * 86_400_000)
-            .toISOString()
-            .slice(0, 10)
-        : undefined;
-    docs.push(`apiVersion: backstage.io/v1alpha1
-kind: User
-metadata:
-  name: dev-${u}${
-      start ? `\n  annotations:\n    trellis.dev/start-date: "${start}"` : ''
-    }
-spec: { memberOf: [team-${u % TEAMS}] }`);
-  }
-  return `${docs.join('\n---\n')}\n`;
-}
+export {
+  catalogYaml,
+  COMPONENTS,
+  componentRef,
+  isGoldenPath,
+  TEAMS,
+  teamRef,
+  USERS,
+  userRef,
+} from './deliveryCatalog';
