@@ -136,7 +136,7 @@ export const ImpactSection = (props: { filters: DevexFilters }) => {
           rowKey={r => r.label}
           emptyText="No component delivered in this range."
           columns={[
-            { title: 'Components', value: r => r.label },
+            { title: 'Components', value: r => r.label, nowrap: true },
             ...sideColumns<SplitRow>('', r => r.side, 'n (components)'),
             {
               title: 'New users (their teams)',

@@ -272,7 +272,7 @@ const TeamView = (props: { filters: DevexFilters }) => {
         emptyText="No figures yet."
         columns={[
           { title: 'Area', value: r => r.area },
-          { title: 'Figure', value: r => r.label },
+          { title: 'Figure', value: r => r.label, nowrap: true },
           { title: 'Value', value: r => r.raw, render: r => r.value },
           {
             title: 'Tier',

@@ -20,6 +20,11 @@ export interface Column<T> {
   /** How the cell shows; defaults to the raw value. */
   render?: (row: T) => ReactNode;
   align?: 'left' | 'right';
+  /**
+   * Keeps the cell on one line: for names with hyphens ("Golden-path
+   * runs"), which a narrow table would otherwise break at the hyphen.
+   */
+  nowrap?: boolean;
 }
 
 /** A titled table with a CSV download of every row; an empty table says so. */
@@ -92,7 +97,11 @@ export function DataTable<T>(props: {
                       }
                     >
                       {columns.map(c => (
-                        <TableCell key={c.title} align={c.align}>
+                        <TableCell
+                          key={c.title}
+                          align={c.align}
+                          sx={c.nowrap ? { whiteSpace: 'nowrap' } : undefined}
+                        >
                           {c.render
                             ? c.render(row)
                             : String(c.value(row) ?? '—')}
