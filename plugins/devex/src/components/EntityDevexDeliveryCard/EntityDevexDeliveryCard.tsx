@@ -5,16 +5,15 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { ResponseError } from '@backstage/errors';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Link from '@mui/material/Link';
-import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
 import { DeliveryReport } from '@trellis/backstage-plugin-devex-common';
 import { devexApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { presetRange } from '../shared/dateRange';
+import { CardError, CardLoading } from '../shared/ReportStates';
 import { deliveryFigures, hasDelivery, TierChip } from '../shared/delivery';
 
 const DAYS = 30;
@@ -99,23 +98,9 @@ export const EntityDevexDeliveryCard = () => {
 
   let body;
   if (report.loading) {
-    body = (
-      <Box role="progressbar" aria-label="Loading figures">
-        <Skeleton variant="rounded" height={140} />
-      </Box>
-    );
+    body = <CardLoading height={140} />;
   } else if (report.error) {
-    const status =
-      report.error instanceof ResponseError
-        ? report.error.statusCode
-        : undefined;
-    body = (
-      <Alert severity={status === 403 ? 'info' : 'warning'}>
-        {status === 403
-          ? 'You may not see DevEx figures (devex.metrics.read).'
-          : `Delivery figures unavailable: ${report.error.message}`}
-      </Alert>
-    );
+    body = <CardError error={report.error} what="Delivery figures" />;
   } else if (report.value && !hasDelivery(report.value.totals)) {
     body = (
       <Alert severity="info" role="status">

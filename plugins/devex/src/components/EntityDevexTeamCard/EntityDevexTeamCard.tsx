@@ -5,16 +5,15 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { ResponseError } from '@backstage/errors';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Link from '@mui/material/Link';
-import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
 import { TeamSummary } from '@trellis/backstage-plugin-devex-common';
 import { devexApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { presetRange } from '../shared/dateRange';
+import { CardError, CardLoading } from '../shared/ReportStates';
 import { formatCount, formatPercent, formatSeconds } from '../shared/format';
 
 const DAYS = 30;
@@ -103,23 +102,9 @@ export const EntityDevexTeamCard = () => {
 
   let body;
   if (summary.loading) {
-    body = (
-      <Box role="progressbar" aria-label="Loading figures">
-        <Skeleton variant="rounded" height={120} />
-      </Box>
-    );
+    body = <CardLoading height={120} />;
   } else if (summary.error) {
-    const status =
-      summary.error instanceof ResponseError
-        ? summary.error.statusCode
-        : undefined;
-    body = (
-      <Alert severity={status === 403 ? 'info' : 'warning'}>
-        {status === 403
-          ? 'You may not see DevEx figures (devex.metrics.read).'
-          : `DevEx figures unavailable: ${summary.error.message}`}
-      </Alert>
-    );
+    body = <CardError error={summary.error} what="DevEx figures" />;
   } else if (summary.value?.folded) {
     body = (
       <Alert severity="info">

@@ -26,6 +26,26 @@ export const ReportSkeleton = () => (
   </Box>
 );
 
+/** An entity card's body while its figures load. */
+export const CardLoading = (props: { height: number }) => (
+  <Box role="progressbar" aria-label="Loading figures">
+    <Skeleton variant="rounded" height={props.height} />
+  </Box>
+);
+
+/** An entity card's body when its figures could not be read: no permission, or why. */
+export const CardError = (props: { error: Error; what: string }) => {
+  const status =
+    props.error instanceof ResponseError ? props.error.statusCode : undefined;
+  return (
+    <Alert severity={status === 403 ? 'info' : 'warning'}>
+      {status === 403
+        ? 'You may not see DevEx figures (devex.metrics.read).'
+        : `${props.what} unavailable: ${props.error.message}`}
+    </Alert>
+  );
+};
+
 /** Errors a reader can act on: no permission, no backend, bad range; else the backend's message. */
 export const ReportError = (props: { error: Error; title: string }) => {
   const status =
