@@ -42,6 +42,17 @@ export interface Config {
       approvers?: string[];
       /** How often overdue change requests are marked expired, in seconds. Default 60. */
       expiryCheckSeconds?: number;
+      /**
+       * How long an approver has to apply an approved change before another
+       * backend (at start, or in the expiry task) may finish it instead, in
+       * seconds. Default 60.
+       */
+      applyLeaseSeconds?: number;
+      /**
+       * Unfinished approvals a recovery claims at a time (it goes on until
+       * none is left). Default 20.
+       */
+      recoveryBatchSize?: number;
     };
     dispatch?: {
       /** How often pending requests are (re)sent to engines, in seconds. Default 5. */

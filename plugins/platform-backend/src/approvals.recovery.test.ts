@@ -47,13 +47,17 @@ const DISPATCH = {
 
 /** The platform on a database of `databaseId`, and what the tests read and write. */
 function onDatabase(databaseId: TestDatabaseId) {
-  async function start(knex?: Knex, engine = memoryEngineWithQueue()) {
+  async function start(
+    knex?: Knex,
+    engine = memoryEngineWithQueue(),
+    config: Record<string, unknown> = {},
+  ) {
     const db = knex ?? (await databases.init(databaseId));
     const platform = await startPlatform({
       knex: db,
       engines: [engine],
       productionApprovals: true,
-      config: DISPATCH,
+      config: { ...DISPATCH, ...config },
     });
     return { ...platform, engine, knex: db };
   }
@@ -360,6 +364,28 @@ describe.each(databases.eachSupportedId())(
       await p.runTask('platform-approvals-expire');
       expect(await resourcesNamed(p.knex, 'agent-db')).toHaveLength(1);
       expect(recoveredEvents(p)).toHaveLength(1);
+      await p.backend.stop();
+    });
+
+    it('a recovery finishes more approvals than it claims at once (platform.approvals.recoveryBatchSize)', async () => {
+      const p = await start(undefined, undefined, {
+        approvals: { recoveryBatchSize: 2 },
+      });
+      const names = Array.from({ length: 5 }, (_, i) => `agent-db-${i}`);
+      for (const name of names) {
+        const asked = await request(p.server)
+          .post('/api/platform/resources')
+          .set(AGENT)
+          .send(databaseRequest(name));
+        expect(asked.status).toBe(202);
+        await stoppedAfterDecision(p.knex, asked.body.changeRequest.id);
+      }
+
+      await p.runTask('platform-approvals-expire');
+      for (const name of names) {
+        expect(await resourcesNamed(p.knex, name)).toHaveLength(1);
+      }
+      expect(recoveredEvents(p)).toHaveLength(5);
       await p.backend.stop();
     });
   },

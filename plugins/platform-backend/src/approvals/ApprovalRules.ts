@@ -19,9 +19,19 @@ export interface ApprovalConfig {
   expiresAfterMs: number;
   /** Entity refs told about new change requests (besides the resource's owner). */
   approvers: string[];
+  /**
+   * How long an approver (or a recovery) has to apply an approved change
+   * before a recovery may take it over.
+   */
+  applyLeaseMs: number;
+  /** Unfinished approvals a recovery claims at a time. */
+  recoveryBatchSize: number;
 }
 
 const DEFAULT_EXPIRY_MS = 3 * 24 * 60 * 60 * 1000;
+/** Applying is a few database writes: a minute is plenty. */
+const DEFAULT_APPLY_LEASE_SECONDS = 60;
+const DEFAULT_RECOVERY_BATCH = 20;
 
 /** The platform's own subject: its own calls (the demo estate) are trusted. */
 export const PLATFORM_SUBJECT = 'plugin:platform';
@@ -69,6 +79,21 @@ export function readApprovalConfig(config: RootConfigService): ApprovalConfig {
       'platform.approvals.expiresAfter must be a positive duration',
     );
   }
+  const applyLeaseSeconds =
+    approvals?.getOptionalNumber('applyLeaseSeconds') ??
+    DEFAULT_APPLY_LEASE_SECONDS;
+  if (!(applyLeaseSeconds > 0)) {
+    throw new Error(
+      `platform.approvals.applyLeaseSeconds must be a positive number of seconds, not ${applyLeaseSeconds}`,
+    );
+  }
+  const recoveryBatchSize =
+    approvals?.getOptionalNumber('recoveryBatchSize') ?? DEFAULT_RECOVERY_BATCH;
+  if (!Number.isInteger(recoveryBatchSize) || recoveryBatchSize < 1) {
+    throw new Error(
+      `platform.approvals.recoveryBatchSize must be a whole number of at least 1, not ${recoveryBatchSize}`,
+    );
+  }
   return {
     servicePrincipals,
     trustedServices: approvals?.getOptionalStringArray('trustedServices') ?? [],
@@ -76,6 +101,8 @@ export function readApprovalConfig(config: RootConfigService): ApprovalConfig {
     approvers: approvals?.getOptionalStringArray('approvers') ?? [
       'group:default/platform-team',
     ],
+    applyLeaseMs: applyLeaseSeconds * 1000,
+    recoveryBatchSize,
   };
 }
 

@@ -2,17 +2,9 @@ import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { PlatformResource } from '@trellis/backstage-plugin-platform-common';
 import { nowIso } from '../database/knexHelpers';
 import { announceDecision, Announcers } from './announcements';
-import { PLATFORM_SUBJECT } from './ApprovalRules';
+import { ApprovalConfig, PLATFORM_SUBJECT } from './ApprovalRules';
 import { applyChange, ChangeApplier } from './applyChange';
 import { ChangeRequestStore, StoredChangeRequest } from './ChangeRequestStore';
-
-/**
- * How long an approver (or a recovery) has to apply an approved change
- * before a recovery may take it over: applying is a few database writes.
- */
-const APPLY_LEASE_MS = 60_000;
-/** Unfinished approvals claimed at a time by a recovery. */
-const RECOVERY_BATCH = 20;
 
 /**
  * Approved change requests: applying the change and recording the outcome,
@@ -23,6 +15,8 @@ export class ApprovedChanges {
   constructor(
     private readonly deps: Announcers & {
       changeRequests: ChangeRequestStore;
+      /** The lease to apply a change, and how many a recovery claims at once. */
+      config: Pick<ApprovalConfig, 'applyLeaseMs' | 'recoveryBatchSize'>;
       auditor: AuditorService;
       logger: LoggerService;
       apply: ChangeApplier;
@@ -34,7 +28,9 @@ export class ApprovedChanges {
 
   /** The end of a lease to apply an approved change taken now. */
   leaseUntil(): string {
-    return new Date(this.now().getTime() + APPLY_LEASE_MS).toISOString();
+    return new Date(
+      this.now().getTime() + this.deps.config.applyLeaseMs,
+    ).toISOString();
   }
 
   /**
@@ -79,7 +75,7 @@ export class ApprovedChanges {
       const claimed = await this.deps.changeRequests.claimUnfinished(
         this.now().toISOString(),
         this.leaseUntil(),
-        RECOVERY_BATCH,
+        this.deps.config.recoveryBatchSize,
       );
       for (const cr of claimed) {
         this.deps.logger.info(
@@ -105,7 +101,7 @@ export class ApprovedChanges {
         await announceDecision(this.deps, finished);
         recovered += 1;
       }
-      if (claimed.length < RECOVERY_BATCH) return recovered;
+      if (claimed.length < this.deps.config.recoveryBatchSize) return recovered;
     }
   }
 
