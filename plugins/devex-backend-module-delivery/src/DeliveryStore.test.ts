@@ -52,4 +52,55 @@ describe.each(databases.eachSupportedId())('DeliveryStore on %p', id => {
     await migrateDeliveryStore(knex);
     expect(await knex.schema.hasTable('devex_delivery_deliveries')).toBe(true);
   });
+
+  it('stores deliveries with their outcomes, tells stored ids, and records outcomes in groups', async () => {
+    const knex = await databases.init(id);
+    await migrateDeliveryStore(knex);
+    const store = new DeliveryStore(knex);
+    const at = new Date('2026-12-01T00:00:00Z');
+    const delivery = (n: number) => ({
+      id: `github:${n}`,
+      provider: 'github',
+      event: 'pull_request',
+      payload: { n },
+      receivedAt: at,
+    });
+    const stored = await store.insertMany([
+      { ...delivery(1), outcome: { status: 'bad', error: 'x: no', facts: 0 } },
+      { ...delivery(2), outcome: { status: 'ignored', facts: 0 } },
+      delivery(3),
+      delivery(4),
+      delivery(5),
+      { ...delivery(3), outcome: { status: 'good', facts: 1 } },
+    ]);
+    expect([...stored].sort()).toEqual([
+      'github:1',
+      'github:2',
+      'github:3',
+      'github:4',
+      'github:5',
+    ]);
+    expect(
+      [...(await store.known(['github:1', 'github:3', 'github:9']))].sort(),
+    ).toEqual(['github:1', 'github:3']);
+    expect(
+      (await store.pending(new Date('2026-12-02T00:00:00Z'))).map(d => d.id),
+    ).toEqual(['github:3', 'github:4', 'github:5']);
+
+    await store.finishMany([
+      { id: 'github:3', outcome: { status: 'good', facts: 1 } },
+      { id: 'github:4', outcome: { status: 'good', facts: 1 } },
+      {
+        id: 'github:5',
+        outcome: { status: 'good', facts: 1, unmappedUser: 'github:ghost' },
+      },
+    ]);
+    expect(await store.counts()).toMatchObject({
+      deliveries: { good: 3, bad: 1, ignored: 1, pending: 0 },
+      unmappedUsers: [{ login: 'github:ghost', deliveries: 1 }],
+      recentErrors: [
+        expect.objectContaining({ id: 'github:1', error: 'x: no' }),
+      ],
+    });
+  });
 });
