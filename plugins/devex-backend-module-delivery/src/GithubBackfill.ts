@@ -1,27 +1,12 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { DevexCursorStore } from '@trellis/backstage-plugin-devex-node';
 import { Octokit } from '@octokit/rest';
-import { DraftFact, InterpretOptions, interpretGithub } from './interpret';
+import { BackfillOptions, BackfillRun, withFirstCommit } from './backfill';
+import { interpretGithub } from './interpret';
 
-/** Writes mapped facts (DeliveryIngestor.writeDrafts). */
-export type DraftWriter = (drafts: DraftFact[]) => Promise<unknown>;
-
-export interface GithubBackfillOptions {
+export interface GithubBackfillOptions extends BackfillOptions {
   /** An authenticated client for a repo (`owner/name`), or undefined when no integration covers it. */
   octokitFor(repo: string): Promise<Octokit | undefined>;
   repos(): Promise<string[]>;
-  write: DraftWriter;
-  cursors: DevexCursorStore;
-  logger: LoggerService;
-  interpret: InterpretOptions;
-  days: number;
-  /** Longest wait for a rate limit inside one run; longer stops the run (resumed next time). */
-  maxWaitMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => Date;
 }
-
-class RateLimitedLongerThanARun extends Error {}
 
 /** The earliest author date of a pull request's commits (the first 250). */
 export async function firstCommitOf(
@@ -43,16 +28,6 @@ export async function firstCommitOf(
   return first ? new Date(first).toISOString() : undefined;
 }
 
-/** Sets a change's `firstCommitAt` and its value (seconds to the merge). */
-export function withFirstCommit(fact: DraftFact, firstCommitAt?: string) {
-  if (!firstCommitAt) return;
-  fact.attributes.firstCommitAt = firstCommitAt;
-  const s = Math.round(
-    (Date.parse(fact.time) - Date.parse(firstCommitAt)) / 1000,
-  );
-  if (s >= 0) fact.value = s;
-}
-
 /**
  * History from before the webhooks: merged pull requests (with the first
  * commit's time) and deployments with their latest status, for the last
@@ -62,45 +37,21 @@ export function withFirstCommit(fact: DraftFact, firstCommitAt?: string) {
  * response with no rate limit left or a `retry-after` is waited out.
  */
 export class GithubBackfill {
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly pace: BackfillRun;
 
   constructor(private readonly options: GithubBackfillOptions) {
-    this.sleep =
-      options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
+    this.pace = new BackfillRun('GitHub', options);
   }
 
   async run(): Promise<{ repos: number; facts: number }> {
-    let facts = 0;
-    let repos = 0;
-    for (const repo of await this.options.repos()) {
-      const octokit = await this.options.octokitFor(repo);
-      if (!octokit) continue;
-      repos++;
-      try {
-        facts += await this.pulls(octokit, repo);
-        facts += await this.deployments(octokit, repo);
-      } catch (error) {
-        if (error instanceof RateLimitedLongerThanARun) {
-          this.options.logger.info(
-            `GitHub backfill paused at ${repo}: ${error.message}`,
-          );
-          break;
-        }
-        this.options.logger.warn(
-          `GitHub backfill of ${repo} failed; it continues next run`,
-          error as Error,
-        );
-      }
-    }
-    return { repos, facts };
-  }
-
-  private since(cursor: string | undefined): string {
-    const now = (this.options.now ?? (() => new Date()))();
-    const window = new Date(
-      now.getTime() - this.options.days * 86_400_000,
-    ).toISOString();
-    return cursor && cursor > window ? cursor : window;
+    return this.pace.each(
+      await this.options.repos(),
+      repo => repo,
+      repo => this.options.octokitFor(repo),
+      async (octokit, repo) =>
+        (await this.pulls(octokit, repo)) +
+        (await this.deployments(octokit, repo)),
+    );
   }
 
   /** One API call, waiting out rate limits (at most three times). */
@@ -113,7 +64,7 @@ export class GithubBackfill {
         const remaining = response.headers?.['x-ratelimit-remaining'];
         const reset = response.headers?.['x-ratelimit-reset'];
         if (remaining !== undefined && Number(remaining) === 0 && reset) {
-          await this.wait(Number(reset) * 1000 - Date.now());
+          await this.pace.wait(Number(reset) * 1000 - Date.now());
         }
         return response;
       } catch (error) {
@@ -131,28 +82,15 @@ export class GithubBackfill {
           headers['retry-after'] !== undefined
             ? Number(headers['retry-after']) * 1000
             : Number(headers['x-ratelimit-reset'] ?? 0) * 1000 - Date.now();
-        await this.wait(waitMs);
+        await this.pace.wait(waitMs);
       }
     }
-  }
-
-  private async wait(ms: number) {
-    const waitMs = Math.max(0, Math.min(ms, 24 * 3_600_000));
-    if (waitMs > (this.options.maxWaitMs ?? 15 * 60_000)) {
-      throw new RateLimitedLongerThanARun(
-        `rate limited for ${Math.round(waitMs / 1000)} s`,
-      );
-    }
-    this.options.logger.info(
-      `GitHub rate limit: waiting ${Math.round(waitMs / 1000)} s`,
-    );
-    await this.sleep(waitMs);
   }
 
   private async pulls(octokit: Octokit, repo: string): Promise<number> {
     const [owner, name] = repo.split('/');
     const key = `github:${repo}:pulls`;
-    const since = this.since(await this.options.cursors.get(key));
+    const since = this.pace.since(await this.options.cursors.get(key));
     let newest: string | undefined;
     let written = 0;
     for (let page = 1; ; page++) {
@@ -200,7 +138,7 @@ export class GithubBackfill {
   private async deployments(octokit: Octokit, repo: string): Promise<number> {
     const [owner, name] = repo.split('/');
     const key = `github:${repo}:deployments`;
-    const since = this.since(await this.options.cursors.get(key));
+    const since = this.pace.since(await this.options.cursors.get(key));
     let newest: string | undefined;
     let written = 0;
     for (let page = 1; ; page++) {

@@ -16,11 +16,8 @@ import { devexSourcesExtensionPoint } from '@trellis/backstage-plugin-devex-node
 import { CatalogMapper } from './CatalogMapper';
 import { DeliveryIngestor, DeliveryProvider } from './DeliveryIngestor';
 import { DeliveryStore, migrateDeliveryStore } from './DeliveryStore';
-import {
-  firstCommitOf,
-  GithubBackfill,
-  withFirstCommit,
-} from './GithubBackfill';
+import { withFirstCommit } from './backfill';
+import { firstCommitOf, GithubBackfill } from './GithubBackfill';
 import { createPagerdutySignatureValidator } from './pagerduty';
 import { createDeliveryRouter } from './router';
 
