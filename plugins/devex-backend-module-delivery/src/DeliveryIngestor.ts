@@ -85,36 +85,22 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-/**
- * What a payload says: the facts it makes (still to be mapped), or an
- * outcome already final (ignored, bad).
- */
-type Meaning = { drafts: DraftFact[] } | { done: DeliveryOutcome };
-
-/** A delivery with facts to write, mapped. */
-interface Reading {
-  delivery: RawDelivery;
-  facts: DevexFact[];
-  outcome: DeliveryOutcome;
-}
+/** What one delivery came to before anything is written. */
+type Reading =
+  | { delivery: RawDelivery; done: DeliveryOutcome }
+  | { delivery: RawDelivery; facts: DevexFact[]; outcome: DeliveryOutcome };
 
 /**
- * Stores every delivery raw (once per delivery id) with what it came to:
- * its facts written, or ignored, or bad (a payload that cannot be
- * interpreted, kept with its error). When the facts cannot be written the
- * delivery is stored pending, and `retryPending` interprets it again later.
- *
- * A delivery is read and its facts written before its raw row, which is then
- * inserted with its outcome: one insert and no update of a row that holds a
- * 25 kB payload. A sender hears back only once that row is committed, so an
- * acknowledged delivery has its facts, or is pending; one cut off before its
- * row (a crash) was not acknowledged, and its facts, if written, count once
- * when it is delivered again (facts are unique by source id).
+ * Stores every delivery raw (once per delivery id) and then interprets it
+ * into delivery facts. A payload that cannot be interpreted is kept as bad,
+ * with its error; a fact write that fails leaves the delivery pending, and
+ * `retryPending` interprets it again later.
  *
  * Deliveries that arrive while others are being written wait and are then
- * written together (one read of known ids, one fact write, one raw insert):
- * a webhook is one small request, and a transaction per delivery would be
- * most of its cost. A delivery alone is written at once.
+ * written together (one raw insert, one fact write, one transaction of
+ * outcomes): a webhook is one small request, and a transaction per delivery
+ * would be most of its cost. A delivery alone is written at once. Every
+ * caller still hears back only after its delivery's raw row is committed.
  */
 export class DeliveryIngestor {
   private readonly waiting: Waiting[] = [];
@@ -165,14 +151,7 @@ export class DeliveryIngestor {
       new Date(Date.now() - olderThanMs),
     );
     for (let i = 0; i < pending.length; i += MAX_BATCH) {
-      const batch = pending.slice(i, i + MAX_BATCH);
-      const outcomes = await this.settle(batch);
-      await this.store.finishMany(
-        batch.flatMap(({ id }) => {
-          const outcome = outcomes.get(id);
-          return outcome ? [{ id, outcome }] : [];
-        }),
-      );
+      await this.process(pending.slice(i, i + MAX_BATCH));
     }
     return pending.length;
   }
@@ -183,37 +162,34 @@ export class DeliveryIngestor {
       while (this.waiting.length) {
         const batch = this.waiting.splice(0, MAX_BATCH);
         try {
-          const known = await this.store.known(batch.map(w => w.delivery.id));
+          const stored = await this.store.insertMany(
+            batch.map(w => w.delivery),
+          );
           // An id twice in one batch: the first one is the delivery.
           const fresh = new Map<string, RawDelivery>();
           for (const { delivery } of batch) {
-            if (known.has(delivery.id) || fresh.has(delivery.id)) {
+            if (stored.has(delivery.id) && !fresh.has(delivery.id)) {
+              fresh.set(delivery.id, delivery);
+            }
+          }
+          for (const { delivery } of batch) {
+            if (fresh.get(delivery.id) !== delivery) {
               this.logger.debug(
                 `Delivery ${delivery.id} received again; already stored`,
               );
-            } else fresh.set(delivery.id, delivery);
+            }
           }
-          const outcomes = await this.settle([...fresh.values()]).catch(
-            error => {
-              this.logger.error(
-                `Deliveries not interpreted, stored pending, will retry`,
-                error as Error,
-              );
-              return new Map<string, DeliveryOutcome>();
-            },
-          );
-          // Another replica may have stored one meanwhile: still once.
-          const stored = await this.store.insertMany(
-            [...fresh.values()].map(delivery => ({
-              ...delivery,
-              outcome: outcomes.get(delivery.id),
-            })),
+          // Stored: the facts are the store's job from here (a failure
+          // leaves them pending for retryPending), not the sender's.
+          await this.process([...fresh.values()]).catch(error =>
+            this.logger.error(
+              `Deliveries stored but not interpreted yet, will retry`,
+              error as Error,
+            ),
           );
           for (const { delivery, resolve } of batch) {
             resolve(
-              fresh.get(delivery.id) === delivery && stored.has(delivery.id)
-                ? 'stored'
-                : 'duplicate',
+              fresh.get(delivery.id) === delivery ? 'stored' : 'duplicate',
             );
           }
         } catch (error) {
@@ -226,95 +202,6 @@ export class DeliveryIngestor {
     }
   }
 
-  /**
-   * Interprets deliveries, maps and writes their facts; what each came to,
-   * none for those whose facts could not be written (the fact store is
-   * unreachable: they stay pending).
-   */
-  private async settle(
-    deliveries: RawDelivery[],
-  ): Promise<Map<string, DeliveryOutcome>> {
-    const outcomes = new Map<string, DeliveryOutcome>();
-    const readings: Reading[] = [];
-    for (const delivery of deliveries) {
-      const meaning = this.understand(delivery);
-      const reading =
-        'done' in meaning ? meaning : await this.read(delivery, meaning.drafts);
-      if ('done' in reading) outcomes.set(delivery.id, reading.done);
-      else readings.push(reading);
-    }
-    const facts: DevexFact[] = [];
-    const owner: Reading[] = [];
-    for (const reading of readings) {
-      for (const fact of reading.facts) {
-        facts.push(fact);
-        owner.push(reading);
-      }
-    }
-    const refused = new Map<Reading, string[]>();
-    if (facts.length) {
-      try {
-        const result = await this.sink.write(facts);
-        for (const r of result.rejected) {
-          const reading = owner[r.index];
-          refused.set(reading, [
-            ...(refused.get(reading) ?? []),
-            `${r.field}: ${r.message}`,
-          ]);
-        }
-      } catch (error) {
-        this.logger.error(
-          `Deliveries ${readings
-            .map(r => r.delivery.id)
-            .join(', ')}: facts not written, will retry`,
-          error as Error,
-        );
-        return outcomes;
-      }
-    }
-    for (const reading of readings) {
-      const messages = refused.get(reading);
-      if (messages) {
-        const message = messages.join('; ');
-        this.logger.warn(
-          `Delivery ${reading.delivery.id} (${reading.delivery.event}) made facts the store refused: ${message}`,
-        );
-        outcomes.set(reading.delivery.id, {
-          ...reading.outcome,
-          status: 'bad',
-          error: message,
-        });
-      } else outcomes.set(reading.delivery.id, reading.outcome);
-    }
-    return outcomes;
-  }
-
-  /** What a payload says; a payload that cannot be read is bad, with why. */
-  private understand(delivery: RawDelivery): Meaning {
-    try {
-      const meaning = this.interpret(delivery);
-      if ('ignored' in meaning) {
-        return {
-          done: { status: 'ignored', error: meaning.ignored, facts: 0 },
-        };
-      }
-      return { drafts: meaning.facts };
-    } catch (error) {
-      return this.bad(delivery, error);
-    }
-  }
-
-  private bad(
-    delivery: RawDelivery,
-    error: unknown,
-  ): { done: DeliveryOutcome } {
-    const message = (error as Error).message ?? String(error);
-    this.logger.warn(
-      `Delivery ${delivery.id} (${delivery.event}) is bad and was kept as such: ${message}`,
-    );
-    return { done: { status: 'bad', error: message, facts: 0 } };
-  }
-
   private interpret(delivery: RawDelivery): Interpretation {
     if (delivery.provider === 'github') {
       return interpretGithub(delivery.event, delivery.payload, this.options);
@@ -325,18 +212,93 @@ export class DeliveryIngestor {
     return interpretPagerduty(delivery.payload);
   }
 
-  /** A delivery's facts, enriched and mapped; bad when that fails. */
-  private async read(
-    delivery: RawDelivery,
-    drafts: DraftFact[],
-  ): Promise<Reading | { done: DeliveryOutcome }> {
+  /** Interprets stored deliveries and writes their facts and outcomes. */
+  private async process(deliveries: RawDelivery[]): Promise<void> {
+    if (!deliveries.length) return;
+    const readings: Reading[] = [];
+    for (const delivery of deliveries) {
+      readings.push(await this.read(delivery));
+    }
+    const facts: DevexFact[] = [];
+    const owner: Reading[] = [];
+    for (const reading of readings) {
+      if ('facts' in reading) {
+        for (const fact of reading.facts) {
+          facts.push(fact);
+          owner.push(reading);
+        }
+      }
+    }
+    const outcomes = new Map<RawDelivery, DeliveryOutcome>();
+    for (const reading of readings) {
+      if ('done' in reading) outcomes.set(reading.delivery, reading.done);
+    }
+    let written = true;
+    if (facts.length) {
+      try {
+        const result = await this.sink.write(facts);
+        const refused = new Map<Reading, string[]>();
+        for (const r of result.rejected) {
+          const reading = owner[r.index];
+          refused.set(reading, [
+            ...(refused.get(reading) ?? []),
+            `${r.field}: ${r.message}`,
+          ]);
+        }
+        for (const [reading, messages] of refused) {
+          const message = messages.join('; ');
+          this.logger.warn(
+            `Delivery ${reading.delivery.id} (${reading.delivery.event}) made facts the store refused: ${message}`,
+          );
+          outcomes.set(reading.delivery, {
+            ...(reading as { outcome: DeliveryOutcome }).outcome,
+            status: 'bad',
+            error: message,
+          });
+        }
+      } catch (error) {
+        // The store is unreachable: leave them pending, retryPending takes them.
+        this.logger.error(
+          `Deliveries ${readings
+            .filter(r => 'facts' in r)
+            .map(r => r.delivery.id)
+            .join(', ')}: facts not written, will retry`,
+          error as Error,
+        );
+        written = false;
+      }
+    }
+    if (written) {
+      for (const reading of readings) {
+        if ('facts' in reading && !outcomes.has(reading.delivery)) {
+          outcomes.set(reading.delivery, reading.outcome);
+        }
+      }
+    }
+    await this.store.finishMany(
+      [...outcomes].map(([delivery, outcome]) => ({
+        id: delivery.id,
+        outcome,
+      })),
+    );
+  }
+
+  /** What a delivery means: its facts, or why it is ignored or bad. */
+  private async read(delivery: RawDelivery): Promise<Reading> {
     try {
+      const meaning = this.interpret(delivery);
+      if ('ignored' in meaning) {
+        return {
+          delivery,
+          done: { status: 'ignored', error: meaning.ignored, facts: 0 },
+        };
+      }
       const outcome: DeliveryOutcome = {
         status: 'good',
-        facts: drafts.length,
+        facts: meaning.facts.length,
       };
       const facts: DevexFact[] = [];
-      for (const draft of drafts) {
+      for (const draft of meaning.facts) {
         if (this.options.enrich) {
           await this.options
             .enrich(draft)
@@ -350,7 +312,14 @@ export class DeliveryIngestor {
       }
       return { delivery, facts, outcome };
     } catch (error) {
-      return this.bad(delivery, error);
+      const message = (error as Error).message ?? String(error);
+      this.logger.warn(
+        `Delivery ${delivery.id} (${delivery.event}) is bad and was kept as such: ${message}`,
+      );
+      return {
+        delivery,
+        done: { status: 'bad', error: message, facts: 0 },
+      };
     }
   }
 

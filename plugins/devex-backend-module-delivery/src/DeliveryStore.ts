@@ -51,21 +51,6 @@ export interface DeliveryCounts {
 }
 
 const TABLE = 'devex_delivery_deliveries';
-/** Ids per `IN (...)`, below SQLite's 999 bound variables. */
-const ID_CHUNK = 500;
-
-/** The columns that say what a delivery came to. */
-function outcomeColumns(
-  outcome: Omit<DeliveryOutcome, 'status'> & { status: DeliveryStatus },
-) {
-  return {
-    status: outcome.status,
-    error: outcome.error?.slice(0, 4000) ?? null,
-    facts: outcome.facts,
-    unmapped_repo: outcome.unmappedRepo?.slice(0, 255) ?? null,
-    unmapped_user: outcome.unmappedUser?.slice(0, 255) ?? null,
-  };
-}
 
 /** Raw deliveries, stored once per delivery id before interpretation. */
 export class DeliveryStore {
@@ -77,20 +62,11 @@ export class DeliveryStore {
   }
 
   /**
-   * Stores deliveries in one statement, each with its outcome, or pending
-   * when it has none (its facts are not written yet); the ids stored now (an id stored before, or twice in `deliveries`, is stored
-   * once).
+   * Stores deliveries as pending in one statement; the ids stored now (an id
+   * stored before, or twice in `deliveries`, is stored once).
    */
-  async insertMany(
-    deliveries: (RawDelivery & { outcome?: DeliveryOutcome })[],
-  ): Promise<Set<string>> {
-    const unique = new Map<
-      string,
-      RawDelivery & { outcome?: DeliveryOutcome }
-    >();
-    for (const delivery of deliveries) {
-      if (!unique.has(delivery.id)) unique.set(delivery.id, delivery);
-    }
+  async insertMany(deliveries: RawDelivery[]): Promise<Set<string>> {
+    const unique = new Map(deliveries.map(d => [d.id, d]));
     if (!unique.size) return new Set();
     const inserted: { id: string }[] = await this.db(TABLE)
       .insert(
@@ -100,9 +76,8 @@ export class DeliveryStore {
           event: delivery.event.slice(0, 64),
           received_at: delivery.receivedAt,
           payload: JSON.stringify(delivery.payload ?? null),
-          ...outcomeColumns(
-            delivery.outcome ?? { status: 'pending', facts: 0 },
-          ),
+          status: 'pending',
+          facts: 0,
         })),
       )
       .onConflict('id')
@@ -111,59 +86,28 @@ export class DeliveryStore {
     return new Set(inserted.map(row => row.id));
   }
 
-  /** The ids of `ids` stored before. */
-  async known(ids: string[]): Promise<Set<string>> {
-    const unique = [...new Set(ids)];
-    const found = new Set<string>();
-    for (let i = 0; i < unique.length; i += ID_CHUNK) {
-      const rows: { id: string }[] = await this.db(TABLE)
-        .whereIn('id', unique.slice(i, i + ID_CHUNK))
-        .select('id');
-      rows.forEach(row => found.add(row.id));
-    }
-    return found;
-  }
-
   async finish(id: string, outcome: DeliveryOutcome): Promise<void> {
     await this.finishMany([{ id, outcome }]);
   }
 
-  /**
-   * Records the outcomes of deliveries: one update per distinct outcome (a
-   * batch of merges and deployments that all mapped is one statement), in
-   * one transaction when there are several.
-   */
+  /** Records the outcomes of deliveries, in one transaction. */
   async finishMany(
     outcomes: { id: string; outcome: DeliveryOutcome }[],
   ): Promise<void> {
-    const byOutcome = new Map<
-      string,
-      { columns: ReturnType<typeof outcomeColumns>; ids: string[] }
-    >();
-    for (const { id, outcome } of outcomes) {
-      const columns = outcomeColumns(outcome);
-      const key = JSON.stringify(columns);
-      const group = byOutcome.get(key);
-      if (group) group.ids.push(id);
-      else byOutcome.set(key, { columns, ids: [id] });
-    }
-    const updates: {
-      columns: ReturnType<typeof outcomeColumns>;
-      ids: string[];
-    }[] = [];
-    for (const { columns, ids } of byOutcome.values()) {
-      for (let i = 0; i < ids.length; i += ID_CHUNK) {
-        updates.push({ columns, ids: ids.slice(i, i + ID_CHUNK) });
+    if (!outcomes.length) return;
+    await this.db.transaction(async trx => {
+      for (const { id, outcome } of outcomes) {
+        await trx(TABLE)
+          .where({ id })
+          .update({
+            status: outcome.status,
+            error: outcome.error?.slice(0, 4000) ?? null,
+            facts: outcome.facts,
+            unmapped_repo: outcome.unmappedRepo?.slice(0, 255) ?? null,
+            unmapped_user: outcome.unmappedUser?.slice(0, 255) ?? null,
+          });
       }
-    }
-    if (!updates.length) return;
-    const run = async (db: Knex) => {
-      for (const { columns, ids } of updates) {
-        await db(TABLE).whereIn('id', ids).update(columns);
-      }
-    };
-    if (updates.length === 1) await run(this.db);
-    else await this.db.transaction(trx => run(trx));
+    });
   }
 
   /** Deliveries stored but never interpreted (the process stopped between). */
