@@ -140,6 +140,18 @@ export const devexPlugin = createBackendPlugin({
             await directorySync.sync();
           },
         });
+        // Until the catalog has settled after a start: without it, a fresh
+        // backend's teams stay empty until the sync above runs again.
+        await scheduler.scheduleTask({
+          id: 'devex-directory-settle',
+          scope: 'local',
+          frequency: { seconds: 15 },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 15 },
+          fn: async () => {
+            await directorySync.settle();
+          },
+        });
         await scheduler.scheduleTask({
           id: 'devex-delivery-index',
           frequency: { minutes: 1 },

@@ -29,6 +29,9 @@ function title(entity: Entity): string | undefined {
  * intervals.
  */
 export class CatalogDirectorySync {
+  private settled = false;
+  private lastShape = '';
+
   constructor(
     private readonly catalog: CatalogService,
     private readonly auth: AuthService,
@@ -88,5 +91,25 @@ export class CatalogDirectorySync {
       `DevEx directory: ${result.users} users, ${result.groups} groups; ${result.joined} memberships started, ${result.left} ended`,
     );
     return result;
+  }
+
+  /**
+   * After a start, the catalog stitches its entities a few at a time, and a
+   * directory read too early has no teams (every team filter would be
+   * refused as too small until the next scheduled sync). Syncs until a sync
+   * sees users and changes nothing (same users and groups, no membership
+   * started or ended); then does nothing. Returns whether it has settled.
+   */
+  async settle(): Promise<boolean> {
+    if (this.settled) return true;
+    const result = await this.sync();
+    const shape = `${result.users}/${result.groups}`;
+    this.settled =
+      result.users > 0 &&
+      result.joined === 0 &&
+      result.left === 0 &&
+      shape === this.lastShape;
+    this.lastShape = shape;
+    return this.settled;
   }
 }
