@@ -8,9 +8,16 @@ export interface Config {
       productionEnvironments?: string[];
       /** The GitHub issue label that makes an issue an incident. Default 'incident'. */
       incidentLabel?: string;
-      /** Days of history the backfill reads. Default 90. */
+      /**
+       * Days of history the backfills read (GitHub with an
+       * `integrations.github` entry, GitLab with an `integrations.gitlab`
+       * entry that has a token). Default 90.
+       */
       backfillDays?: number;
-      /** Minutes between backfill runs (each reads only what is new). Default 60. */
+      /**
+       * Minutes between backfill runs, for GitHub and GitLab alike (each
+       * reads only what is new). Default 60.
+       */
       backfillIntervalMinutes?: number;
     };
   };

@@ -8,16 +8,41 @@ const lower = (s: string) => s.toLocaleLowerCase('en-US');
 export const DeliveryAnnotations = {
   githubProjectSlug: 'github.com/project-slug',
   gitlabProjectSlug: 'gitlab.com/project-slug',
+  /** The GitLab host of a component's project (self-managed GitLab). */
+  gitlabInstance: 'gitlab.com/instance',
+  sourceLocation: 'backstage.io/source-location',
   githubUserLogin: 'github.com/user-login',
   gitlabUserLogin: 'gitlab.com/user-login',
   pagerdutyServiceId: 'pagerduty.com/service-id',
 } as const;
+
+/** A GitLab project a component claims: its path and where it may live. */
+export interface GitlabProject {
+  /** `gitlab.com/project-slug`: the path with namespace, `group/sub/project`. */
+  path: string;
+  /** `gitlab.com/instance`: the host the project lives on, when named. */
+  host?: string;
+  /** The host of a `url:` source location (may be another SCM's). */
+  sourceHost?: string;
+}
+
+/** `gitlab.example.com` from a host or a URL (`https://gitlab.example.com/...`). */
+function hostOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    return new URL(value.includes('://') ? value : `https://${value}`).host;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Maps {
   /** `<provider>:<repo, lower case>` → component ref. */
   repos: Map<string, string>;
   /** The GitHub repos as annotated (for the backfill). */
   githubRepos: string[];
+  /** The GitLab projects as annotated, with their host when one is named. */
+  gitlabProjects: GitlabProject[];
   users: Map<string, string>;
   services: Map<string, string>;
 }
@@ -50,6 +75,21 @@ export class CatalogMapper {
   /** Every GitHub repo a component claims, read afresh. */
   async githubRepos(): Promise<string[]> {
     return [...new Set((await this.#load()).githubRepos)].sort();
+  }
+
+  /**
+   * Every GitLab project a component claims, read afresh: one per host and
+   * path (compared case-insensitively, as GitLab does).
+   */
+  async gitlabProjects(): Promise<GitlabProject[]> {
+    const byKey = new Map<string, GitlabProject>();
+    for (const project of (await this.#load()).gitlabProjects) {
+      const key = lower(
+        `${project.host ?? project.sourceHost} ${project.path}`,
+      );
+      if (!byKey.has(key)) byKey.set(key, project);
+    }
+    return [...byKey.values()].sort((a, b) => a.path.localeCompare(b.path));
   }
 
   async pagerdutyService(serviceId: string) {
@@ -99,6 +139,7 @@ export class CatalogMapper {
     const maps: Maps = {
       repos: new Map(),
       githubRepos: [],
+      gitlabProjects: [],
       users: new Map(),
       services: new Map(),
     };
@@ -120,7 +161,17 @@ export class CatalogMapper {
         maps.repos.set(`github:${lower(github)}`, ref);
         maps.githubRepos.push(github);
       }
-      if (gitlab) maps.repos.set(`gitlab:${lower(gitlab)}`, ref);
+      if (gitlab) {
+        maps.repos.set(`gitlab:${lower(gitlab)}`, ref);
+        const location = annotation(entity, DeliveryAnnotations.sourceLocation);
+        maps.gitlabProjects.push({
+          path: gitlab,
+          host: hostOf(annotation(entity, DeliveryAnnotations.gitlabInstance)),
+          sourceHost: location?.startsWith('url:')
+            ? hostOf(location.slice(4))
+            : undefined,
+        });
+      }
       if (service) maps.services.set(service, ref);
     }
     for (const entity of users.items) {

@@ -18,6 +18,8 @@ import { DeliveryIngestor, DeliveryProvider } from './DeliveryIngestor';
 import { DeliveryStore, migrateDeliveryStore } from './DeliveryStore';
 import { withFirstCommit } from './backfill';
 import { firstCommitOf, GithubBackfill } from './GithubBackfill';
+import { GitlabApi, gitlabConnections, gitlabFirstCommitOf } from './GitlabApi';
+import { GitlabBackfill } from './GitlabBackfill';
 import { createPagerdutySignatureValidator } from './pagerduty';
 import { createDeliveryRouter } from './router';
 
@@ -112,21 +114,46 @@ export const devexModuleDelivery = createBackendModule({
             const hasGithub =
               (config.getOptionalConfigArray('integrations.github') ?? [])
                 .length > 0;
+            const gitlab = gitlabConnections(integrations);
+            const gitlabFirstCommit = async (repo: string, iid: number) => {
+              const project = (await mapper.gitlabProjects()).find(
+                p => p.path.toLowerCase() === repo.toLowerCase(),
+              );
+              const connection = await gitlab.connectionFor(
+                project ?? { path: repo },
+              );
+              if (!connection) return undefined;
+              // A webhook is not held up by a rate limit: the fact is
+              // written without the first commit instead.
+              const api = new GitlabApi(connection, async ms => {
+                throw new Error(`GitLab rate limited for ${ms} ms`);
+              });
+              return gitlabFirstCommitOf(api, repo, iid);
+            };
             const ingestor = new DeliveryIngestor(store, mapper, sink, logger, {
               productionEnvironments,
               incidentLabel,
-              // A merged pull request's first commit, read from GitHub's API
-              // when an integration covers the repo (webhooks carry no dates).
+              // A merged pull/merge request's first commit, read from the
+              // SCM's API when an integration covers the repo (webhooks
+              // carry no commit dates).
               enrich: async draft => {
                 const repo = draft.attributes.repo;
                 const number = draft.attributes.number;
                 if (
-                  !hasGithub ||
                   draft.kind !== DevexFactKind.deliveryChangeMerged ||
-                  draft.attributes.provider !== 'github' ||
                   typeof repo !== 'string' ||
                   typeof number !== 'number'
                 ) {
+                  return;
+                }
+                if (
+                  gitlab.configured &&
+                  draft.attributes.provider === 'gitlab'
+                ) {
+                  withFirstCommit(draft, await gitlabFirstCommit(repo, number));
+                  return;
+                }
+                if (!hasGithub || draft.attributes.provider !== 'github') {
                   return;
                 }
                 const octokit = await octokitFor(repo);
@@ -183,6 +210,33 @@ export const devexModuleDelivery = createBackendModule({
                   const { repos, facts } = await backfill.run();
                   logger.info(
                     `GitHub backfill: ${repos} repo(s) read, ${facts} fact(s) written`,
+                  );
+                },
+              });
+            }
+            if (gitlab.configured) {
+              const backfill = new GitlabBackfill({
+                projects: () => mapper.gitlabProjects(),
+                connectionFor: gitlab.connectionFor,
+                write: drafts => ingestor.writeDrafts(drafts),
+                cursors,
+                logger,
+                interpret: { productionEnvironments, incidentLabel },
+                days: settings?.getOptionalNumber('backfillDays') ?? 90,
+              });
+              await deps.scheduler.scheduleTask({
+                id: 'devex-delivery-gitlab-backfill',
+                frequency: {
+                  minutes:
+                    settings?.getOptionalNumber('backfillIntervalMinutes') ??
+                    60,
+                },
+                timeout: { minutes: 30 },
+                initialDelay: { minutes: 1 },
+                fn: async () => {
+                  const { repos, facts } = await backfill.run();
+                  logger.info(
+                    `GitLab backfill: ${repos} project(s) read, ${facts} fact(s) written`,
                   );
                 },
               });

@@ -11,6 +11,12 @@ import {
 } from './fields';
 import { Interpretation, InterpretOptions } from './types';
 
+/** The commit id at the end of `.../-/commit/<sha>` (SHA-1 or SHA-256). */
+function shaOfCommitUrl(url: string | undefined): string | undefined {
+  const match = url?.match(/\/commit\/([0-9a-f]{40}|[0-9a-f]{64})\/?$/i);
+  return match ? match[1].toLocaleLowerCase('en-US') : undefined;
+}
+
 /** GitLab events, told apart by `object_kind`: merge_request, deployment. */
 export function interpretGitlab(
   payload: unknown,
@@ -85,7 +91,9 @@ export function interpretGitlab(
     return {
       facts: [
         {
-          sourceId: `gitlab:deployment/${repo}/${deploymentId}/status/${status}/${at}`,
+          // No time in the id: the API's deployments (the backfill) carry
+          // no `status_changed_at`, and a deployment ends once per status.
+          sourceId: `gitlab:deployment/${repo}/${deploymentId}/status/${status}`,
           kind: DevexFactKind.deliveryDeployment,
           time: at,
           subject: `gitlab:deployment/${repo}/${deploymentId}`,
@@ -96,7 +104,12 @@ export function interpretGitlab(
             environment,
             production: isProduction(environment, options),
             status: mapped,
-            sha: optStr(body, 'commit_sha') ?? str(body, 'short_sha', 'body'),
+            // The full SHA (as the API and the merge request's mergeSha
+            // have it): the hook names it only in `commit_url`.
+            sha:
+              optStr(body, 'commit_sha') ??
+              shaOfCommitUrl(optStr(body, 'commit_url')) ??
+              str(body, 'short_sha', 'body'),
             url: optStr(body, 'deployable_url') ?? null,
             // GitLab's deployment event has no creation time.
             createdAt: null,
