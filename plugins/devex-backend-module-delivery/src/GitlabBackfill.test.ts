@@ -34,6 +34,10 @@ import {
   gitlabDeployment,
   gitlabMergedMergeRequest,
 } from './__testUtils__/payloads';
+import { ConfigReader } from '@backstage/config';
+import { ScmIntegrations } from '@backstage/integration';
+import { CatalogMapper } from './CatalogMapper';
+import { gitlabConnections } from './GitlabApi';
 import { GitlabBackfill } from './GitlabBackfill';
 import { devexModuleDelivery } from './index';
 import { DraftFact } from './interpret';
@@ -355,6 +359,75 @@ describe('GitlabBackfill', () => {
         message: expect.stringContaining('GitLab 404'),
       }),
     );
+  });
+});
+
+describe('GitLab projects and the integration each goes to', () => {
+  it('reads the host from gitlab.com/instance or the source location, else takes the first integration with a token', async () => {
+    const catalog = catalogServiceMock({
+      entities: [
+        entity('Component', 'a', {
+          'gitlab.com/project-slug': 'team/a',
+          'gitlab.com/instance': 'https://gitlab.corp.test/',
+        }),
+        entity('Component', 'b', {
+          'gitlab.com/project-slug': 'team/b',
+          'backstage.io/source-location':
+            'url:https://gitlab.corp.test/team/b/-/tree/main/',
+        }),
+        entity('Component', 'c', { 'gitlab.com/project-slug': 'team/c' }),
+        entity('Component', 'd', {
+          'gitlab.com/project-slug': 'team/d',
+          'gitlab.com/instance': 'gitlab.unknown.test',
+        }),
+        // The same project twice: read once.
+        entity('Component', 'c-docs', { 'gitlab.com/project-slug': 'Team/C' }),
+        entity('Component', 'gh', { 'github.com/project-slug': 'acme/gh' }),
+      ],
+    });
+    const mapper = new CatalogMapper(catalog, mockServices.auth());
+    const projects = await mapper.gitlabProjects();
+    expect(projects).toEqual([
+      { path: 'team/a', host: 'gitlab.corp.test', sourceHost: undefined },
+      { path: 'team/b', host: undefined, sourceHost: 'gitlab.corp.test' },
+      { path: 'team/c', host: undefined, sourceHost: undefined },
+      { path: 'team/d', host: 'gitlab.unknown.test', sourceHost: undefined },
+    ]);
+
+    const { configured, connectionFor } = gitlabConnections(
+      ScmIntegrations.fromConfig(
+        new ConfigReader({
+          integrations: {
+            gitlab: [
+              { host: 'gitlab.first.test', apiBaseUrl: API, token: 't1' },
+              {
+                host: 'gitlab.corp.test',
+                apiBaseUrl: 'https://gitlab.corp.test/api/v4',
+                token: 't2',
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(configured).toBe(true);
+    const hosts = await Promise.all(
+      projects.map(async p => (await connectionFor(p))?.host),
+    );
+    expect(hosts).toEqual([
+      'gitlab.corp.test',
+      'gitlab.corp.test',
+      'gitlab.first.test',
+      undefined, // named a host no integration covers
+    ]);
+    expect((await connectionFor(projects[0]))?.headers).toEqual({
+      Authorization: 'Bearer t2',
+    });
+    // Only gitlab.com without a token (ScmIntegrations' default): none.
+    expect(
+      gitlabConnections(ScmIntegrations.fromConfig(new ConfigReader({})))
+        .configured,
+    ).toBe(false);
   });
 });
 
