@@ -198,6 +198,33 @@ export async function verifyAgainstIndex(
       );
       differ += bad;
     }
+    // The per-day rollup: rebuilt from the loaded tables (the loader) vs
+    // kept chunk by chunk by the index.
+    const days = async (d: Knex) =>
+      new Map<string, string>(
+        (await d('devex_delivery_days').select()).map((r: Row) => [
+          `${r.scope}|${r.day}`,
+          normal(r),
+        ]),
+      );
+    const [mine, its] = await Promise.all([days(loaded), days(db)]);
+    let bad = 0;
+    for (const [key, row] of mine) {
+      if (its.get(key) !== row) {
+        if (bad < 3)
+          log(
+            ` verify: devex_delivery_days ${key}\n   rebuilt ${row}\n   index   ${
+              its.get(key) ?? '(missing)'
+            }`,
+          );
+        bad++;
+      }
+    }
+    for (const key of its.keys()) if (!mine.has(key)) bad++;
+    log(
+      ` verify: devex_delivery_days: ${mine.size} rows, ${bad} differ from the index's`,
+    );
+    differ += bad;
     return differ;
   } finally {
     await db.destroy();

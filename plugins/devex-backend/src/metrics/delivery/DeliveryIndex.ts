@@ -9,13 +9,17 @@ import {
   Touched,
 } from './indexApply';
 import { deriveFailures, deriveLeadTimes } from './indexDerive';
+import { DirtyDays, rebuildDays, refreshDays } from './indexDays';
 import { FactRow } from './indexRows';
 
 export { ADOPTION, CHANGES, DEPLOYMENTS, INCIDENTS } from './indexRows';
 export { UNDEPLOYED_LOOKBACK_DAYS } from './indexDerive';
+export { DAYS } from './indexDays';
 
 const CURSOR_SOURCE = 'delivery-index';
 const CURSOR_KEY = 'facts/after';
+/** Set by the migration that adds the per-day rollup: rebuild it once. */
+const REBUILD_KEY = 'days/rebuild';
 /** Fact ids read per transaction. */
 const CHUNK = 2000;
 /**
@@ -88,6 +92,7 @@ export class DeliveryIndex {
   }
 
   private async run(): Promise<void> {
+    await this.rebuildIfMarked();
     const top = await this.db('devex_facts').max('id as max').first();
     const max = Number(top?.max ?? 0);
     let after = await this.readCursor(this.db);
@@ -97,21 +102,29 @@ export class DeliveryIndex {
     }
   }
 
-  private async readCursor(db: Knex | Knex.Transaction): Promise<number> {
-    const row = await db('devex_cursors')
-      .where({ source: CURSOR_SOURCE, key: CURSOR_KEY })
+  /**
+   * The per-day rollup from the index tables, once, when the migration
+   * asked for it; under the cursor row's lock, so no chunk runs meanwhile.
+   */
+  private async rebuildIfMarked(): Promise<void> {
+    const marked = await this.db('devex_cursors')
+      .where({ source: CURSOR_SOURCE, key: REBUILD_KEY })
       .first('value');
-    return row ? Number(JSON.parse(row.value)) : 0;
+    if (!marked) return;
+    await this.db.transaction(async trx => {
+      await this.lockCursor(trx, new Date(this.now()).toISOString());
+      const still = await trx('devex_cursors')
+        .where({ source: CURSOR_SOURCE, key: REBUILD_KEY })
+        .delete();
+      if (still) await rebuildDays(trx);
+    });
   }
 
-  /** Reads the facts after `after` (up to CHUNK ids); returns where it got to. */
-  private async chunk(
+  /** Takes the cursor row (created at 0 if missing); returns its value. */
+  private async lockCursor(
     trx: Knex.Transaction,
-    from: number,
-    max: number,
+    now: string,
   ): Promise<number> {
-    // The cursor row is the lock that serializes catch-ups across replicas.
-    const now = new Date(this.now()).toISOString();
     await trx('devex_cursors')
       .insert({
         source: CURSOR_SOURCE,
@@ -129,7 +142,25 @@ export class DeliveryIndex {
     const locked = await (this.sqlite ? cursor : cursor.forUpdate()).first(
       'value',
     );
-    const stored = Number(JSON.parse(locked.value));
+    return Number(JSON.parse(locked.value));
+  }
+
+  private async readCursor(db: Knex | Knex.Transaction): Promise<number> {
+    const row = await db('devex_cursors')
+      .where({ source: CURSOR_SOURCE, key: CURSOR_KEY })
+      .first('value');
+    return row ? Number(JSON.parse(row.value)) : 0;
+  }
+
+  /** Reads the facts after `after` (up to CHUNK ids); returns where it got to. */
+  private async chunk(
+    trx: Knex.Transaction,
+    from: number,
+    max: number,
+  ): Promise<number> {
+    // The cursor row is the lock that serializes catch-ups across replicas.
+    const now = new Date(this.now()).toISOString();
+    const stored = await this.lockCursor(trx, now);
     // Another replica may have moved it; re-read what it has not settled.
     const after = Math.min(from, stored);
     const upTo = Math.min(after + CHUNK, max);
@@ -191,7 +222,8 @@ export class DeliveryIndex {
         r.subject,
     );
 
-    const touched: Touched = { repos, scopes };
+    const days: DirtyDays = new Map();
+    const touched: Touched = { repos, scopes, days };
     if (deployments.length)
       await applyDeployments(trx, this.calendar, deployments, touched);
     if (changes.length)
@@ -201,8 +233,10 @@ export class DeliveryIndex {
 
     await applyAdoption(trx, rows);
 
-    for (const [repo, since] of repos) await deriveLeadTimes(trx, repo, since);
+    for (const [repo, since] of repos)
+      await deriveLeadTimes(trx, repo, since, days);
     for (const [scope, since] of scopes)
-      await deriveFailures(trx, scope, since, this.windowMs);
+      await deriveFailures(trx, scope, since, this.windowMs, days);
+    await refreshDays(trx, days);
   }
 }

@@ -651,6 +651,12 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     ]);
     expect(JSON.stringify(report)).not.toMatch(/user:default/);
 
+    // One team: only its members are looked up, with the same figures.
+    const team = await delivery.onboarding({ ...RANGE, team: TEAM_C }, teams);
+    const { team: _t, title: _title, ...teamFigures } = report.byTeam[0];
+    expect(team.totals).toEqual(teamFigures);
+    expect(team.byTeam).toEqual([report.byTeam[0]]);
+
     // A month cohort under the minimum is folded.
     const late = await delivery.onboarding(
       { from: '2026-09-09', to: '2026-09-20' },
@@ -710,6 +716,12 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     });
     expect(teamC.before!.n).toBe(14);
     expect(teamC.before!.onboarding.newUsers).toBe(3);
+    // It owns no component: no deployment frequency to rate (not "Low").
+    expect(teamC.before!.delivery.deploymentFrequency).toMatchObject({
+      deployments: 0,
+      tier: null,
+    });
+    expect(teamA.after!.delivery.deploymentFrequency.tier).not.toBeNull();
 
     // team-b (2 members) is folded: 8 days before its platform request on
     // 09-15, 6 after.
@@ -729,11 +741,34 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     await db('devex_cursors').where('source', 'delivery-index').delete();
     await index.catchUp();
     expect(await delivery.delivery(RANGE, teams)).toEqual(before);
-    // Neither does the migration down and up (the index is filled again).
+    // Nor does rebuilding the per-day rollup from the index tables, as the
+    // migration that adds it asks the first catch-up to.
+    const daysRows = () =>
+      db('devex_delivery_days').orderBy(['scope', 'day']).select();
+    const kept = await daysRows();
+    expect(kept.length).toBeGreaterThan(5);
+    await db('devex_delivery_days').delete();
+    await db('devex_cursors').insert({
+      source: 'delivery-index',
+      key: 'days/rebuild',
+      value: 'true',
+      updated_at: new Date().toISOString(),
+    });
+    await index.catchUp();
+    expect(
+      await db('devex_cursors').where({ key: 'days/rebuild' }).first(),
+    ).toBeUndefined();
+    expect(await daysRows()).toEqual(kept);
+    expect(await delivery.delivery(RANGE, teams)).toEqual(before);
+    // Neither does the migration down and up, the rollup's and the index's
+    // (the index is filled again).
     const migrations = {
       directory: MIGRATIONS_DIR,
       tableName: MIGRATIONS_TABLE,
     };
+    await db.migrate.down(migrations);
+    expect(await db.schema.hasTable('devex_delivery_days')).toBe(false);
+    expect(await db.schema.hasTable('devex_delivery_deployments')).toBe(true);
     await db.migrate.down(migrations);
     expect(await db.schema.hasTable('devex_delivery_deployments')).toBe(false);
     await db.migrate.latest(migrations);

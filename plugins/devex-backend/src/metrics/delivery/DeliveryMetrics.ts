@@ -28,7 +28,7 @@ import {
 import { ADOPTION, DeliveryIndex } from './DeliveryIndex';
 import { readAggs, readDeliveryAggs } from './DeliveryReader';
 import { deliveryEvidence } from './evidence';
-import { impactReport } from './impact';
+import { impactPeriod, impactReport } from './impact';
 import { NewUser, newUsers, onboardingFigures } from './Onboarding';
 
 export interface DeliveryMetricsOptions {
@@ -205,12 +205,14 @@ export class DeliveryMetrics {
     const teamsOf = new Map(
       members.map(m => [m.ref.toLocaleLowerCase('en-US'), m.teams]),
     );
+    const team = query.team;
     const users = await newUsers(
       this.db,
       catalog,
       teamsOf,
       query,
       this.options.nthChange,
+      team ? ref => (teamsOf.get(ref) ?? []).includes(team) : undefined,
     );
     return query.team
       ? users.filter(u => u.teams.includes(query.team!))
@@ -287,13 +289,14 @@ export class DeliveryMetrics {
     await this.index.catchUp();
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
-    const [aggs, golden, users, adoption, sources] = await Promise.all([
-      readAggs(this.db, { ...query, scopes, period: 'day' }),
+    const adoption = await this.db(ADOPTION)
+      .where('kind', 'team')
+      .select('ref', 'first_at', 'first_by');
+    const period = impactPeriod(catalog, adoption, this.calendar, query);
+    const [aggs, golden, users, sources] = await Promise.all([
+      readAggs(this.db, { ...query, scopes, period }),
       this.goldenPathComponents(catalog),
       this.cohort(query),
-      this.db(ADOPTION)
-        .where('kind', 'team')
-        .select('ref', 'first_at', 'first_by'),
       this.sources(IMPACT_KINDS),
     ]);
     return impactReport({

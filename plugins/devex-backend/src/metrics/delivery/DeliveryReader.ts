@@ -1,7 +1,8 @@
 import { Knex } from 'knex';
 import { addToHistogram } from '../../rollups/histogram';
 import { DeliveryAgg, emptyAgg, ScopeAggs } from './aggregates';
-import { CHANGES, DEPLOYMENTS, INCIDENTS } from './DeliveryIndex';
+import { CHANGES, DAYS, INCIDENTS } from './DeliveryIndex';
+import { addEncoded } from './indexDays';
 
 const n = (v: unknown) => Number(v ?? 0);
 
@@ -10,13 +11,16 @@ export interface AggQuery {
   to: string;
   /** Only these scopes (component refs); all when undefined. */
   scopes?: string[];
-  /** Group by ISO week or by day. */
-  period: 'week' | 'day';
+  /**
+   * Group by ISO week, by day, or by what a function makes of a scope's day
+   * (the impact report: before or after its team adopted the platform).
+   */
+  period: 'week' | 'day' | ((scope: string, day: string) => string);
 }
 
 /**
- * The delivery tables summed per scope and period over a range: grouped,
- * indexed reads bounded by the range's days (no raw facts).
+ * The per-day rollup (and the incidents) summed per scope and period over a
+ * range: one row per scope and day read, no deployment or change rows.
  */
 export async function readAggs(db: Knex, q: AggQuery): Promise<ScopeAggs> {
   const out: ScopeAggs = new Map();
@@ -28,116 +32,121 @@ export async function readAggs(db: Knex, q: AggQuery): Promise<ScopeAggs> {
     return m.get(period)!;
   };
   if (q.scopes && q.scopes.length === 0) return out;
-  const scoped = (b: Knex.QueryBuilder, column: string) =>
-    q.scopes ? b.whereIn(column, q.scopes) : b;
-  const week = q.period === 'week';
-  const depPeriod = week ? 'week' : 'day';
-  const changePeriod = week ? 'deploy_week' : 'deploy_day';
-  const resolvedPeriod = week ? 'resolved_week' : 'resolved_day';
-  const yes = (column: string) =>
-    db.raw(`SUM(CASE WHEN ${column} THEN 1 ELSE 0 END)`);
-  const notNull = (column: string) =>
-    db.raw(`SUM(CASE WHEN ${column} IS NOT NULL THEN 1 ELSE 0 END)`);
-
-  const [deployments, leads, withoutFirst, notDeployed, recovery, open] =
-    await Promise.all([
-      scoped(
-        db(DEPLOYMENTS)
-          .where({ production: true, status: 'success' })
-          .whereBetween('day', [q.from, q.to]),
-        'scope',
-      )
-        .groupBy('scope', depPeriod)
-        .select({
-          scope: 'scope',
-          period: depPeriod,
-          deployments: db.raw('COUNT(*)'),
-          failed: yes('failed'),
-          by_incident: notNull('failed_incident'),
-          by_rollback: notNull('failed_rollback'),
-          rework: yes('rework'),
-        }),
-      scoped(
-        db(CHANGES)
-          .whereBetween('deploy_day', [q.from, q.to])
-          .whereNotNull('lead_bucket'),
-        'scope',
-      )
-        .groupBy('scope', changePeriod, 'lead_bucket')
-        .select({
-          scope: 'scope',
-          period: changePeriod,
-          bucket: 'lead_bucket',
-          count: db.raw('COUNT(*)'),
-        }),
-      scoped(
-        db(CHANGES)
-          .whereBetween('deploy_day', [q.from, q.to])
-          .whereNull('first_commit_at'),
-        'scope',
-      )
-        .groupBy('scope')
-        .select({ scope: 'scope', count: db.raw('COUNT(*)') }),
-      scoped(
-        db(CHANGES)
-          .whereBetween('merge_day', [q.from, q.to])
-          .andWhere(b =>
-            b.whereNull('deploy_day').orWhere('deploy_day', '>', q.to),
-          ),
-        'scope',
-      )
-        .groupBy('scope')
-        .select({ scope: 'scope', count: db.raw('COUNT(*)') }),
-      scoped(
-        db(INCIDENTS)
-          .whereBetween('resolved_day', [q.from, q.to])
-          .whereNotNull('recovery_bucket'),
-        'component',
-      )
-        .groupBy('component', resolvedPeriod, 'recovery_bucket')
-        .select({
-          scope: 'component',
-          period: resolvedPeriod,
-          bucket: 'recovery_bucket',
-          count: db.raw('COUNT(*)'),
-        }),
-      scoped(
-        db(INCIDENTS)
-          .whereBetween('open_day', [q.from, q.to])
-          .andWhere(b =>
-            b.whereNull('resolved_day').orWhere('resolved_day', '>', q.to),
-          ),
-        'component',
-      )
-        .groupBy('component')
-        .select({ scope: 'component', count: db.raw('COUNT(*)') }),
-    ]);
-
-  for (const r of deployments) {
-    const a = at(r.scope, r.period);
-    a.deployments += n(r.deployments);
-    a.failed += n(r.failed);
-    a.byIncident += n(r.by_incident);
-    a.byRollback += n(r.by_rollback);
-    a.rework += n(r.rework);
+  const { period } = q;
+  let keyOf: (scope: string, day: string, week: string) => string;
+  if (typeof period === 'function') keyOf = (scope, day) => period(scope, day);
+  else if (period === 'week') keyOf = (_scope, _day, week) => week;
+  else keyOf = (_scope, day) => day;
+  const [days, notDeployed, recovery, open] = await Promise.all([
+    readDays(db, q),
+    readNotDeployed(db, q),
+    scopedIn(
+      db(INCIDENTS)
+        .whereBetween('resolved_day', [q.from, q.to])
+        .whereNotNull('recovery_bucket'),
+      'component',
+      q.scopes,
+    )
+      .groupBy('component', 'resolved_day', 'resolved_week', 'recovery_bucket')
+      .select({
+        scope: 'component',
+        day: 'resolved_day',
+        week: 'resolved_week',
+        bucket: 'recovery_bucket',
+        count: db.raw('COUNT(*)'),
+      }),
+    readOpen(db, q),
+  ]);
+  for (const r of days) {
+    const a = at(r.scope, keyOf(r.scope, r.day, r.week));
+    addCounts(a, r);
+    addEncoded(r.lead, a.lead);
+    at(r.scope, '').withoutFirstCommit += n(r.without_first);
   }
-  for (const r of leads)
-    addToHistogram(at(r.scope, r.period).lead, n(r.bucket), n(r.count));
-  for (const r of withoutFirst)
-    at(r.scope, '').withoutFirstCommit += n(r.count);
   for (const r of notDeployed) at(r.scope, '').notDeployed += n(r.count);
   for (const r of recovery)
-    addToHistogram(at(r.scope, r.period).recovery, n(r.bucket), n(r.count));
+    addToHistogram(
+      at(r.scope, keyOf(r.scope ?? '', r.day, r.week)).recovery,
+      n(r.bucket),
+      n(r.count),
+    );
   for (const r of open) at(r.scope, '').open += n(r.count);
   return out;
 }
 
-/** Fine histogram buckets merged per component and team (about ±5 %). */
-export const COARSE = 5;
+/** `scope IN (...)` when the query names scopes. */
+function scopedIn(
+  b: Knex.QueryBuilder,
+  column: string,
+  scopes: string[] | undefined,
+) {
+  return scopes ? b.whereIn(column, scopes) : b;
+}
 
-/** The fine bucket that stands for a coarse one (its middle). */
-function coarseToFine(coarse: number): number {
-  return coarse * COARSE + (coarse >= 0 ? 2 : -2);
+/** The range's rollup rows. */
+function readDays(
+  db: Knex,
+  q: Omit<AggQuery, 'period'>,
+): Promise<Record<string, any>[]> {
+  return scopedIn(
+    db(DAYS).whereBetween('day', [q.from, q.to]),
+    'scope',
+    q.scopes,
+  ).select(
+    'scope',
+    'day',
+    'week',
+    'deployments',
+    'failed',
+    'by_incident',
+    'by_rollback',
+    'rework',
+    'lead',
+    'without_first',
+  );
+}
+
+/** A rollup row's counts added to an aggregate. */
+function addCounts(a: DeliveryAgg, r: Record<string, any>) {
+  a.deployments += n(r.deployments);
+  a.failed += n(r.failed);
+  a.byIncident += n(r.by_incident);
+  a.byRollback += n(r.by_rollback);
+  a.rework += n(r.rework);
+}
+
+/**
+ * Changes merged in the range and not deployed by its end, per scope: not
+ * deployed at all, or deployed after the range (two index ranges).
+ */
+async function readNotDeployed(
+  db: Knex,
+  q: Omit<AggQuery, 'period'>,
+): Promise<{ scope: string; count: unknown }[]> {
+  const count = (b: Knex.QueryBuilder) =>
+    scopedIn(b.whereBetween('merge_day', [q.from, q.to]), 'scope', q.scopes)
+      .groupBy('scope')
+      .select({ scope: 'scope', count: db.raw('COUNT(*)') });
+  const [never, later] = await Promise.all([
+    count(db(CHANGES).whereNull('deploy_day')),
+    count(db(CHANGES).where('deploy_day', '>', q.to)),
+  ]);
+  return [...never, ...later];
+}
+
+/** Incidents opened in the range and not resolved by its end, per component. */
+function readOpen(db: Knex, q: Omit<AggQuery, 'period'>) {
+  return scopedIn(
+    db(INCIDENTS)
+      .whereBetween('open_day', [q.from, q.to])
+      .andWhere(b =>
+        b.whereNull('resolved_day').orWhere('resolved_day', '>', q.to),
+      ),
+    'component',
+    q.scopes,
+  )
+    .groupBy('component')
+    .select({ scope: 'component', count: db.raw('COUNT(*)') });
 }
 
 export interface DeliveryAggs {
@@ -150,10 +159,9 @@ export interface DeliveryAggs {
 }
 
 /**
- * The delivery report's reads: counts per (scope, week), lead-time buckets
- * per week (fine) and per scope (coarse: a range's changes of one component
- * share few fine buckets, so grouping on fine ones would return about one
- * row per change). Recovery buckets are few and stay fine.
+ * The delivery report's reads: the range's per-day rollup rows, summed per
+ * scope, per ISO week and in all (lead-time histograms fine everywhere),
+ * with the incidents and the changes not deployed.
  */
 export async function readDeliveryAggs(
   db: Knex,
@@ -165,87 +173,21 @@ export async function readDeliveryAggs(
     total: emptyAgg(),
   };
   if (q.scopes && q.scopes.length === 0) return result;
-  const scoped = (b: Knex.QueryBuilder, column: string) =>
-    q.scopes ? b.whereIn(column, q.scopes) : b;
   const get = (map: Map<string, DeliveryAgg>, key: string | null) => {
     const k = key ?? '';
-    if (!map.has(k)) map.set(k, emptyAgg());
-    return map.get(k)!;
+    let a = map.get(k);
+    if (!a) map.set(k, (a = emptyAgg()));
+    return a;
   };
-  const yes = (column: string) =>
-    db.raw(`SUM(CASE WHEN ${column} THEN 1 ELSE 0 END)`);
-  const notNull = (column: string) =>
-    db.raw(`SUM(CASE WHEN ${column} IS NOT NULL THEN 1 ELSE 0 END)`);
-  const range = [q.from, q.to] as const;
-
-  const [
-    deployments,
-    leadWeeks,
-    leadScopes,
-    withoutFirst,
-    notDeployed,
-    recovery,
-    open,
-  ] = await Promise.all([
-    scoped(
-      db(DEPLOYMENTS)
-        .where({ production: true, status: 'success' })
-        .whereBetween('day', range),
-      'scope',
-    )
-      .groupBy('scope', 'week')
-      .select({
-        scope: 'scope',
-        period: 'week',
-        deployments: db.raw('COUNT(*)'),
-        failed: yes('failed'),
-        by_incident: notNull('failed_incident'),
-        by_rollback: notNull('failed_rollback'),
-        rework: yes('rework'),
-      }),
-    scoped(
-      db(CHANGES).whereBetween('deploy_day', range).whereNotNull('lead_bucket'),
-      'scope',
-    )
-      .groupBy('deploy_week', 'lead_bucket')
-      .select({
-        period: 'deploy_week',
-        bucket: 'lead_bucket',
-        count: db.raw('COUNT(*)'),
-      }),
-    scoped(
-      db(CHANGES).whereBetween('deploy_day', range).whereNotNull('lead_bucket'),
-      'scope',
-    )
-      .groupBy('scope', db.raw(`lead_bucket / ${COARSE}`))
-      .select({
-        scope: 'scope',
-        coarse: db.raw(`lead_bucket / ${COARSE}`),
-        count: db.raw('COUNT(*)'),
-      }),
-    scoped(
-      db(CHANGES)
-        .whereBetween('deploy_day', range)
-        .whereNull('first_commit_at'),
-      'scope',
-    )
-      .groupBy('scope')
-      .select({ scope: 'scope', count: db.raw('COUNT(*)') }),
-    scoped(
-      db(CHANGES)
-        .whereBetween('merge_day', range)
-        .andWhere(b =>
-          b.whereNull('deploy_day').orWhere('deploy_day', '>', q.to),
-        ),
-      'scope',
-    )
-      .groupBy('scope')
-      .select({ scope: 'scope', count: db.raw('COUNT(*)') }),
-    scoped(
+  const [days, notDeployed, recovery, open] = await Promise.all([
+    readDays(db, q),
+    readNotDeployed(db, q),
+    scopedIn(
       db(INCIDENTS)
-        .whereBetween('resolved_day', range)
+        .whereBetween('resolved_day', [q.from, q.to])
         .whereNotNull('recovery_bucket'),
       'component',
+      q.scopes,
     )
       .groupBy('component', 'resolved_week', 'recovery_bucket')
       .select({
@@ -254,41 +196,30 @@ export async function readDeliveryAggs(
         bucket: 'recovery_bucket',
         count: db.raw('COUNT(*)'),
       }),
-    scoped(
-      db(INCIDENTS)
-        .whereBetween('open_day', range)
-        .andWhere(b =>
-          b.whereNull('resolved_day').orWhere('resolved_day', '>', q.to),
-        ),
-      'component',
-    )
-      .groupBy('component')
-      .select({ scope: 'component', count: db.raw('COUNT(*)') }),
+    readOpen(db, q),
   ]);
 
   const { perScope, perWeek, total } = result;
-  for (const r of deployments) {
-    for (const a of [get(perScope, r.scope), get(perWeek, r.period), total]) {
-      a.deployments += n(r.deployments);
-      a.failed += n(r.failed);
-      a.byIncident += n(r.by_incident);
-      a.byRollback += n(r.by_rollback);
-      a.rework += n(r.rework);
-    }
+  for (const r of days) {
+    // Per week fine (1 %); per component coarse (±5 %): a range's changes
+    // of one component share few fine buckets.
+    const scope = get(perScope, r.scope);
+    const week = get(perWeek, r.week);
+    addCounts(scope, r);
+    addCounts(week, r);
+    addEncoded(r.lead, week.lead, scope.lead);
+    const without = n(r.without_first);
+    scope.withoutFirstCommit += without;
+    total.withoutFirstCommit += without;
   }
-  for (const r of leadWeeks) {
-    addToHistogram(get(perWeek, r.period).lead, n(r.bucket), n(r.count));
-    addToHistogram(total.lead, n(r.bucket), n(r.count));
-  }
-  for (const r of leadScopes)
-    addToHistogram(
-      get(perScope, r.scope).lead,
-      coarseToFine(n(r.coarse)),
-      n(r.count),
-    );
-  for (const r of withoutFirst) {
-    get(perScope, r.scope).withoutFirstCommit += n(r.count);
-    total.withoutFirstCommit += n(r.count);
+  // The total from the weeks: each bucket merged once per week, not per row.
+  for (const w of perWeek.values()) {
+    total.deployments += w.deployments;
+    total.failed += w.failed;
+    total.byIncident += w.byIncident;
+    total.byRollback += w.byRollback;
+    total.rework += w.rework;
+    for (const [b, c] of w.lead) addToHistogram(total.lead, b, c);
   }
   for (const r of notDeployed) {
     get(perScope, r.scope).notDeployed += n(r.count);

@@ -15,16 +15,111 @@ export interface NewUser {
 }
 
 const IN_CHUNK = 500;
+/** Users per UNION ALL (SQLite allows 500 terms and 999 parameters). */
+const UNION_CHUNK = 200;
 
 async function chunked<T>(
   items: string[],
+  size: number,
   fn: (chunk: string[]) => Promise<T[]>,
 ): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < items.length; i += IN_CHUNK) {
-    out.push(...(await fn(items.slice(i, i + IN_CHUNK))));
+  for (let i = 0; i < items.length; i += size) {
+    out.push(...(await fn(items.slice(i, i + size))));
   }
   return out;
+}
+
+const isPostgres = (db: Knex) =>
+  /^(pg|postgres)/.test(String(db.client.config.client));
+
+const rowsOf = (result: any): any[] =>
+  Array.isArray(result) ? result : result.rows;
+
+/**
+ * Each user's first merged change's day: one index seek per user
+ * (actor, merged_at, merge_day), not a scan of their changes.
+ */
+async function firstMergeDays(
+  db: Knex,
+  actors: string[],
+): Promise<{ actor: string; day: string | null }[]> {
+  if (isPostgres(db)) {
+    // One plan for every user (a UNION of hundreds is planned branch by branch).
+    const { rows } = await db.raw(
+      `SELECT a.actor, (SELECT c.merge_day FROM ${CHANGES} c WHERE c.actor = a.actor ORDER BY c.merged_at LIMIT 1) AS day FROM unnest(?::text[]) AS a(actor)`,
+      [actors],
+    );
+    return rows.filter((r: any) => r.day !== null);
+  }
+  return chunked(actors, UNION_CHUNK, async chunk => {
+    const sql = chunk
+      .map(
+        () =>
+          `SELECT CAST(? AS varchar(255)) AS actor, (SELECT merge_day FROM ${CHANGES} WHERE actor = ? ORDER BY merged_at LIMIT 1) AS day`,
+      )
+      .join(' UNION ALL ');
+    const rows = rowsOf(
+      await db.raw(
+        sql,
+        chunk.flatMap(a => [a, a]),
+      ),
+    );
+    return rows.filter(r => r.day !== null && r.day !== undefined);
+  });
+}
+
+/** The earliest instant of a day in any time zone (UTC+14). */
+const earliestOf = (day: string) =>
+  new Date(Date.parse(`${day}T00:00:00.000Z`) - 14 * 3_600_000).toISOString();
+
+/**
+ * The days of each user's first `nth` merged changes on or after their
+ * start day: per user an index range from the start, at most `nth` rows.
+ */
+async function firstChangeDays(
+  db: Knex,
+  users: { ref: string; start: string }[],
+  nth: number,
+): Promise<Map<string, string[]>> {
+  const byRef = new Map(users.map(u => [u.ref, u.start]));
+  const rows = isPostgres(db)
+    ? (
+        await db.raw(
+          `SELECT u.actor, f.merge_day FROM unnest(?::text[], ?::text[], ?::text[]) AS u(actor, since, start) CROSS JOIN LATERAL (SELECT c.merge_day FROM ${CHANGES} c WHERE c.actor = u.actor AND c.merged_at >= u.since AND c.merge_day >= u.start ORDER BY c.merged_at LIMIT ?) AS f`,
+          [
+            users.map(u => u.ref),
+            users.map(u => earliestOf(u.start)),
+            users.map(u => u.start),
+            nth,
+          ],
+        )
+      ).rows
+    : await chunked(
+        users.map(u => u.ref),
+        UNION_CHUNK,
+        async chunk => {
+          const sql = chunk
+            .map(
+              (_, i) =>
+                `SELECT actor, merge_day FROM (SELECT actor, merge_day, merged_at FROM ${CHANGES} WHERE actor = ? AND merged_at >= ? AND merge_day >= ? ORDER BY merged_at LIMIT ?) AS first${i}`,
+            )
+            .join(' UNION ALL ');
+          const bindings = chunk.flatMap(ref => {
+            const start = byRef.get(ref)!;
+            return [ref, earliestOf(start), start, nth];
+          });
+          return rowsOf(await db.raw(sql, bindings));
+        },
+      );
+  const daysOf = new Map<string, string[]>();
+  for (const r of rows) {
+    const ref = String(r.actor).toLocaleLowerCase('en-US');
+    if (!daysOf.has(ref)) daysOf.set(ref, []);
+    daysOf.get(ref)!.push(r.merge_day);
+  }
+  for (const days of daysOf.values()) days.sort();
+  return daysOf;
 }
 
 /**
@@ -32,6 +127,7 @@ async function chunked<T>(
  * annotation, else first seen (first active day, or first merged change,
  * whichever is earlier). Days to the first and the Nth merged change on or
  * after the start day, in the reporting calendar; null when not reached yet.
+ * With `only`, just the users it accepts (a team's members) are looked up.
  */
 export async function newUsers(
   db: Knex,
@@ -39,52 +135,40 @@ export async function newUsers(
   members: Map<string, string[]>,
   range: { from: string; to: string },
   nth: number,
+  only?: (ref: string) => boolean,
 ): Promise<NewUser[]> {
   const starts = new Map<string, { start: string; annotation: boolean }>();
   const unannotated: string[] = [];
   for (const [ref, start] of catalog.users) {
+    if (only && !only(ref)) continue;
     if (start) starts.set(ref, { start, annotation: true });
     else unannotated.push(ref);
   }
   if (unannotated.length) {
     const [seen, merged] = await Promise.all([
-      chunked(unannotated, c =>
+      chunked(unannotated, IN_CHUNK, c =>
         db('devex_first_seen').whereIn('actor', c).select('actor', 'day'),
       ),
-      chunked(unannotated, c =>
-        db(CHANGES)
-          .whereIn('actor', c)
-          .groupBy('actor')
-          .select('actor', db.raw('MIN(merge_day) as day')),
-      ),
+      firstMergeDays(db, unannotated),
     ]);
     for (const r of [...seen, ...merged]) {
       const ref = String(r.actor).toLocaleLowerCase('en-US');
       const had = starts.get(ref);
-      if (!had || r.day < had.start)
-        starts.set(ref, { start: r.day, annotation: false });
+      if (!had || r.day! < had.start)
+        starts.set(ref, { start: r.day!, annotation: false });
     }
   }
   const cohort = [...starts].filter(
     ([, s]) => s.start >= range.from && s.start <= range.to,
   );
   if (cohort.length === 0) return [];
-  const refs = cohort.map(([ref]) => ref);
-  const changes = await chunked(refs, c =>
-    db(CHANGES)
-      .whereIn('actor', c)
-      .andWhere('merge_day', '>=', range.from)
-      .orderBy([{ column: 'actor' }, { column: 'merged_at' }])
-      .select('actor', 'merge_day'),
+  const daysOf = await firstChangeDays(
+    db,
+    cohort.map(([ref, s]) => ({ ref, start: s.start })),
+    nth,
   );
-  const daysOf = new Map<string, string[]>();
-  for (const r of changes) {
-    const ref = String(r.actor).toLocaleLowerCase('en-US');
-    if (!daysOf.has(ref)) daysOf.set(ref, []);
-    daysOf.get(ref)!.push(r.merge_day);
-  }
   return cohort.map(([ref, s]) => {
-    const days = (daysOf.get(ref) ?? []).filter(d => d >= s.start);
+    const days = daysOf.get(ref) ?? [];
     return {
       ref,
       start: s.start,

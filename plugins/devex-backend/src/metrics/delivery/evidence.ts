@@ -69,6 +69,12 @@ const opt = <T>(v: T | null | undefined): T | undefined =>
  * but not deployed in the range, the incidents opened or resolved in it.
  * `withPeople` adds who deployed / authored (devex admins only).
  */
+/** The start of `day` + `plus` days in UTC, widened by 14 h (any time zone). */
+function dayBound(day: string, plus: number): string {
+  const t = Date.parse(`${day}T00:00:00.000Z`) + plus * 86_400_000;
+  return new Date(t + (plus > 0 ? 14 : -14) * 3_600_000).toISOString();
+}
+
 export async function deliveryEvidence(
   db: Knex,
   query: DeliveryEvidenceQuery,
@@ -118,7 +124,11 @@ export async function deliveryEvidence(
     const rows = await page(
       db(DEPLOYMENTS)
         .where({ production: true, status: 'success' })
-        .whereBetween('day', [from, to]),
+        .whereBetween('day', [from, to])
+        // The same range in time, loosely (any time zone), so the newest
+        // first is an index range on (production, status, time).
+        .andWhere('time', '>=', dayBound(from, 0))
+        .andWhere('time', '<', dayBound(to, 1)),
       'time',
       'scope',
     ).select();

@@ -34,7 +34,10 @@ export interface ImpactInput {
   query: DevexRangeQuery;
   teams: Map<string, TeamInfo>;
   catalog: DeliveryCatalogSnapshot;
-  /** Per scope and day (readAggs). */
+  /**
+   * Per scope, split at its owner's adoption (readAggs with `impactPeriod`):
+   * periods 'before' and 'after', and '' for the range-wide counts.
+   */
   aggs: ScopeAggs;
   golden: Set<string>;
   users: NewUser[];
@@ -43,6 +46,38 @@ export interface ImpactInput {
   sources: DevexSourceStatus[];
   calendar: ReportingCalendar;
   options: { tiers: DeliveryTierThresholds; minGroupSize: number };
+}
+
+/** The day a team's "after" starts: its adoption, else after the range. */
+export function cutOf(
+  adoption: { first_at: string } | undefined,
+  calendar: ReportingCalendar,
+  query: { to: string },
+): string {
+  return adoption ? calendar.dayOf(adoption.first_at) : addDays(query.to, 1);
+}
+
+/**
+ * How readAggs groups a scope's days for the impact report: before or after
+ * the adoption of the team that owns it (a scope has one owner).
+ */
+export function impactPeriod(
+  catalog: DeliveryCatalogSnapshot,
+  adoption: { ref: string; first_at: string }[],
+  calendar: ReportingCalendar,
+  query: { to: string },
+): (scope: string, day: string) => string {
+  const adopted = new Map(adoption.map(a => [a.ref, a]));
+  const cuts = new Map<string, string>();
+  return (scope, day) => {
+    let cut = cuts.get(scope);
+    if (cut === undefined) {
+      const owner = catalog.components.get(scope)?.owner;
+      cut = cutOf(owner ? adopted.get(owner) : undefined, calendar, query);
+      cuts.set(scope, cut);
+    }
+    return day < cut ? 'before' : 'after';
+  };
 }
 
 export function impactReport(input: ImpactInput): ImpactReport {
@@ -91,8 +126,7 @@ export function impactReport(input: ImpactInput): ImpactReport {
   }
   const splitOf = (team: string): Split => {
     const a = adopted.get(team);
-    const adoptedDay = a ? calendar.dayOf(a.first_at) : null;
-    const cut = adoptedDay ?? addDays(query.to, 1);
+    const cut = cutOf(a, calendar, query);
     const before =
       cut > query.from
         ? { days: 0, agg: emptyAgg(), users: [] as NewUser[] }
@@ -108,7 +142,7 @@ export function impactReport(input: ImpactInput): ImpactReport {
     for (const scope of ownedBy.get(team) ?? []) {
       for (const [period, agg] of aggs.get(scope) ?? []) {
         // Range-wide counts ('') go to the side the range ends on.
-        let target = period < cut ? before : after;
+        let target = period === 'before' ? before : after;
         if (period === '') target = after ?? before;
         if (target) addAgg(target.agg, agg);
       }
@@ -125,8 +159,12 @@ export function impactReport(input: ImpactInput): ImpactReport {
       after,
     };
   };
-  const toSide = (s: Split['before']) =>
-    s ? side(s.days, s.agg, s.days, s.users) : null;
+  // A team that owns no component has no deployment frequency to rate
+  // (0 deployments would read "Low"): its delivery figures carry no tier.
+  const owns = (refs: string[]) =>
+    refs.some(ref => (ownedBy.get(ref)?.length ?? 0) > 0);
+  const toSide = (s: Split['before'], rated: boolean) =>
+    s ? side(s.days, s.agg, rated ? s.days : 0, s.users) : null;
 
   const candidates = new Map(
     [...teams].filter(([ref]) => !query.team || ref === query.team),
@@ -138,8 +176,8 @@ export function impactReport(input: ImpactInput): ImpactReport {
       ...teamRow(ref, info),
       adoptedAt: s.adoptedAt,
       adoptedBy: s.adoptedBy,
-      before: toSide(s.before),
-      after: toSide(s.after),
+      before: toSide(s.before, owns([ref])),
+      after: toSide(s.after, owns([ref])),
     };
   });
   if (folded.length) {
@@ -157,8 +195,8 @@ export function impactReport(input: ImpactInput): ImpactReport {
       ...(otherRow(folded) as DevexTeamRow),
       adoptedAt: null,
       adoptedBy: null,
-      before: toSide(merge(splits.map(s => s.before))),
-      after: toSide(merge(splits.map(s => s.after))),
+      before: toSide(merge(splits.map(s => s.before)), owns(folded)),
+      after: toSide(merge(splits.map(s => s.after)), owns(folded)),
     });
   }
 

@@ -8,6 +8,7 @@ import { DevexFactKind } from '@trellis/backstage-plugin-devex-common';
 import { Knex } from 'knex';
 import { ReportingCalendar, weekOf } from '../../rollups/days';
 import { bucketOf } from '../../rollups/histogram';
+import { DirtyDays, markDay } from './indexDays';
 import {
   ADOPTION,
   Attrs,
@@ -32,6 +33,8 @@ import {
 export interface Touched {
   repos: Map<string, string>;
   scopes: Map<string, string>;
+  /** The (scope, day)s of the per-day rollup to compute again. */
+  days: DirtyDays;
 }
 
 export function touch(map: Map<string, string>, key: string, time: string) {
@@ -44,7 +47,7 @@ export async function applyDeployments(
   trx: Knex.Transaction,
   calendar: ReportingCalendar,
   deployments: FactRow[],
-  { repos, scopes }: Touched,
+  { repos, scopes, days }: Touched,
 ): Promise<void> {
   const existing = new Map<string, Record<string, any>>(
     (
@@ -87,6 +90,7 @@ export async function applyDeployments(
       if (!prev) continue;
       touch(repos, String(prev.repo), String(prev.created_at));
       touch(scopes, String(prev.scope), String(prev.time));
+      markDay(days, prev.scope, prev.day);
     }
     out.set(row.subject, row);
   }
@@ -98,7 +102,7 @@ export async function applyChanges(
   trx: Knex.Transaction,
   calendar: ReportingCalendar,
   changes: FactRow[],
-  { repos }: Touched,
+  { repos, days }: Touched,
 ): Promise<void> {
   const existing = new Map<string, Record<string, any>>(
     (
@@ -144,6 +148,9 @@ export async function applyChanges(
     }
     touch(repos, repo, String(row.merged_at));
     if (old) touch(repos, String(old.repo), String(old.merged_at));
+    // Its deployment day's lead times (scope and first commit may change).
+    markDay(days, row.scope, row.deploy_day);
+    if (old) markDay(days, old.scope, old.deploy_day);
     out.set(r.subject!, row);
   }
   await upsert(trx, CHANGES, 'subject', [...out.values()]);

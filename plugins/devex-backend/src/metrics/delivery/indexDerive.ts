@@ -6,6 +6,7 @@
  */
 import { Knex } from 'knex';
 import { bucketOf } from '../../rollups/histogram';
+import { DirtyDays, markDay } from './indexDays';
 import {
   CHANGES,
   DEPLOYMENTS,
@@ -29,6 +30,7 @@ export async function deriveLeadTimes(
   trx: Knex.Transaction,
   repo: string,
   since: string,
+  days: DirtyDays,
 ) {
   // Three indexed reads: merged since, deployed (created) since, and not
   // deployed yet but merged within the lookback (a change merged to a
@@ -91,7 +93,11 @@ export async function deriveLeadTimes(
       next.deployed_at !== c.deployed_at ||
       next.lead_seconds !==
         (c.lead_seconds === null ? null : Number(c.lead_seconds));
-    if (changed) updates.push({ ...c, ...next });
+    if (changed) {
+      updates.push({ ...c, ...next });
+      markDay(days, c.scope, c.deploy_day);
+      markDay(days, c.scope, next.deploy_day);
+    }
   }
   await upsertDerived(trx, CHANGES, updates, [
     'deployment',
@@ -115,6 +121,7 @@ export async function deriveFailures(
   scope: string,
   since: string,
   windowMs: number,
+  days: DirtyDays,
 ) {
   const base = () =>
     trx(DEPLOYMENTS).where({ scope, production: true, status: 'success' });
@@ -191,7 +198,10 @@ export async function deriveFailures(
       (d.failed_rollback ?? null) === derived.failed_rollback &&
       Boolean(d.rework) === derived.rework &&
       (d.rework_incident ?? null) === derived.rework_incident;
-    if (!same) changed.push({ ...d, ...derived });
+    if (!same) {
+      changed.push({ ...d, ...derived });
+      markDay(days, d.scope, d.day);
+    }
   }
   await upsertDerived(trx, DEPLOYMENTS, changed, [
     'failed',

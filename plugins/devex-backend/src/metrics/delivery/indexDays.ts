@@ -1,0 +1,262 @@
+/*
+ * The per-day rollup of the delivery index (devex_delivery_days): per scope
+ * and day, the successful production deployments with their failures and
+ * rework, and the lead-time histogram of the changes deployed that day. The
+ * reports read these rows instead of every deployment and change of a range.
+ *
+ * The index marks each (scope, day) whose deployments or deployed changes a
+ * chunk of facts touched (before and after the change), and refreshes those
+ * rows from the index tables at the end of the chunk's transaction.
+ */
+import { Knex } from 'knex';
+import { weekOf } from '../../rollups/days';
+import {
+  addToHistogram,
+  Histogram,
+  ZERO_BUCKET,
+} from '../../rollups/histogram';
+import { CHANGES, DEPLOYMENTS } from './indexRows';
+
+export const DAYS = 'devex_delivery_days';
+
+/** scope → days whose rollup row must be computed again. */
+export type DirtyDays = Map<string, Set<string>>;
+
+export function markDay(dirty: DirtyDays, scope: unknown, day: unknown): void {
+  if (typeof scope !== 'string' || typeof day !== 'string' || !day) return;
+  let days = dirty.get(scope);
+  if (!days) dirty.set(scope, (days = new Set()));
+  days.add(day);
+}
+
+/** A histogram as stored: 'bucket:count,...' in bucket order. */
+export function encodeHistogram(h: Histogram): string | null {
+  if (h.size === 0) return null;
+  return [...h]
+    .sort(([a], [b]) => a - b)
+    .map(([b, c]) => `${b}:${c}`)
+    .join(',');
+}
+
+/** Fine buckets merged per component and team (about ±5 %). */
+export const COARSE = 5;
+
+/** The fine bucket that stands for a fine one's coarse bucket (its middle). */
+function coarsened(bucket: number): number {
+  if (bucket === ZERO_BUCKET) return bucket;
+  const coarse = Math.trunc(bucket / COARSE);
+  return coarse * COARSE + (coarse >= 0 ? 2 : -2);
+}
+
+/**
+ * Adds a stored histogram into `fine` and, merged by COARSE, into `coarse`
+ * (parsed once, by hand: the report of all components reads tens of
+ * thousands of these).
+ */
+export function addEncoded(
+  text: unknown,
+  fine: Histogram | undefined,
+  coarse?: Histogram,
+): void {
+  if (typeof text !== 'string' || text === '') return;
+  let bucket = 0;
+  let value = 0;
+  let sign = 1;
+  let inCount = false;
+  const flush = () => {
+    if (fine) fine.set(bucket, (fine.get(bucket) ?? 0) + value);
+    if (coarse) {
+      const c = coarsened(bucket);
+      coarse.set(c, (coarse.get(c) ?? 0) + value);
+    }
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58 /* : */) {
+      bucket = sign * value;
+      value = 0;
+      sign = 1;
+      inCount = true;
+    } else if (c === 44 /* , */) {
+      flush();
+      value = 0;
+      inCount = false;
+    } else if (c === 45 /* - */) {
+      sign = -1;
+    } else {
+      value = value * 10 + (c - 48);
+    }
+  }
+  if (inCount) flush();
+}
+
+interface DayRow {
+  scope: string;
+  day: string;
+  week: string;
+  deployments: number;
+  failed: number;
+  by_incident: number;
+  by_rollback: number;
+  rework: number;
+  lead: Histogram;
+  without_first: number;
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+/** Days per statement (SQLite binds at most 999 parameters by default). */
+const DAY_CHUNK = 300;
+const WRITE_BATCH = 200;
+
+/** The rollup rows of one scope's days (all its days when `days` is undefined). */
+async function computeScope(
+  db: Knex | Knex.Transaction,
+  scope: string,
+  days: string[] | undefined,
+): Promise<Map<string, DayRow>> {
+  const out = new Map<string, DayRow>();
+  const at = (day: string) => {
+    let row = out.get(day);
+    if (!row) {
+      row = {
+        scope,
+        day,
+        week: weekOf(day),
+        deployments: 0,
+        failed: 0,
+        by_incident: 0,
+        by_rollback: 0,
+        rework: 0,
+        lead: new Map(),
+        without_first: 0,
+      };
+      out.set(day, row);
+    }
+    return row;
+  };
+  const yes = (column: string) =>
+    db.raw(`SUM(CASE WHEN ${column} THEN 1 ELSE 0 END)`);
+  const notNull = (column: string) =>
+    db.raw(`SUM(CASE WHEN ${column} IS NOT NULL THEN 1 ELSE 0 END)`);
+  const onDays = (b: Knex.QueryBuilder, column: string, chunk?: string[]) =>
+    chunk ? b.whereIn(column, chunk) : b.whereNotNull(column);
+  const chunks: (string[] | undefined)[] = [];
+  if (days) {
+    for (let i = 0; i < days.length; i += DAY_CHUNK)
+      chunks.push(days.slice(i, i + DAY_CHUNK));
+  } else {
+    chunks.push(undefined);
+  }
+  for (const chunk of chunks) {
+    const [deployments, leads] = await Promise.all([
+      onDays(
+        db(DEPLOYMENTS).where({ scope, production: true, status: 'success' }),
+        'day',
+        chunk,
+      )
+        .groupBy('day')
+        .select({
+          day: 'day',
+          deployments: db.raw('COUNT(*)'),
+          failed: yes('failed'),
+          by_incident: notNull('failed_incident'),
+          by_rollback: notNull('failed_rollback'),
+          rework: yes('rework'),
+        }),
+      onDays(db(CHANGES).where({ scope }), 'deploy_day', chunk)
+        .groupBy('deploy_day', 'lead_bucket')
+        .select({
+          day: 'deploy_day',
+          bucket: 'lead_bucket',
+          count: db.raw('COUNT(*)'),
+          without_first: db.raw(
+            'SUM(CASE WHEN first_commit_at IS NULL THEN 1 ELSE 0 END)',
+          ),
+        }),
+    ]);
+    for (const r of deployments) {
+      const row = at(r.day);
+      row.deployments = n(r.deployments);
+      row.failed = n(r.failed);
+      row.by_incident = n(r.by_incident);
+      row.by_rollback = n(r.by_rollback);
+      row.rework = n(r.rework);
+    }
+    for (const r of leads) {
+      const row = at(r.day);
+      row.without_first += n(r.without_first);
+      if (r.bucket !== null && r.bucket !== undefined)
+        addToHistogram(row.lead, n(r.bucket), n(r.count));
+    }
+  }
+  return out;
+}
+
+const toRecord = (r: DayRow) => ({
+  scope: r.scope,
+  day: r.day,
+  week: r.week,
+  deployments: r.deployments,
+  failed: r.failed,
+  by_incident: r.by_incident,
+  by_rollback: r.by_rollback,
+  rework: r.rework,
+  lead: encodeHistogram(r.lead),
+  without_first: r.without_first,
+});
+
+/** A row with nothing in it is not kept. */
+const empty = (r: DayRow) =>
+  r.deployments === 0 && r.lead.size === 0 && r.without_first === 0;
+
+async function insertRows(db: Knex | Knex.Transaction, rows: DayRow[]) {
+  const records = rows.filter(r => !empty(r)).map(toRecord);
+  for (let i = 0; i < records.length; i += WRITE_BATCH)
+    await db(DAYS).insert(records.slice(i, i + WRITE_BATCH));
+}
+
+/** Computes the marked (scope, day) rows again from the index tables. */
+export async function refreshDays(
+  trx: Knex.Transaction,
+  dirty: DirtyDays,
+): Promise<void> {
+  for (const [scope, set] of dirty) {
+    const days = [...set].sort();
+    const rows = await computeScope(trx, scope, days);
+    for (let i = 0; i < days.length; i += DAY_CHUNK) {
+      await trx(DAYS)
+        .where('scope', scope)
+        .whereIn('day', days.slice(i, i + DAY_CHUNK))
+        .delete();
+    }
+    await insertRows(trx, [...rows.values()]);
+  }
+}
+
+/**
+ * Every rollup row again from the index tables, one scope at a time (the
+ * migration that adds the table, or a repair). Returns the rows written.
+ */
+export async function rebuildDays(
+  trx: Knex | Knex.Transaction,
+): Promise<number> {
+  await trx(DAYS).delete();
+  const scopes = new Set<string>();
+  for (const [table, column] of [
+    [DEPLOYMENTS, 'day'],
+    [CHANGES, 'deploy_day'],
+  ]) {
+    const rows = await trx(table)
+      .whereNotNull(column)
+      .distinct('scope')
+      .select();
+    for (const r of rows) scopes.add(r.scope);
+  }
+  let written = 0;
+  for (const scope of [...scopes].sort()) {
+    const rows = [...(await computeScope(trx, scope, undefined)).values()];
+    await insertRows(trx, rows);
+    written += rows.filter(r => !empty(r)).length;
+  }
+  return written;
+}
