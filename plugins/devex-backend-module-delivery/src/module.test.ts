@@ -527,7 +527,7 @@ describe.each(databases.eachSupportedId())(
           environment: 'staging',
           production: false,
           status: 'success',
-          sha: '279484c0',
+          sha: '279484c09fbe69ededfced8c1bb6e6d24616b468',
         },
       });
       const opened = await facts(server, 'delivery.incident.opened');
