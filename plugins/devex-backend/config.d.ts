@@ -62,6 +62,13 @@ export interface Config {
        */
       failureWindowHours?: number;
       /**
+       * How long a report waits for the delivery index to read facts stored
+       * since its last pass, in milliseconds; after a large import or
+       * backfill it answers from what has been read, saying how many facts
+       * are left (the index goes on in the background). Default 2000.
+       */
+      catchUpBudgetMs?: number;
+      /**
        * Tier thresholds. Defaults: the performance clusters of the 2024
        * Accelerate State of DevOps report (see docs/devex.md).
        */

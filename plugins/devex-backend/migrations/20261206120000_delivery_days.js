@@ -22,49 +22,65 @@ exports.up = async function up(knex) {
   // on SQLite the rows are stored in that order (WITHOUT ROWID: a range scan
   // reads neighbouring rows, not one table lookup per row).
   const sqlite = String(knex.client.config.client).includes('sqlite');
-  if (sqlite) {
-    await knex.raw(`CREATE TABLE devex_delivery_days (
-      day varchar(10) NOT NULL,
-      scope varchar(255) NOT NULL,
-      week varchar(10) NOT NULL,
-      deployments integer NOT NULL DEFAULT 0,
-      failed integer NOT NULL DEFAULT 0,
-      by_incident integer NOT NULL DEFAULT 0,
-      by_rollback integer NOT NULL DEFAULT 0,
-      rework integer NOT NULL DEFAULT 0,
-      lead text,
-      without_first integer NOT NULL DEFAULT 0,
-      PRIMARY KEY (day, scope)
-    ) WITHOUT ROWID`);
-  } else {
-    await knex.schema.createTable('devex_delivery_days', table => {
-      table.comment(
-        'Per scope and day: production deployments, failures, rework, and lead times of the changes deployed',
-      );
-      table.string('day', 10).notNullable();
-      table.string('scope', 255).notNullable();
-      table.string('week', 10).notNullable();
-      table.integer('deployments').notNullable().defaultTo(0);
-      table.integer('failed').notNullable().defaultTo(0);
-      table.integer('by_incident').notNullable().defaultTo(0);
-      table.integer('by_rollback').notNullable().defaultTo(0);
-      table.integer('rework').notNullable().defaultTo(0);
-      table
-        .text('lead')
-        .comment(
-          "lead-time histogram of the changes deployed that day: 'bucket:count,...' (fine buckets)",
+  // The same sums per ISO week (week = its Monday), so that a long range
+  // reads its whole weeks as one row each and only its edge days as days.
+  for (const [name, key, comment] of [
+    ['devex_delivery_days', 'day', 'Per scope and day'],
+    [
+      'devex_delivery_weeks',
+      'week',
+      'Per scope and ISO week (sum of its days)',
+    ],
+  ]) {
+    const dayColumn = key === 'day' ? 'day varchar(10) NOT NULL,' : '';
+    if (sqlite) {
+      await knex.raw(`CREATE TABLE ${name} (
+        ${dayColumn}
+        scope varchar(255) NOT NULL,
+        week varchar(10) NOT NULL,
+        deployments integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0,
+        by_incident integer NOT NULL DEFAULT 0,
+        by_rollback integer NOT NULL DEFAULT 0,
+        rework integer NOT NULL DEFAULT 0,
+        lead text,
+        without_first integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (${key}, scope)
+      ) WITHOUT ROWID`);
+    } else {
+      await knex.schema.createTable(name, table => {
+        table.comment(
+          `${comment}: production deployments, failures, rework, and lead times of the changes deployed`,
         );
-      table
-        .integer('without_first')
-        .notNullable()
-        .defaultTo(0)
-        .comment('changes deployed that day with no first commit time');
-      table.primary(['day', 'scope']);
-    });
+        if (key === 'day') table.string('day', 10).notNullable();
+        table.string('scope', 255).notNullable();
+        table.string('week', 10).notNullable();
+        table.integer('deployments').notNullable().defaultTo(0);
+        table.integer('failed').notNullable().defaultTo(0);
+        table.integer('by_incident').notNullable().defaultTo(0);
+        table.integer('by_rollback').notNullable().defaultTo(0);
+        table.integer('rework').notNullable().defaultTo(0);
+        table
+          .text('lead')
+          .comment(
+            "lead-time histogram of the changes deployed: 'bucket:count,...' (fine buckets)",
+          );
+        table
+          .integer('without_first')
+          .notNullable()
+          .defaultTo(0)
+          .comment('changes deployed with no first commit time');
+        table.primary([key, 'scope']);
+      });
+    }
   }
-  // One team's or component's days.
+  // One team's or component's days and weeks; a week's days.
   await knex.schema.alterTable('devex_delivery_days', table => {
     table.index(['scope', 'day'], 'devex_delivery_days_scope_idx');
+    table.index(['scope', 'week'], 'devex_delivery_days_week_idx');
+  });
+  await knex.schema.alterTable('devex_delivery_weeks', table => {
+    table.index(['scope', 'week'], 'devex_delivery_weeks_scope_idx');
   });
 
   await knex.schema.alterTable('devex_delivery_changes', table => {
@@ -119,5 +135,6 @@ exports.down = async function down(knex) {
     table.dropIndex([], 'devex_delivery_changes_scope_day_idx');
     table.dropIndex([], 'devex_delivery_changes_undeployed_idx');
   });
+  await knex.schema.dropTableIfExists('devex_delivery_weeks');
   await knex.schema.dropTable('devex_delivery_days');
 };

@@ -111,9 +111,22 @@ export interface DeliveryTierThresholds {
   reworkRate: { elite: number; high: number; medium: number } | null;
 }
 
+/**
+ * Present when the delivery index had not read every stored fact within the
+ * request's time (a large import or backfill): the figures are from what it
+ * has read so far; the rest follows in the background.
+ *
+ * @public
+ */
+export interface DeliveryIndexing {
+  /** Facts stored that the index has yet to read. */
+  factsBehind: number;
+}
+
 /** @public */
 export interface DeliveryReport {
   query: DeliveryQuery;
+  indexing?: DeliveryIndexing;
   /** The environments counted as production (`devex.delivery.productionEnvironments`). */
   productionEnvironments: string[];
   tiers: DeliveryTierThresholds;
@@ -229,6 +242,7 @@ export interface OnboardingFigures {
 /** @public */
 export interface OnboardingReport {
   query: DevexRangeQuery;
+  indexing?: DeliveryIndexing;
   /** N of "days to the Nth merged change" (`devex.onboarding.nthChange`, default 10). */
   nthChange: number;
   /** How start dates were found: the `trellis.dev/start-date` annotation, or first seen. */
@@ -256,6 +270,7 @@ export interface ImpactSide {
 /** @public */
 export interface ImpactReport {
   query: DevexRangeQuery;
+  indexing?: DeliveryIndexing;
   /** Said wherever the figures are shown: these are comparisons, not causes. */
   caveat: string;
   /**

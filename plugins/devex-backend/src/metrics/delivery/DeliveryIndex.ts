@@ -14,7 +14,7 @@ import { FactRow } from './indexRows';
 
 export { ADOPTION, CHANGES, DEPLOYMENTS, INCIDENTS } from './indexRows';
 export { UNDEPLOYED_LOOKBACK_DAYS } from './indexDerive';
-export { DAYS } from './indexDays';
+export { DAYS, WEEKS } from './indexDays';
 
 const CURSOR_SOURCE = 'delivery-index';
 const CURSOR_KEY = 'facts/after';
@@ -67,6 +67,8 @@ export interface DeliveryIndexOptions {
  */
 export class DeliveryIndex {
   private running?: Promise<void>;
+  /** The highest fact id this process's runs have read. */
+  private readUpTo = 0;
   private readonly windowMs: number;
   private readonly now: () => number;
   private readonly sqlite: boolean;
@@ -91,6 +93,43 @@ export class DeliveryIndex {
     return this.running;
   }
 
+  /**
+   * What a report waits for: the catch-up, for at most `budgetMs` (0: not
+   * at all). Usually it finishes in a few milliseconds; after a large import
+   * it may need minutes, and the report is then answered from what has been
+   * read, with how many facts are still to read (the run goes on in the
+   * background).
+   */
+  async catchUpWithin(
+    budgetMs: number,
+  ): Promise<{ factsBehind: number } | undefined> {
+    if (budgetMs <= 0) {
+      const behind = await this.behind();
+      // Its failure is the scheduled catch-up's to report.
+      this.catchUp().catch(() => {});
+      return behind;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.catchUp().then(() => true),
+      new Promise<boolean>(resolve => {
+        timer = setTimeout(() => resolve(false), budgetMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return done ? undefined : this.behind();
+  }
+
+  /** Facts stored after what this index has read (none: undefined). */
+  private async behind(): Promise<{ factsBehind: number } | undefined> {
+    const after = Math.max(this.readUpTo, await this.readCursor(this.db));
+    const row = await this.db('devex_facts')
+      .where('id', '>', after)
+      .count({ n: '*' })
+      .first();
+    const factsBehind = Number(row?.n ?? 0);
+    return factsBehind > 0 ? { factsBehind } : undefined;
+  }
+
   private async run(): Promise<void> {
     await this.rebuildIfMarked();
     const top = await this.db('devex_facts').max('id as max').first();
@@ -99,6 +138,8 @@ export class DeliveryIndex {
     while (after < max) {
       const from = after;
       after = await this.db.transaction(trx => this.chunk(trx, from, max));
+      // Read, even if not settled (the cursor may stay behind for 30 s).
+      this.readUpTo = Math.max(this.readUpTo, after);
     }
   }
 

@@ -364,7 +364,9 @@ const roughly = (expected: number) => ({
 });
 
 describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
-  async function setup(options: { minGroupSize?: number } = {}) {
+  async function setup(
+    options: { minGroupSize?: number; catchUpBudgetMs?: number } = {},
+  ) {
     const knex = await databases.init(id);
     const ctx = await createTestStore(knex, { minGroupSize: 3 });
     await ctx.directory.sync(ORG, new Date('2026-08-01T00:00:00Z'));
@@ -386,6 +388,7 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
         productionEnvironments: ['production', 'prod'],
         tiers: DORA_2024,
         nthChange: 2,
+        catchUpBudgetMs: options.catchUpBudgetMs,
       },
       kinds => ctx.metrics.sources(kinds),
     );
@@ -734,6 +737,24 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     expect(report.teams.map(t => t.team)).toEqual([TEAM_A, TEAM_C, 'other']);
   });
 
+  it('answers from what the index has read when it is behind, saying how much is left', async () => {
+    const { delivery, teams, index, db } = await setup({ catchUpBudgetMs: 0 });
+    const stored = Number(
+      (await db('devex_facts').count({ n: '*' }).first())!.n,
+    );
+    // No time to read the history first: the figures so far, and the rest.
+    const early = await delivery.delivery(RANGE, teams);
+    expect(early.indexing?.factsBehind).toBeGreaterThan(0);
+    expect(early.indexing!.factsBehind).toBeLessThanOrEqual(stored);
+    const onboarding = await delivery.onboarding(RANGE, teams);
+    expect(onboarding.indexing?.factsBehind).toBeGreaterThanOrEqual(0);
+    // The run went on in the background: read, nothing left to say.
+    await index.catchUp();
+    const late = await delivery.delivery(RANGE, teams);
+    expect(late.indexing).toBeUndefined();
+    expect(late.totals.deploymentFrequency.deployments).toBe(9);
+  });
+
   it('keeps the same answers when facts arrive in another order and are read again', async () => {
     const { delivery, teams, store, db, index } = await setup();
     const before = await delivery.delivery(RANGE, teams);
@@ -743,11 +764,14 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     expect(await delivery.delivery(RANGE, teams)).toEqual(before);
     // Nor does rebuilding the per-day rollup from the index tables, as the
     // migration that adds it asks the first catch-up to.
-    const daysRows = () =>
-      db('devex_delivery_days').orderBy(['scope', 'day']).select();
+    const daysRows = async () => [
+      ...(await db('devex_delivery_days').orderBy(['scope', 'day']).select()),
+      ...(await db('devex_delivery_weeks').orderBy(['scope', 'week']).select()),
+    ];
     const kept = await daysRows();
     expect(kept.length).toBeGreaterThan(5);
     await db('devex_delivery_days').delete();
+    await db('devex_delivery_weeks').delete();
     await db('devex_cursors').insert({
       source: 'delivery-index',
       key: 'days/rebuild',
@@ -768,6 +792,7 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     };
     await db.migrate.down(migrations);
     expect(await db.schema.hasTable('devex_delivery_days')).toBe(false);
+    expect(await db.schema.hasTable('devex_delivery_weeks')).toBe(false);
     expect(await db.schema.hasTable('devex_delivery_deployments')).toBe(true);
     await db.migrate.down(migrations);
     expect(await db.schema.hasTable('devex_delivery_deployments')).toBe(false);

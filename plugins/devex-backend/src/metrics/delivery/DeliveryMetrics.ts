@@ -37,6 +37,11 @@ export interface DeliveryMetricsOptions {
   tiers: DeliveryTierThresholds;
   /** N of "days to the Nth merged change". */
   nthChange: number;
+  /**
+   * How long a report waits for the delivery index to read new facts before
+   * it answers from what has been read (saying how many are left). Default 2000.
+   */
+  catchUpBudgetMs?: number;
 }
 
 export { IMPACT_CAVEAT } from './impact';
@@ -101,7 +106,7 @@ export class DeliveryMetrics {
     query: DeliveryQuery,
     teams: Map<string, TeamInfo>,
   ): Promise<DeliveryReport> {
-    await this.index.catchUp();
+    const indexing = await this.caughtUp();
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
     const [aggs, golden, sources] = await Promise.all([
@@ -186,6 +191,7 @@ export class DeliveryMetrics {
 
     return {
       query,
+      ...(indexing ? { indexing } : {}),
       productionEnvironments: this.options.productionEnvironments,
       tiers,
       totals: deliveryFigures(aggs.total, days, tiers),
@@ -196,8 +202,13 @@ export class DeliveryMetrics {
     };
   }
 
+  /** The index's catch-up, within the budget; what is left, if any. */
+  private caughtUp() {
+    return this.index.catchUpWithin(this.options.catchUpBudgetMs ?? 2000);
+  }
+
+  /** The new users of a range (the index read by the caller). */
   private async cohort(query: DevexRangeQuery): Promise<NewUser[]> {
-    await this.index.catchUp();
     const [catalog, members] = await Promise.all([
       this.catalog.snapshot(),
       this.directory.currentMembers(),
@@ -223,6 +234,7 @@ export class DeliveryMetrics {
     query: DevexRangeQuery,
     teams: Map<string, TeamInfo>,
   ): Promise<OnboardingReport> {
+    const indexing = await this.caughtUp();
     const [users, sources] = await Promise.all([
       this.cohort(query),
       this.sources(ONBOARDING_KINDS),
@@ -270,6 +282,7 @@ export class DeliveryMetrics {
     }
     return {
       query,
+      ...(indexing ? { indexing } : {}),
       nthChange: this.options.nthChange,
       startDates: {
         annotation: users.filter(u => u.fromAnnotation).length,
@@ -286,7 +299,7 @@ export class DeliveryMetrics {
     query: DevexRangeQuery,
     teams: Map<string, TeamInfo>,
   ): Promise<ImpactReport> {
-    await this.index.catchUp();
+    const indexing = await this.caughtUp();
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
     const adoption = await this.db(ADOPTION)
@@ -299,7 +312,7 @@ export class DeliveryMetrics {
       this.cohort(query),
       this.sources(IMPACT_KINDS),
     ]);
-    return impactReport({
+    const report = impactReport({
       query,
       teams,
       catalog,
@@ -311,6 +324,7 @@ export class DeliveryMetrics {
       calendar: this.calendar,
       options: this.options,
     });
+    return indexing ? { ...report, indexing } : report;
   }
 
   /** The facts behind the figures; people only when `withPeople`. */
@@ -318,7 +332,7 @@ export class DeliveryMetrics {
     query: DeliveryEvidenceQuery,
     withPeople: boolean,
   ): Promise<DeliveryEvidencePage> {
-    await this.index.catchUp();
+    await this.caughtUp();
     const catalog = await this.catalog.snapshot();
     return deliveryEvidence(
       this.db,

@@ -1,7 +1,8 @@
 import { Knex } from 'knex';
 import { addToHistogram } from '../../rollups/histogram';
 import { DeliveryAgg, emptyAgg, ScopeAggs } from './aggregates';
-import { CHANGES, DAYS, INCIDENTS } from './DeliveryIndex';
+import { addDays, weekOf } from '../../rollups/days';
+import { CHANGES, DAYS, INCIDENTS, WEEKS } from './DeliveryIndex';
 import { addEncoded } from './indexDays';
 
 const n = (v: unknown) => Number(v ?? 0);
@@ -38,7 +39,18 @@ export async function readAggs(db: Knex, q: AggQuery): Promise<ScopeAggs> {
   else if (period === 'week') keyOf = (_scope, _day, week) => week;
   else keyOf = (_scope, day) => day;
   const [days, notDeployed, recovery, open] = await Promise.all([
-    readDays(db, q),
+    // By day: days only; otherwise whole weeks as weeks where they fall on
+    // one side (a week holding a team's adoption day is read as days).
+    period === 'day'
+      ? readDayRows(db, q.from, q.to, q.scopes)
+      : readRollup(
+          db,
+          q,
+          typeof period === 'function'
+            ? (scope, week) =>
+                period(scope, week) === period(scope, addDays(week, 6))
+            : undefined,
+        ),
     readNotDeployed(db, q),
     scopedIn(
       db(INCIDENTS)
@@ -58,7 +70,8 @@ export async function readAggs(db: Knex, q: AggQuery): Promise<ScopeAggs> {
     readOpen(db, q),
   ]);
   for (const r of days) {
-    const a = at(r.scope, keyOf(r.scope, r.day, r.week));
+    // A whole week's row: its Monday stands for its days (same side).
+    const a = at(r.scope, keyOf(r.scope, r.day ?? r.week, r.week));
     addCounts(a, r);
     addEncoded(r.lead, a.lead);
     at(r.scope, '').withoutFirstCommit += n(r.without_first);
@@ -83,27 +96,89 @@ function scopedIn(
   return scopes ? b.whereIn(column, scopes) : b;
 }
 
-/** The range's rollup rows. */
-function readDays(
+const ROLLUP_COLUMNS = [
+  'scope',
+  'week',
+  'deployments',
+  'failed',
+  'by_incident',
+  'by_rollback',
+  'rework',
+  'lead',
+  'without_first',
+];
+
+/** The day rows of [from, to]. */
+function readDayRows(
   db: Knex,
-  q: Omit<AggQuery, 'period'>,
+  from: string,
+  to: string,
+  scopes: string[] | undefined,
 ): Promise<Record<string, any>[]> {
   return scopedIn(
-    db(DAYS).whereBetween('day', [q.from, q.to]),
+    db(DAYS).whereBetween('day', [from, to]),
     'scope',
-    q.scopes,
-  ).select(
-    'scope',
-    'day',
-    'week',
-    'deployments',
-    'failed',
-    'by_incident',
-    'by_rollback',
-    'rework',
-    'lead',
-    'without_first',
-  );
+    scopes,
+  ).select('day', ...ROLLUP_COLUMNS);
+}
+
+/** The Mondays of the first and last ISO weeks wholly inside [from, to]. */
+function wholeWeeks(from: string, to: string) {
+  let first = weekOf(from);
+  if (first < from) first = addDays(first, 7);
+  let last = weekOf(to);
+  if (addDays(last, 6) > to) last = addDays(last, -7);
+  return first <= last ? { first, last } : undefined;
+}
+
+/**
+ * The range's rollup rows: its whole weeks from the weekly table (no `day`),
+ * the days before and after them from the daily one. A week that `whole`
+ * refuses (a scope's week that must be split) is read as its days.
+ */
+async function readRollup(
+  db: Knex,
+  q: Omit<AggQuery, 'period'>,
+  whole?: (scope: string, week: string) => boolean,
+): Promise<Record<string, any>[]> {
+  const weeks = wholeWeeks(q.from, q.to);
+  if (!weeks) return readDayRows(db, q.from, q.to, q.scopes);
+  const parts: Promise<Record<string, any>[]>[] = [
+    scopedIn(
+      db(WEEKS).whereBetween('week', [weeks.first, weeks.last]),
+      'scope',
+      q.scopes,
+    ).select(...ROLLUP_COLUMNS),
+  ];
+  if (q.from < weeks.first)
+    parts.push(readDayRows(db, q.from, addDays(weeks.first, -1), q.scopes));
+  const lastDay = addDays(weeks.last, 6);
+  if (lastDay < q.to)
+    parts.push(readDayRows(db, addDays(lastDay, 1), q.to, q.scopes));
+  const [weekRows, ...dayRows] = await Promise.all(parts);
+  const rows = dayRows.flat();
+  if (!whole) return [...weekRows, ...rows];
+  // Weeks to split: read their days instead, a week at a time.
+  const split = new Map<string, string[]>();
+  for (const r of weekRows) {
+    if (whole(r.scope, r.week)) {
+      rows.push(r);
+    } else {
+      if (!split.has(r.week)) split.set(r.week, []);
+      split.get(r.week)!.push(r.scope);
+    }
+  }
+  for (const [week, scopes] of split) {
+    for (let i = 0; i < scopes.length; i += 500) {
+      rows.push(
+        ...(await db(DAYS)
+          .where('week', week)
+          .whereIn('scope', scopes.slice(i, i + 500))
+          .select('day', ...ROLLUP_COLUMNS)),
+      );
+    }
+  }
+  return rows;
 }
 
 /** A rollup row's counts added to an aggregate. */
@@ -180,7 +255,7 @@ export async function readDeliveryAggs(
     return a;
   };
   const [days, notDeployed, recovery, open] = await Promise.all([
-    readDays(db, q),
+    readRollup(db, q),
     readNotDeployed(db, q),
     scopedIn(
       db(INCIDENTS)

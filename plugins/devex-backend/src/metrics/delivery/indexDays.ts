@@ -18,6 +18,8 @@ import {
 import { CHANGES, DEPLOYMENTS } from './indexRows';
 
 export const DAYS = 'devex_delivery_days';
+/** The same per ISO week (the days' sums): a long range reads whole weeks. */
+export const WEEKS = 'devex_delivery_weeks';
 
 /** scope → days whose rollup row must be computed again. */
 export type DirtyDays = Map<string, Set<string>>;
@@ -209,13 +211,83 @@ const toRecord = (r: DayRow) => ({
 const empty = (r: DayRow) =>
   r.deployments === 0 && r.lead.size === 0 && r.without_first === 0;
 
-async function insertRows(db: Knex | Knex.Transaction, rows: DayRow[]) {
-  const records = rows.filter(r => !empty(r)).map(toRecord);
+async function insertRows(
+  db: Knex | Knex.Transaction,
+  table: string,
+  rows: DayRow[],
+  record: (r: DayRow) => Record<string, unknown>,
+) {
+  const records = rows.filter(r => !empty(r)).map(record);
   for (let i = 0; i < records.length; i += WRITE_BATCH)
-    await db(DAYS).insert(records.slice(i, i + WRITE_BATCH));
+    await db(table).insert(records.slice(i, i + WRITE_BATCH));
 }
 
-/** Computes the marked (scope, day) rows again from the index tables. */
+const weekRecord = (r: DayRow) => {
+  const { day: _day, ...rest } = toRecord(r);
+  return rest;
+};
+
+/** One scope's weeks summed from its day rows. */
+function weeksOf(scope: string, days: Iterable<DayRow>): DayRow[] {
+  const weeks = new Map<string, DayRow>();
+  for (const d of days) {
+    let w = weeks.get(d.week);
+    if (!w) {
+      w = {
+        scope,
+        day: d.week,
+        week: d.week,
+        deployments: 0,
+        failed: 0,
+        by_incident: 0,
+        by_rollback: 0,
+        rework: 0,
+        lead: new Map(),
+        without_first: 0,
+      };
+      weeks.set(d.week, w);
+    }
+    w.deployments += d.deployments;
+    w.failed += d.failed;
+    w.by_incident += d.by_incident;
+    w.by_rollback += d.by_rollback;
+    w.rework += d.rework;
+    w.without_first += d.without_first;
+    for (const [b, c] of d.lead) addToHistogram(w.lead, b, c);
+  }
+  return [...weeks.values()];
+}
+
+/** A stored day row as computeScope makes them. */
+function fromStored(r: Record<string, any>): DayRow {
+  const lead: Histogram = new Map();
+  addEncoded(r.lead, lead);
+  return {
+    scope: r.scope,
+    day: r.day,
+    week: r.week,
+    deployments: n(r.deployments),
+    failed: n(r.failed),
+    by_incident: n(r.by_incident),
+    by_rollback: n(r.by_rollback),
+    rework: n(r.rework),
+    lead,
+    without_first: n(r.without_first),
+  };
+}
+
+async function inChunks(
+  items: string[],
+  fn: (chunk: string[]) => Promise<unknown>,
+) {
+  for (let i = 0; i < items.length; i += DAY_CHUNK)
+    await fn(items.slice(i, i + DAY_CHUNK));
+}
+
+/**
+ * Computes the marked (scope, day) rows again from the index tables, and
+ * the weeks they fall in from the scope's day rows.
+ */
 export async function refreshDays(
   trx: Knex.Transaction,
   dirty: DirtyDays,
@@ -223,24 +295,40 @@ export async function refreshDays(
   for (const [scope, set] of dirty) {
     const days = [...set].sort();
     const rows = await computeScope(trx, scope, days);
-    for (let i = 0; i < days.length; i += DAY_CHUNK) {
-      await trx(DAYS)
-        .where('scope', scope)
-        .whereIn('day', days.slice(i, i + DAY_CHUNK))
-        .delete();
-    }
-    await insertRows(trx, [...rows.values()]);
+    await inChunks(days, chunk =>
+      trx(DAYS).where('scope', scope).whereIn('day', chunk).delete(),
+    );
+    await insertRows(trx, DAYS, [...rows.values()], toRecord);
+
+    const weeks = [...new Set(days.map(weekOf))];
+    const stored: Record<string, any>[] = [];
+    await inChunks(weeks, async chunk => {
+      stored.push(
+        ...(await trx(DAYS)
+          .where('scope', scope)
+          .whereIn('week', chunk)
+          .select()),
+      );
+      await trx(WEEKS).where('scope', scope).whereIn('week', chunk).delete();
+    });
+    await insertRows(
+      trx,
+      WEEKS,
+      weeksOf(scope, stored.map(fromStored)),
+      weekRecord,
+    );
   }
 }
 
 /**
  * Every rollup row again from the index tables, one scope at a time (the
- * migration that adds the table, or a repair). Returns the rows written.
+ * migration that adds the tables, or a repair). Returns the day rows written.
  */
 export async function rebuildDays(
   trx: Knex | Knex.Transaction,
 ): Promise<number> {
   await trx(DAYS).delete();
+  await trx(WEEKS).delete();
   const scopes = new Set<string>();
   for (const [table, column] of [
     [DEPLOYMENTS, 'day'],
@@ -255,7 +343,8 @@ export async function rebuildDays(
   let written = 0;
   for (const scope of [...scopes].sort()) {
     const rows = [...(await computeScope(trx, scope, undefined)).values()];
-    await insertRows(trx, rows);
+    await insertRows(trx, DAYS, rows, toRecord);
+    await insertRows(trx, WEEKS, weeksOf(scope, rows), weekRecord);
     written += rows.filter(r => !empty(r)).length;
   }
   return written;

@@ -7,6 +7,7 @@ export interface DeliveryConfig {
   failureWindowHours: number;
   nthChange: number;
   tiers: DeliveryTierThresholds;
+  catchUpBudgetMs: number;
 }
 
 /** `devex.delivery.*` and `devex.onboarding.*`, checked at startup. */
@@ -23,7 +24,13 @@ export function readDeliveryOptions(config: Config): DeliveryConfig {
       'devex.onboarding.nthChange must be a whole number of at least 1',
     );
   }
+  const catchUpBudgetMs =
+    config.getOptionalNumber('devex.delivery.catchUpBudgetMs') ?? 2000;
+  if (!(catchUpBudgetMs >= 0)) {
+    throw new Error('devex.delivery.catchUpBudgetMs must be 0 or more');
+  }
   return {
+    catchUpBudgetMs,
     productionEnvironments: config.getOptionalStringArray(
       'devex.delivery.productionEnvironments',
     ) ?? ['production', 'prod'],

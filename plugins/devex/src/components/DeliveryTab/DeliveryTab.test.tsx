@@ -264,6 +264,23 @@ describe('DeliveryTab', () => {
     expect(screen.queryByRole('region', { name: 'Evidence' })).toBeNull();
   });
 
+  it('says when the figures are from an index still reading a large import', async () => {
+    server.use(
+      http.get(`${API}/metrics/delivery`, () =>
+        HttpResponse.json({
+          ...emptyDelivery,
+          indexing: { factsBehind: 12345 },
+        }),
+      ),
+    );
+    renderDevex(<DeliveryTab />);
+    expect(
+      await screen.findByText(/^Still reading 12,345 stored delivery facts/),
+    ).toBeInTheDocument();
+    // Zeros while reading are not "nothing delivered".
+    expect(screen.queryByText(/has not delivered anything/)).toBeNull();
+  });
+
   it('says when the reader may not see the figures', async () => {
     server.use(
       http.get(`${API}/metrics/delivery`, () =>

@@ -28,6 +28,7 @@ import {
 } from '../shared/format';
 import { csvName, MetricView } from '../shared/MetricView';
 import { DevexFilters } from '../shared/useDevexFilters';
+import { IndexingNotice } from '../shared/ReportStates';
 import { DeliveryEvidence } from './DeliveryEvidence';
 import { ImpactSection, OnboardingSection } from './ImpactAndOnboarding';
 
@@ -145,6 +146,7 @@ const DeliveryFiguresView = (props: {
 
   return (
     <>
+      <IndexingNotice indexing={report.indexing} />
       <Grid container spacing={2} sx={{ mb: 1 }}>
         {deliveryFigures(report.totals).map(figure => (
           <Grid item xs={12} sm={6} lg key={figure.key}>
@@ -332,7 +334,8 @@ export const DeliveryTab = () => (
     metric="delivery"
     label="Delivery"
     what="deployments or merged changes"
-    isEmpty={report => !hasDelivery(report.totals)}
+    // While the index is still reading, zeros are not "nothing delivered".
+    isEmpty={report => !report.indexing && !hasDelivery(report.totals)}
   >
     {(report, filters) => (
       <DeliveryFiguresView report={report} filters={filters} />

@@ -13,7 +13,7 @@ import { DeliveryReport } from '@trellis/backstage-plugin-devex-common';
 import { devexApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { presetRange } from '../shared/dateRange';
-import { CardError, CardLoading } from '../shared/ReportStates';
+import { CardError, CardLoading, IndexingNotice } from '../shared/ReportStates';
 import { deliveryFigures, hasDelivery, TierChip } from '../shared/delivery';
 
 const DAYS = 30;
@@ -117,6 +117,7 @@ export const EntityDevexDeliveryCard = () => {
   const team = report.value?.components[0]?.team;
   return (
     <InfoCard title="Delivery" subheader={`Last ${DAYS} days`}>
+      <IndexingNotice indexing={report.value?.indexing} />
       {body}
       <UnlessUnmounted>
         <DeliveryTabLink team={team} />

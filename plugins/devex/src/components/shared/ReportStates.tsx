@@ -114,3 +114,16 @@ export const ReportEmpty = (props: {
     </Alert>
   );
 };
+
+/**
+ * Said above delivery figures while the delivery index is still reading
+ * stored facts (a large import or backfill): what is shown is incomplete.
+ */
+export const IndexingNotice = (props: { indexing?: { factsBehind: number } }) =>
+  props.indexing ? (
+    <Alert severity="info" role="status" sx={{ mb: 2 }}>
+      Still reading {props.indexing.factsBehind.toLocaleString('en-US')} stored
+      delivery facts (a large import or backfill): these figures are from what
+      has been read so far. Reload in a few minutes for all of them.
+    </Alert>
+  ) : null;
