@@ -46,10 +46,7 @@ export async function readAggs(db: Knex, q: AggQuery): Promise<ScopeAggs> {
       : readRollup(
           db,
           q,
-          typeof period === 'function'
-            ? (scope, week) =>
-                period(scope, week) === period(scope, addDays(week, 6))
-            : undefined,
+          typeof period === 'function' ? wholeWeek(period) : undefined,
         ),
     readNotDeployed(db, q),
     scopedIn(
@@ -120,6 +117,19 @@ function readDayRows(
     'scope',
     scopes,
   ).select('day', ...ROLLUP_COLUMNS);
+}
+
+/** Whether a scope's week falls on one side of `period` (its Sunday cached). */
+function wholeWeek(period: (scope: string, day: string) => string) {
+  const sundays = new Map<string, string>();
+  return (scope: string, week: string) => {
+    let sunday = sundays.get(week);
+    if (sunday === undefined) {
+      sunday = addDays(week, 6);
+      sundays.set(week, sunday);
+    }
+    return period(scope, week) === period(scope, sunday);
+  };
 }
 
 /** The Mondays of the first and last ISO weeks wholly inside [from, to]. */
