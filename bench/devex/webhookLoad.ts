@@ -4,7 +4,7 @@
  * describes a run.
  */
 import { createHmac } from 'node:crypto';
-import { cpuSeconds } from './backend';
+import { cpuSeconds, DevexBenchTarget, postgresAdmin } from './backend';
 import { Delivery, nextDelivery, SECRET, WORKERS } from './webhookData';
 
 function percentile(values: number[], q: number) {
@@ -18,13 +18,57 @@ export interface LoadResult {
   errors: { count: number; first?: string };
   seconds: number;
   cpu: number;
+  /** PostgreSQL: the CPU of the server processes serving the run's databases. */
+  databaseCpu?: number;
 }
 
-/** WORKERS clients send signed deliveries until `until()` says stop. */
+/**
+ * The CPU seconds so far of each PostgreSQL server process serving the
+ * backend's connections to the target's databases (the server runs on this
+ * machine: its processes' /proc). Autovacuum workers come and go and are not
+ * counted. Undefined on SQLite, which runs inside the backend.
+ */
+async function databaseCpu(
+  t: DevexBenchTarget,
+): Promise<Map<number, number> | undefined> {
+  const prefix = t.pgPrefix;
+  if (!prefix) return undefined;
+  const { rows } = await postgresAdmin(db =>
+    db.raw(
+      `SELECT pid FROM pg_stat_activity
+        WHERE starts_with(datname, ?) AND backend_type = 'client backend'`,
+      [prefix],
+    ),
+  );
+  return new Map(
+    (rows as { pid: number }[]).map(({ pid }) => [pid, cpuSeconds(pid)]),
+  );
+}
+
+/**
+ * The server CPU used between two readings: a process that started between
+ * counts from zero, one that ended between is missed (the backend's pool
+ * keeps its connections while it is busy).
+ */
+function databaseCpuBetween(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+) {
+  if (!before || !after) return undefined;
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
+/**
+ * WORKERS clients send signed deliveries until `until()` says stop; with a
+ * PostgreSQL `target`, the server's CPU is measured too.
+ */
 export async function load(
   backend: { baseUrl: string; child: { pid?: number } },
   kind: 'delivery' | 'ingress',
   until: (elapsedMs: number) => boolean,
+  target?: DevexBenchTarget,
 ): Promise<LoadResult> {
   const result: LoadResult = {
     acknowledged: [],
@@ -33,6 +77,7 @@ export async function load(
     seconds: 0,
     cpu: 0,
   };
+  const databaseBefore = target && (await databaseCpu(target));
   const started = Date.now();
   const cpuBefore = cpuSeconds(backend.child.pid);
   const worker = async () => {
@@ -72,6 +117,10 @@ export async function load(
   await Promise.all(Array.from({ length: WORKERS }, () => worker()));
   result.seconds = (Date.now() - started) / 1000;
   result.cpu = cpuSeconds(backend.child.pid) - cpuBefore;
+  result.databaseCpu = databaseCpuBetween(
+    databaseBefore,
+    target && (await databaseCpu(target)),
+  );
   return result;
 }
 
@@ -85,7 +134,11 @@ export function describe(label: string, r: LoadResult) {
       0.5,
     ).toFixed(1)} ms, p95 ${percentile(r.latencies, 0.95).toFixed(
       1,
-    )} ms; backend ${((r.cpu * 1000) / n).toFixed(2)} ms CPU per delivery; ` +
+    )} ms; backend ${((r.cpu * 1000) / n).toFixed(2)} ms CPU per delivery${
+      r.databaseCpu === undefined
+        ? ''
+        : `, PostgreSQL ${((r.databaseCpu * 1000) / n).toFixed(2)} ms`
+    }; ` +
     `errors ${r.errors.count}${r.errors.first ? ` (${r.errors.first})` : ''}`
   );
 }
