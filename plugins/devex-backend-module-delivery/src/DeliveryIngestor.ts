@@ -136,7 +136,7 @@ export class DeliveryIngestor {
        * SCM's API); a failure leaves the fact as it is.
        */
       enrich?: (draft: DraftFact) => Promise<void>;
-      /** How long a batch waits for more at most (ms); default 2. */
+      /** How long a batch waits for more at most (ms); default 4. */
       lingerMs?: number;
     },
   ) {}
