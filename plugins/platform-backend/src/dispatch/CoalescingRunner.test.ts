@@ -43,6 +43,33 @@ describe('CoalescingRunner', () => {
     expect(log).toEqual(['pass 1', 'pass 2', 'settled']);
   });
 
+  it('runs once more for a call that comes while the last pass settles', async () => {
+    let passes = 0;
+    let settling!: () => void;
+    let settled = 0;
+    const runner = new CoalescingRunner(
+      async () => {
+        passes += 1;
+      },
+      async () => {
+        settled += 1;
+        if (settled === 1) await new Promise<void>(r => (settling = r));
+      },
+    );
+    const first = runner.run();
+    await new Promise(setImmediate);
+    expect(passes).toBe(1);
+    // The pass is done, the run is settling: this call shares the run...
+    const late = runner.run();
+    expect(late).toBe(first);
+    settling();
+    await late;
+    // ...and still gets a pass of its own, after which the run settles again.
+    expect(passes).toBe(2);
+    expect(settled).toBe(2);
+    expect(runner.current).toBeUndefined();
+  });
+
   it('settles and ends the run when a pass fails', async () => {
     let settled = false;
     const runner = new CoalescingRunner(

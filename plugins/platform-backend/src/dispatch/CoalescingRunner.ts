@@ -35,18 +35,23 @@ export class CoalescingRunner {
     if (this.running) return this.running;
     this.running = (async () => {
       try {
-        while (!stop()) {
-          this.passStartedAt = this.asks;
-          await this.pass();
-          if (this.asks === this.passStartedAt) break;
+        for (;;) {
+          try {
+            while (!stop()) {
+              this.passStartedAt = this.asks;
+              await this.pass();
+              if (this.asks === this.passStartedAt) break;
+            }
+          } finally {
+            this.wake = undefined;
+            await this.settle?.();
+          }
+          // A call that came while settling was handed this run: it gets
+          // its pass (it did not start one of its own).
+          if (stop() || this.asks === this.passStartedAt) break;
         }
       } finally {
-        this.wake = undefined;
-        try {
-          await this.settle?.();
-        } finally {
-          this.running = undefined;
-        }
+        this.running = undefined;
       }
     })();
     return this.running;
