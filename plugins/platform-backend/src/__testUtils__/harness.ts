@@ -211,12 +211,15 @@ export async function startPlatform(options: {
       mockServices.rootConfig.factory({
         data: {
           platform: {
+            ...(options.config ?? {}),
+            // A test's dispatch settings are merged into the fast defaults,
+            // not put in their place (a lease alone kept the slow retries).
             dispatch: {
               retryBaseSeconds: 0.05,
               retryMaxSeconds: 0.2,
               leaseSeconds: 1,
+              ...((options.config?.dispatch as object | undefined) ?? {}),
             },
-            ...(options.config ?? {}),
           },
         },
       }),
