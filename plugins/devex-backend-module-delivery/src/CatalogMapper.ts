@@ -102,7 +102,16 @@ export class CatalogMapper {
     const ttl = this.options.ttlMs ?? 5 * 60_000;
     const missRefresh = this.options.missRefreshMs ?? 10_000;
     const age = Date.now() - this.#loadedAt;
-    let maps = !this.#maps || age > ttl ? await this.#load() : this.#maps;
+    let maps = this.#maps;
+    if (!maps || age > ttl) {
+      try {
+        maps = await this.#load();
+      } catch (error) {
+        // A refresh that fails: the maps read before beat none (a lookup
+        // with none throws, and its delivery waits for the retry).
+        if (!maps) throw error;
+      }
+    }
     const found = get(maps);
     if (found || Date.now() - this.#loadedAt < missRefresh) return found;
     maps = await this.#load();

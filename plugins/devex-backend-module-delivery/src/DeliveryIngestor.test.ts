@@ -76,19 +76,17 @@ describe.each(databases.eachSupportedId())('DeliveryIngestor on %p', id => {
     await migrateDeliveryStore(knex);
     const store = new DeliveryStore(knex);
     const sink = new FactSink();
+    const catalog = catalogServiceMock({
+      entities: [
+        entity('Component', 'hello-world', {
+          'github.com/project-slug': 'Codertocat/Hello-World',
+        }),
+        entity('User', 'coder', { 'github.com/user-login': 'Codertocat' }),
+      ],
+    });
     const ingestor = new DeliveryIngestor(
       store,
-      new CatalogMapper(
-        catalogServiceMock({
-          entities: [
-            entity('Component', 'hello-world', {
-              'github.com/project-slug': 'Codertocat/Hello-World',
-            }),
-            entity('User', 'coder', { 'github.com/user-login': 'Codertocat' }),
-          ],
-        }),
-        mockServices.auth(),
-      ),
+      new CatalogMapper(catalog, mockServices.auth()),
       sink,
       mockServices.logger.mock(),
       {
@@ -97,8 +95,42 @@ describe.each(databases.eachSupportedId())('DeliveryIngestor on %p', id => {
         ...options,
       },
     );
-    return { store, sink, ingestor };
+    return { store, sink, ingestor, catalog };
   }
+
+  it('leaves deliveries pending while the catalog does not answer, and maps them once it does', async () => {
+    const { store, sink, ingestor, catalog } = await setup();
+    const read = catalog.getEntities.bind(catalog);
+    let down = true;
+    jest.spyOn(catalog, 'getEntities').mockImplementation(async (...args) => {
+      if (down) throw new Error('connect ECONNREFUSED catalog');
+      return read(...args);
+    });
+    expect(
+      await ingestor.receive('github', ...pullRequest(1, 'while-down')),
+    ).toBe('stored');
+    // Not bad (the payload is fine), not written unmapped: pending.
+    expect((await store.counts()).deliveries).toEqual({
+      good: 0,
+      bad: 0,
+      ignored: 0,
+      pending: 1,
+    });
+    expect(sink.facts.size).toBe(0);
+    expect(await ingestor.retryPending(0)).toBe(1);
+    expect((await store.counts()).deliveries.pending).toBe(1);
+
+    down = false;
+    expect(await ingestor.retryPending(0)).toBe(1);
+    expect((await store.counts()).deliveries).toMatchObject({
+      good: 1,
+      pending: 0,
+    });
+    expect(sink.facts.get(sourceId(1))).toMatchObject({
+      entityRef: 'component:default/hello-world',
+      actor: 'user:default/coder',
+    });
+  });
 
   it('writes the good deliveries of a batch with a bad one, and keeps the bad one as bad with its error', async () => {
     const { store, sink, ingestor } = await setup();

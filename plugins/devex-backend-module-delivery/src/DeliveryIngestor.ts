@@ -97,7 +97,9 @@ interface Waiting {
 /** What one delivery came to before anything is written. */
 type Reading =
   | { delivery: RawDelivery; done: DeliveryOutcome }
-  | { delivery: RawDelivery; facts: DevexFact[]; outcome: DeliveryOutcome };
+  | { delivery: RawDelivery; facts: DevexFact[]; outcome: DeliveryOutcome }
+  /** Not read yet: the catalog could not be asked; left pending. */
+  | { delivery: RawDelivery; later: string };
 
 /**
  * Stores every delivery raw (once per delivery id) and then interprets it
@@ -348,7 +350,17 @@ export class DeliveryIngestor {
               ),
             );
         }
-        facts.push(await this.map(draft, outcome));
+        try {
+          facts.push(await this.map(draft, outcome));
+        } catch (error) {
+          // The payload is fine; the catalog did not answer. Not bad: it
+          // stays pending and retryPending maps it once the catalog is back.
+          const message = (error as Error).message ?? String(error);
+          this.logger.warn(
+            `Delivery ${delivery.id} (${delivery.event}) not mapped to the catalog yet, will retry: ${message}`,
+          );
+          return { delivery, later: message };
+        }
       }
       return { delivery, facts, outcome };
     } catch (error) {
