@@ -211,8 +211,16 @@ export class Dispatcher {
         return false;
       },
     );
-    const tooLong = await Promise.race([done, late]);
+    let tooLong = await Promise.race([done, late]);
     clearTimeout(timer);
+    if (tooLong) {
+      // After the event loop stalled, the timer can fire before an answer
+      // that came meanwhile is read: one turn (I/O first) before warning.
+      tooLong = await Promise.race([
+        done,
+        new Promise<boolean>(resolve => setImmediate(() => resolve(true))),
+      ]);
+    }
     if (tooLong) {
       this.logger.warn(
         `The engine has not answered the ${claim.action} of resource ${
