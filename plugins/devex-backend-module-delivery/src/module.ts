@@ -187,18 +187,23 @@ export const devexModuleDelivery = createBackendModule({
                 }
               },
             });
-            if (hasGithub) {
-              const backfill = new GithubBackfill({
-                repos: () => mapper.githubRepos(),
-                octokitFor,
-                write: drafts => ingestor.writeDrafts(drafts),
-                cursors,
-                logger,
-                interpret: { productionEnvironments, incidentLabel },
-                days: settings?.getOptionalNumber('backfillDays') ?? 90,
-              });
-              await deps.scheduler.scheduleTask({
-                id: 'devex-delivery-github-backfill',
+            // What both SCMs' backfills share: where they write, their
+            // window, and their schedule.
+            const backfillOptions = {
+              write: (drafts: Parameters<typeof ingestor.writeDrafts>[0]) =>
+                ingestor.writeDrafts(drafts),
+              cursors,
+              logger,
+              interpret: { productionEnvironments, incidentLabel },
+              days: settings?.getOptionalNumber('backfillDays') ?? 90,
+            };
+            const scheduleBackfill = (
+              scm: 'github' | 'gitlab',
+              run: () => Promise<{ repos: number; facts: number }>,
+              describe: (result: { repos: number; facts: number }) => string,
+            ) =>
+              deps.scheduler.scheduleTask({
+                id: `devex-delivery-${scm}-backfill`,
                 frequency: {
                   minutes:
                     settings?.getOptionalNumber('backfillIntervalMinutes') ??
@@ -207,39 +212,34 @@ export const devexModuleDelivery = createBackendModule({
                 timeout: { minutes: 30 },
                 initialDelay: { minutes: 1 },
                 fn: async () => {
-                  const { repos, facts } = await backfill.run();
-                  logger.info(
-                    `GitHub backfill: ${repos} repo(s) read, ${facts} fact(s) written`,
-                  );
+                  logger.info(describe(await run()));
                 },
               });
+            if (hasGithub) {
+              const backfill = new GithubBackfill({
+                ...backfillOptions,
+                repos: () => mapper.githubRepos(),
+                octokitFor,
+              });
+              await scheduleBackfill(
+                'github',
+                () => backfill.run(),
+                ({ repos, facts }) =>
+                  `GitHub backfill: ${repos} repo(s) read, ${facts} fact(s) written`,
+              );
             }
             if (gitlab.configured) {
               const backfill = new GitlabBackfill({
+                ...backfillOptions,
                 projects: () => mapper.gitlabProjects(),
                 connectionFor: gitlab.connectionFor,
-                write: drafts => ingestor.writeDrafts(drafts),
-                cursors,
-                logger,
-                interpret: { productionEnvironments, incidentLabel },
-                days: settings?.getOptionalNumber('backfillDays') ?? 90,
               });
-              await deps.scheduler.scheduleTask({
-                id: 'devex-delivery-gitlab-backfill',
-                frequency: {
-                  minutes:
-                    settings?.getOptionalNumber('backfillIntervalMinutes') ??
-                    60,
-                },
-                timeout: { minutes: 30 },
-                initialDelay: { minutes: 1 },
-                fn: async () => {
-                  const { repos, facts } = await backfill.run();
-                  logger.info(
-                    `GitLab backfill: ${repos} project(s) read, ${facts} fact(s) written`,
-                  );
-                },
-              });
+              await scheduleBackfill(
+                'gitlab',
+                () => backfill.run(),
+                ({ repos, facts }) =>
+                  `GitLab backfill: ${repos} project(s) read, ${facts} fact(s) written`,
+              );
             }
             await deps.scheduler.scheduleTask({
               id: 'devex-delivery-pending',
