@@ -119,8 +119,11 @@ describe.each(databases.eachSupportedId())(
       // re-apply waits for someone's credentials instead of reusing Alice's.
       engine.instances.delete(id);
       await platform.runTask('platform-resync');
-      await platform.runTask('platform-dispatch');
+      // Triggering a task only asks the scheduler to run it: the resync may
+      // still be running when the first dispatch pass has come and gone, so
+      // ask for a pass on every poll (as the restart test below does).
       const parked = await eventually(async () => {
+        await platform.runTask('platform-dispatch');
         const res = await request(server)
           .get(`/api/platform/resources/${id}`)
           .set(as(ALICE));
