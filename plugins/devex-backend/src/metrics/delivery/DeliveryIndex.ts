@@ -6,6 +6,8 @@ import {
   applyChanges,
   applyDeployments,
   applyIncidents,
+  RepoTouch,
+  ScopeTouch,
   Touched,
 } from './indexApply';
 import { deriveFailures, deriveLeadTimes } from './indexDerive';
@@ -22,6 +24,12 @@ const CURSOR_KEY = 'facts/after';
 const REBUILD_KEY = 'days/rebuild';
 /** Fact ids read per transaction. */
 const CHUNK = 2000;
+/**
+ * On SQLite (one connection, synchronous): a transaction holds the event
+ * loop for all of its time, so a chunk is kept to about 100 ms, and every
+ * request that came meanwhile is served between two chunks.
+ */
+const SQLITE_CHUNK = 500;
 /**
  * Facts received in the last 30 s are read again on the next catch-up:
  * concurrent writers may commit a lower id after a higher one. Reading a
@@ -140,6 +148,9 @@ export class DeliveryIndex {
       after = await this.db.transaction(trx => this.chunk(trx, from, max));
       // Read, even if not settled (the cursor may stay behind for 30 s).
       this.readUpTo = Math.max(this.readUpTo, after);
+      // Let the requests that arrived during the chunk in (each chunk is
+      // committed with its cursor: nothing to keep across the pause).
+      if (after < max) await new Promise(resolve => setImmediate(resolve));
     }
   }
 
@@ -204,7 +215,7 @@ export class DeliveryIndex {
     const stored = await this.lockCursor(trx, now);
     // Another replica may have moved it; re-read what it has not settled.
     const after = Math.min(from, stored);
-    const upTo = Math.min(after + CHUNK, max);
+    const upTo = Math.min(after + (this.sqlite ? SQLITE_CHUNK : CHUNK), max);
     const rows: FactRow[] = await trx('devex_facts')
       .where('id', '>', after)
       .andWhere('id', '<=', upTo)
@@ -247,10 +258,10 @@ export class DeliveryIndex {
 
   private async apply(trx: Knex.Transaction, rows: FactRow[]): Promise<void> {
     if (rows.length === 0) return;
-    /** repo → earliest time whose changes may have a new deployment. */
-    const repos = new Map<string, string>();
-    /** scope → earliest time whose failure / rework may have changed. */
-    const scopes = new Map<string, string>();
+    /** repo → the changes and the stretch whose deployment may have moved. */
+    const repos = new Map<string, RepoTouch>();
+    /** scope → the stretch whose failure / rework may have changed. */
+    const scopes = new Map<string, ScopeTouch>();
 
     const bySubject = (kind: string) =>
       rows.filter(r => r.kind === kind && r.subject);
@@ -274,10 +285,10 @@ export class DeliveryIndex {
 
     await applyAdoption(trx, rows);
 
-    for (const [repo, since] of repos)
-      await deriveLeadTimes(trx, repo, since, days);
-    for (const [scope, since] of scopes)
-      await deriveFailures(trx, scope, since, this.windowMs, days);
+    for (const [repo, touch] of repos)
+      await deriveLeadTimes(trx, repo, touch, days);
+    for (const [scope, touch] of scopes)
+      await deriveFailures(trx, scope, touch, this.windowMs, days);
     await refreshDays(trx, days);
   }
 }

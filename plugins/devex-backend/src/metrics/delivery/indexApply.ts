@@ -25,21 +25,84 @@ import {
   upsert,
 } from './indexRows';
 
+/** What a chunk's rows touched in one repo (lead times). */
+export interface RepoTouch {
+  /** The earliest time touched: changes merged before it keep their deployment. */
+  since: string;
+  /** The changes written (each looks its deployment up again). */
+  changes: Set<string>;
+  /** The first and last created_at of the deployments written, before and after. */
+  deployedFrom?: string;
+  deployedTo?: string;
+}
+
+/** What a chunk's rows touched in one scope (failure and rework). */
+export interface ScopeTouch {
+  /** The earliest time touched (a deployment's, an incident's opening). */
+  since: string;
+  /**
+   * The latest: a deployment's time, an incident's resolution; null when an
+   * incident touched is open (its rework runs on with every deployment).
+   */
+  until: string | null;
+}
+
 /**
- * Where a chunk's rows touched: repo → earliest time whose changes may have a
- * new deployment; scope → earliest time whose failure / rework may have
- * changed.
+ * Where a chunk's rows touched: per repo and per scope, the stretch of time
+ * whose derived values may have changed (the rest of the history keeps them).
  */
 export interface Touched {
-  repos: Map<string, string>;
-  scopes: Map<string, string>;
+  repos: Map<string, RepoTouch>;
+  scopes: Map<string, ScopeTouch>;
   /** The (scope, day)s of the per-day rollup to compute again. */
   days: DirtyDays;
 }
 
-export function touch(map: Map<string, string>, key: string, time: string) {
-  const t = map.get(key);
-  if (t === undefined || time < t) map.set(key, time);
+function repoTouch(repos: Map<string, RepoTouch>, repo: string, time: string) {
+  let t = repos.get(repo);
+  if (!t) repos.set(repo, (t = { since: time, changes: new Set() }));
+  else if (time < t.since) t.since = time;
+  return t;
+}
+
+/** A deployment of `repo` created at `createdAt` was written or replaced. */
+export function touchDeployment(
+  repos: Map<string, RepoTouch>,
+  repo: string,
+  createdAt: string,
+) {
+  const t = repoTouch(repos, repo, createdAt);
+  if (t.deployedFrom === undefined || createdAt < t.deployedFrom)
+    t.deployedFrom = createdAt;
+  if (t.deployedTo === undefined || createdAt > t.deployedTo)
+    t.deployedTo = createdAt;
+}
+
+/** A change of `repo` merged at `mergedAt` was written (or left the repo). */
+export function touchChange(
+  repos: Map<string, RepoTouch>,
+  repo: string,
+  mergedAt: string,
+  subject?: string,
+) {
+  const t = repoTouch(repos, repo, mergedAt);
+  if (subject !== undefined) t.changes.add(subject);
+}
+
+/** Times from `from` to `until` (null: on and on) of `scope` were touched. */
+export function touchScope(
+  scopes: Map<string, ScopeTouch>,
+  scope: string,
+  from: string,
+  until: string | null,
+) {
+  const t = scopes.get(scope);
+  if (!t) {
+    scopes.set(scope, { since: from, until });
+    return;
+  }
+  if (from < t.since) t.since = from;
+  if (t.until !== null && (until === null || until > t.until)) t.until = until;
 }
 
 /** Deployments: the latest status of each subject. */
@@ -88,8 +151,13 @@ export async function applyDeployments(
     };
     for (const prev of [old, row]) {
       if (!prev) continue;
-      touch(repos, String(prev.repo), String(prev.created_at));
-      touch(scopes, String(prev.scope), String(prev.time));
+      touchDeployment(repos, String(prev.repo), String(prev.created_at));
+      touchScope(
+        scopes,
+        String(prev.scope),
+        String(prev.time),
+        String(prev.time),
+      );
       markDay(days, prev.scope, prev.day);
     }
     out.set(row.subject, row);
@@ -146,8 +214,8 @@ export async function applyChanges(
         row.scope = old.component;
       }
     }
-    touch(repos, repo, String(row.merged_at));
-    if (old) touch(repos, String(old.repo), String(old.merged_at));
+    touchChange(repos, repo, String(row.merged_at), r.subject!);
+    if (old) touchChange(repos, String(old.repo), String(old.merged_at));
     // Its deployment day's lead times (scope and first commit may change).
     markDay(days, row.scope, row.deploy_day);
     if (old) markDay(days, old.scope, old.deploy_day);
@@ -210,7 +278,8 @@ export async function applyIncidents(
     // Reopened after its resolution: open again.
     if (row.resolved_at && row.resolved_at < row.last_opened_at)
       row.resolved_at = null;
-    if (old?.component) touch(scopes, old.component, old.opened_at);
+    if (old?.component)
+      touchScope(scopes, old.component, old.opened_at, old.resolved_at ?? null);
     out.set(r.subject!, row);
   }
   const final = [...out.values()].map(row => {
@@ -221,7 +290,8 @@ export async function applyIncidents(
     const recovery = row.resolved_at
       ? Math.max(0, (ms(row.resolved_at) - ms(row.opened_at)) / 1000)
       : null;
-    if (row.component) touch(scopes, row.component, row.opened_at);
+    if (row.component)
+      touchScope(scopes, row.component, row.opened_at, row.resolved_at ?? null);
     return {
       subject: row.subject,
       fact_id: Number(row.fact_id),
