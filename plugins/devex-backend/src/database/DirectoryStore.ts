@@ -166,21 +166,30 @@ export class DirectoryStore {
     return result;
   }
 
-  /** Users in the catalog now, with their current teams (for demo data). */
+  /**
+   * Users in the catalog now, with their current teams (demo data, and the
+   * onboarding cohorts of every delivery report).
+   */
   async currentMembers(): Promise<{ ref: string; teams: string[] }[]> {
     const users: { ref: string }[] = await this.db('devex_directory_users')
       .whereNull('removed_at')
       .orderBy('ref')
       .select('ref');
-    const rows: MembershipRow[] = await this.db('devex_memberships').whereNull(
-      'valid_to',
-    );
+    const rows: Pick<MembershipRow, 'user_ref' | 'group_ref'>[] = await this.db(
+      'devex_memberships',
+    )
+      .whereNull('valid_to')
+      .select('user_ref', 'group_ref');
+    // Grouped in one pass (a filter per user was users x memberships).
+    const teamsOf = new Map<string, string[]>();
+    for (const r of rows) {
+      const list = teamsOf.get(r.user_ref);
+      if (list) list.push(r.group_ref);
+      else teamsOf.set(r.user_ref, [r.group_ref]);
+    }
     return users.map(u => ({
       ref: u.ref,
-      teams: rows
-        .filter(r => r.user_ref === u.ref)
-        .map(r => r.group_ref)
-        .sort(),
+      teams: (teamsOf.get(u.ref) ?? []).sort(),
     }));
   }
 }

@@ -44,14 +44,30 @@ export function addToHistogram(
  * milliseconds; null when empty.
  */
 export function percentile(histogram: Histogram, q: number): number | null {
+  return percentiles(histogram, [q])[0];
+}
+
+/**
+ * Several nearest-rank percentiles of one histogram (`qs` ascending), its
+ * buckets sorted once: a report of 500 components reads four a component.
+ */
+export function percentiles(
+  histogram: Histogram,
+  qs: number[],
+): (number | null)[] {
   let total = 0;
   for (const count of histogram.values()) total += count;
-  if (total <= 0) return null;
-  const rank = Math.max(1, Math.ceil(q * total));
+  if (total <= 0) return qs.map(() => null);
+  const out: (number | null)[] = qs.map(() => null);
+  const buckets = [...histogram.keys()].sort((a, b) => a - b);
   let seen = 0;
-  for (const bucket of [...histogram.keys()].sort((a, b) => a - b)) {
+  let k = 0;
+  for (const bucket of buckets) {
     seen += histogram.get(bucket) ?? 0;
-    if (seen >= rank) return Math.round(bucketValue(bucket) * 1000) / 1000;
+    while (k < qs.length && seen >= Math.max(1, Math.ceil(qs[k] * total))) {
+      out[k++] = Math.round(bucketValue(bucket) * 1000) / 1000;
+    }
+    if (k === qs.length) break;
   }
-  return null;
+  return out;
 }

@@ -737,6 +737,41 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     expect(report.teams.map(t => t.team)).toEqual([TEAM_A, TEAM_C, 'other']);
   });
 
+  it('gives the Delivery tab the same reports at once as one by one, reading the range once', async () => {
+    const { delivery, teams, index, db } = await setup();
+    await index.catchUp();
+    const alone = {
+      delivery: await delivery.delivery(RANGE, teams),
+      impact: await delivery.impact(RANGE, teams),
+      onboarding: await delivery.onboarding(RANGE, teams),
+    };
+    const reads: string[] = [];
+    const listen = (q: { sql: string }) => {
+      // Reads only: the catch-up reads the last 30 s of facts again.
+      if (/^select .* from .devex_delivery_weeks/.test(q.sql))
+        reads.push(q.sql);
+    };
+    db.on('query', listen);
+    try {
+      const [atOnce, impactAtOnce, onboardingAtOnce] = await Promise.all([
+        delivery.delivery(RANGE, teams),
+        delivery.impact(RANGE, teams),
+        delivery.onboarding(RANGE, teams),
+      ]);
+      expect({
+        delivery: atOnce,
+        impact: impactAtOnce,
+        onboarding: onboardingAtOnce,
+      }).toEqual(alone);
+      // RANGE (09-07..09-20) is two whole weeks: one read of the weekly
+      // rollup for both reports (impact reads team-a's adoption week again
+      // as days), where one by one made two.
+      expect(reads).toHaveLength(1);
+    } finally {
+      db.removeListener('query', listen);
+    }
+  });
+
   it('answers from what the index has read when it is behind, saying how much is left', async () => {
     const { delivery, teams, index, db } = await setup({ catchUpBudgetMs: 0 });
     const stored = Number(

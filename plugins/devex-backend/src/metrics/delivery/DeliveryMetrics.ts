@@ -26,7 +26,14 @@ import {
   DeliveryCatalogSnapshot,
 } from './DeliveryCatalog';
 import { ADOPTION, DeliveryIndex } from './DeliveryIndex';
-import { readAggs, readDeliveryAggs } from './DeliveryReader';
+import {
+  RangeQuery,
+  RangeRows,
+  readAggs,
+  readDeliveryAggs,
+  readRange,
+} from './DeliveryReader';
+import { SharedReads } from './SharedReads';
 import { deliveryEvidence } from './evidence';
 import { impactPeriod, impactReport } from './impact';
 import { NewUser, newUsers, onboardingFigures } from './Onboarding';
@@ -62,6 +69,9 @@ const isComponentRef = (scope: string) => scope.startsWith('component:');
  * delivery index (grouped reads bounded by the range) and the catalog.
  */
 export class DeliveryMetrics {
+  /** The reads the Delivery tab's reports of one range share. */
+  private readonly shared = new SharedReads();
+
   constructor(
     private readonly db: Knex,
     private readonly index: DeliveryIndex,
@@ -106,11 +116,12 @@ export class DeliveryMetrics {
     query: DeliveryQuery,
     teams: Map<string, TeamInfo>,
   ): Promise<DeliveryReport> {
-    const indexing = await this.caughtUp();
+    const { indexing, at } = await this.caughtUp();
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
+    const range = { from: query.from, to: query.to, scopes };
     const [aggs, golden, sources] = await Promise.all([
-      readDeliveryAggs(this.db, { ...query, scopes }),
+      readDeliveryAggs(this.db, range, this.rangeRows(range, at)),
       this.goldenPathComponents(catalog),
       this.sources(DELIVERY_KINDS),
     ]);
@@ -202,13 +213,38 @@ export class DeliveryMetrics {
     };
   }
 
-  /** The index's catch-up, within the budget; what is left, if any. */
-  private caughtUp() {
-    return this.index.catchUpWithin(this.options.catchUpBudgetMs ?? 2000);
+  /**
+   * The index's catch-up, within the budget: what is left, if any, and when
+   * it ended (reads started since then may be shared).
+   */
+  private async caughtUp() {
+    const indexing = await this.index.catchUpWithin(
+      this.options.catchUpBudgetMs ?? 2000,
+    );
+    return { indexing, at: this.shared.now() };
+  }
+
+  /** A range's rollup rows, shared with a report of the same range in flight. */
+  private rangeRows(range: RangeQuery, at: number): Promise<RangeRows> {
+    const scopes = range.scopes ? [...range.scopes].sort().join(',') : '*';
+    return this.shared.run(
+      `range ${range.from} ${range.to} ${scopes}`,
+      at,
+      () => readRange(this.db, range),
+    );
+  }
+
+  /** The new users of a range, shared with a report of the same range in flight. */
+  private cohort(query: DevexRangeQuery, at: number): Promise<NewUser[]> {
+    return this.shared.run(
+      `cohort ${query.from} ${query.to} ${query.team ?? '*'}`,
+      at,
+      () => this.readCohort(query),
+    );
   }
 
   /** The new users of a range (the index read by the caller). */
-  private async cohort(query: DevexRangeQuery): Promise<NewUser[]> {
+  private async readCohort(query: DevexRangeQuery): Promise<NewUser[]> {
     const [catalog, members] = await Promise.all([
       this.catalog.snapshot(),
       this.directory.currentMembers(),
@@ -234,9 +270,9 @@ export class DeliveryMetrics {
     query: DevexRangeQuery,
     teams: Map<string, TeamInfo>,
   ): Promise<OnboardingReport> {
-    const indexing = await this.caughtUp();
+    const { indexing, at } = await this.caughtUp();
     const [users, sources] = await Promise.all([
-      this.cohort(query),
+      this.cohort(query, at),
       this.sources(ONBOARDING_KINDS),
     ]);
     const min = this.options.minGroupSize;
@@ -299,17 +335,19 @@ export class DeliveryMetrics {
     query: DevexRangeQuery,
     teams: Map<string, TeamInfo>,
   ): Promise<ImpactReport> {
-    const indexing = await this.caughtUp();
+    const { indexing, at } = await this.caughtUp();
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
+    const range = { from: query.from, to: query.to, scopes };
+    const rows = this.rangeRows(range, at);
     const adoption = await this.db(ADOPTION)
       .where('kind', 'team')
       .select('ref', 'first_at', 'first_by');
     const period = impactPeriod(catalog, adoption, this.calendar, query);
     const [aggs, golden, users, sources] = await Promise.all([
-      readAggs(this.db, { ...query, scopes, period }),
+      readAggs(this.db, { ...range, period }, rows),
       this.goldenPathComponents(catalog),
-      this.cohort(query),
+      this.cohort(query, at),
       this.sources(IMPACT_KINDS),
     ]);
     const report = impactReport({

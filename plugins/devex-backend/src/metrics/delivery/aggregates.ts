@@ -6,7 +6,11 @@ import {
   DeliveryFigures,
   DeliveryTierThresholds,
 } from '@trellis/backstage-plugin-devex-common';
-import { addToHistogram, Histogram, percentile } from '../../rollups/histogram';
+import {
+  addToHistogram,
+  Histogram,
+  percentiles,
+} from '../../rollups/histogram';
 import { tierAtLeast, tierAtMost } from './tiers';
 
 /** What the figures of one scope (or a sum of scopes) are made of. */
@@ -61,23 +65,6 @@ export function sumAggs(aggs: Iterable<DeliveryAgg>): DeliveryAgg {
 /** scope → period → aggregate; period '' holds the range-wide counts. */
 export type ScopeAggs = Map<string, Map<string, DeliveryAgg>>;
 
-/** The scopes' aggregates summed over all periods. */
-export function byScope(aggs: ScopeAggs): Map<string, DeliveryAgg> {
-  return new Map([...aggs].map(([scope, p]) => [scope, sumAggs(p.values())]));
-}
-
-/** The scopes' aggregates summed per period. */
-export function byPeriod(aggs: ScopeAggs): Map<string, DeliveryAgg> {
-  const out = new Map<string, DeliveryAgg>();
-  for (const periods of aggs.values()) {
-    for (const [p, a] of periods) {
-      if (!out.has(p)) out.set(p, emptyAgg());
-      addAgg(out.get(p)!, a);
-    }
-  }
-  return out;
-}
-
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /** The five figures with their tiers, over `days` days. */
@@ -87,8 +74,8 @@ export function deliveryFigures(
   tiers: DeliveryTierThresholds,
 ): DeliveryFigures {
   const perDay = days > 0 ? agg.deployments / days : 0;
-  const leadP50 = percentile(agg.lead, 0.5);
-  const recoveryP50 = percentile(agg.recovery, 0.5);
+  const [leadP50, leadP90] = percentiles(agg.lead, [0.5, 0.9]);
+  const [recoveryP50, recoveryP90] = percentiles(agg.recovery, [0.5, 0.9]);
   const cfr = ratio(agg.failed, agg.deployments);
   const rework = ratio(agg.rework, agg.deployments);
   let leadCount = 0;
@@ -105,7 +92,7 @@ export function deliveryFigures(
     leadTime: {
       changes: leadCount,
       p50Seconds: leadP50,
-      p90Seconds: percentile(agg.lead, 0.9),
+      p90Seconds: leadP90,
       tier: tierAtMost(
         leadP50 === null ? null : leadP50 / 3600,
         tiers.leadTimeHours,
@@ -124,7 +111,7 @@ export function deliveryFigures(
     recoveryTime: {
       incidents: recovered,
       p50Seconds: recoveryP50,
-      p90Seconds: percentile(agg.recovery, 0.9),
+      p90Seconds: recoveryP90,
       tier: tierAtMost(
         recoveryP50 === null ? null : recoveryP50 / 3600,
         tiers.recoveryTimeHours,

@@ -16,7 +16,6 @@ import { addDays, daysBetween, ReportingCalendar } from '../../rollups/days';
 import { foldTeams, otherRow, TeamInfo, teamRow } from '../privacy';
 import {
   addAgg,
-  byScope,
   DeliveryAgg,
   deliveryFigures,
   emptyAgg,
@@ -86,14 +85,15 @@ export function impactReport(input: ImpactInput): ImpactReport {
   const { calendar } = input;
   const { tiers, minGroupSize: min } = input.options;
   const days = daysBetween(query.from, query.to) + 1;
-  const perScope = byScope(aggs);
-
-  // Golden-path components vs the rest.
-  const gpAggs: DeliveryAgg[] = [];
-  const otherAggs: DeliveryAgg[] = [];
-  for (const [scope, agg] of perScope) {
+  // Golden-path components vs the rest: each scope's periods added straight
+  // into its side (no per-scope sum in between).
+  const gp = { n: 0, agg: emptyAgg() };
+  const rest = { n: 0, agg: emptyAgg() };
+  for (const [scope, periods] of aggs) {
     if (scope === '') continue; // incidents of no component
-    (golden.has(scope) ? gpAggs : otherAggs).push(agg);
+    const target = golden.has(scope) ? gp : rest;
+    target.n++;
+    for (const agg of periods.values()) addAgg(target.agg, agg);
   }
   const gpTeams = new Set(
     [...golden].map(c => catalog.components.get(c)?.owner).filter(Boolean),
@@ -204,8 +204,8 @@ export function impactReport(input: ImpactInput): ImpactReport {
     query,
     caveat: IMPACT_CAVEAT,
     goldenPath: {
-      goldenPath: side(gpAggs.length, sumAggs(gpAggs), days, gpUsers),
-      other: side(otherAggs.length, sumAggs(otherAggs), days, otherUsers),
+      goldenPath: side(gp.n, gp.agg, days, gpUsers),
+      other: side(rest.n, rest.agg, days, otherUsers),
     },
     teams: teamRows,
     sources,
