@@ -17,6 +17,8 @@ export interface NewUser {
 const IN_CHUNK = 500;
 /** Users per UNION ALL (SQLite allows 500 terms and 999 parameters). */
 const UNION_CHUNK = 200;
+/** Users per VALUES list (one parameter each; SQLite allows 999). */
+const VALUES_CHUNK = 900;
 
 async function chunked<T>(
   items: string[],
@@ -52,17 +54,15 @@ async function firstMergeDays(
     );
     return rows.filter((r: any) => r.day !== null);
   }
-  return chunked(actors, UNION_CHUNK, async chunk => {
-    const sql = chunk
-      .map(
-        () =>
-          `SELECT CAST(? AS varchar(255)) AS actor, (SELECT merge_day FROM ${CHANGES} WHERE actor = ? ORDER BY merged_at LIMIT 1) AS day`,
-      )
-      .join(' UNION ALL ');
+  // The same form on SQLite: the users as a VALUES list, a correlated seek
+  // each (a UNION ALL of one SELECT per user took longer to prepare than
+  // to run: 12 ms per 400 users at 1 M changes).
+  return chunked(actors, VALUES_CHUNK, async chunk => {
+    const values = chunk.map(() => '(?)').join(', ');
     const rows = rowsOf(
       await db.raw(
-        sql,
-        chunk.flatMap(a => [a, a]),
+        `WITH a(actor) AS (VALUES ${values}) SELECT a.actor AS actor, (SELECT c.merge_day FROM ${CHANGES} c WHERE c.actor = a.actor ORDER BY c.merged_at LIMIT 1) AS day FROM a`,
+        chunk,
       ),
     );
     return rows.filter(r => r.day !== null && r.day !== undefined);
