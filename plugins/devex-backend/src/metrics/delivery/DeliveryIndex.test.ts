@@ -217,6 +217,45 @@ describe.each(databases.eachSupportedId())('delivery index on %p', id => {
     expect(await tables(mixed.db)).toEqual(expected);
   });
 
+  it('reads facts just received once, and moves its cursor past them on a later catch-up', async () => {
+    const ctx = await createTestStore(await databases.init(id));
+    let clock = Date.now();
+    let asked = 0;
+    const index = new DeliveryIndex(ctx.db, ctx.calendar, {
+      failureWindowHours: 24,
+      now: () => {
+        // A chunk asks twice; more than this is reading the same ones again.
+        if (++asked > 100) throw new Error('read the same facts again');
+        return clock;
+      },
+    });
+    const facts = history();
+    const write = await ctx.store.write('delivery', facts, new Date(clock));
+    expect(write.rejected).toEqual([]);
+    const cursor = async () => {
+      const row = await ctx
+        .db('devex_cursors')
+        .where({ source: 'delivery-index', key: 'facts/after' })
+        .first('value');
+      return Number(JSON.parse(row.value));
+    };
+    const ids = await ctx.db('devex_facts').min('id as min').max('id as max');
+    const [first, top] = [Number(ids[0].min), Number(ids[0].max)];
+
+    // Every chunk read once; none settled (all received in the last 30 s).
+    await index.catchUp();
+    expect(await cursor()).toBe(first - 1);
+    const read = await tables(ctx.db);
+    expect(read.deployments.length).toBeGreaterThan(500);
+
+    // A minute later they are read again, settled, and nothing changes.
+    clock += 60_000;
+    asked = 0;
+    await index.catchUp();
+    expect(await cursor()).toBe(top);
+    expect(await tables(ctx.db)).toEqual(read);
+  });
+
   it('answers other queries between its chunks while it catches up', async () => {
     const { db, index, store } = await indexed([], 1);
     const facts = history();

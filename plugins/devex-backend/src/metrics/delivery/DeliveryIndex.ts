@@ -143,9 +143,15 @@ export class DeliveryIndex {
     const top = await this.db('devex_facts').max('id as max').first();
     const max = Number(top?.max ?? 0);
     let after = await this.readCursor(this.db);
+    /** A chunk read facts not settled yet: the cursor stays before them. */
+    let held = false;
     while (after < max) {
       const from = after;
-      after = await this.db.transaction(trx => this.chunk(trx, from, max));
+      const read = await this.db.transaction(trx =>
+        this.chunk(trx, from, max, held),
+      );
+      after = read.upTo;
+      held = read.held;
       // Read, even if not settled (the cursor may stay behind for 30 s).
       this.readUpTo = Math.max(this.readUpTo, after);
       // Let the requests that arrived during the chunk in (each chunk is
@@ -204,17 +210,26 @@ export class DeliveryIndex {
     return row ? Number(JSON.parse(row.value)) : 0;
   }
 
-  /** Reads the facts after `after` (up to CHUNK ids); returns where it got to. */
+  /**
+   * Reads the facts after `from` (up to CHUNK ids); returns where it got
+   * to, and whether the cursor is held before a fact not settled yet (in
+   * this chunk or, with `held`, an earlier one of the run).
+   */
   private async chunk(
     trx: Knex.Transaction,
     from: number,
     max: number,
-  ): Promise<number> {
+    held: boolean,
+  ): Promise<{ upTo: number; held: boolean }> {
     // The cursor row is the lock that serializes catch-ups across replicas.
     const now = new Date(this.now()).toISOString();
     const stored = await this.lockCursor(trx, now);
-    // Another replica may have moved it; re-read what it has not settled.
-    const after = Math.min(from, stored);
+    // Another replica may have read further (what it settled is done). A
+    // cursor behind `from` is held before facts this run has read but not
+    // settled: they are read again by the next run, not by this one (it
+    // read the same chunk over and over until they settled, up to 30 s).
+    const after = Math.max(from, stored);
+    if (after >= max) return { upTo: after, held };
     const upTo = Math.min(after + (this.sqlite ? SQLITE_CHUNK : CHUNK), max);
     const rows: FactRow[] = await trx('devex_facts')
       .where('id', '>', after)
@@ -246,14 +261,16 @@ export class DeliveryIndex {
       recent?.min === null || recent?.min === undefined
         ? undefined
         : Number(recent.min);
-    const settled = Math.max(
-      stored,
-      firstRecent === undefined ? upTo : firstRecent - 1,
-    );
-    await trx('devex_cursors')
-      .where({ source: CURSOR_SOURCE, key: CURSOR_KEY })
-      .update({ value: JSON.stringify(settled), updated_at: now });
-    return upTo;
+    if (!held) {
+      const settled = Math.max(
+        stored,
+        firstRecent === undefined ? upTo : firstRecent - 1,
+      );
+      await trx('devex_cursors')
+        .where({ source: CURSOR_SOURCE, key: CURSOR_KEY })
+        .update({ value: JSON.stringify(settled), updated_at: now });
+    }
+    return { upTo, held: held || firstRecent !== undefined };
   }
 
   private async apply(trx: Knex.Transaction, rows: FactRow[]): Promise<void> {
