@@ -134,11 +134,85 @@ export function describe(label: string, r: LoadResult) {
       0.5,
     ).toFixed(1)} ms, p95 ${percentile(r.latencies, 0.95).toFixed(
       1,
-    )} ms; backend ${((r.cpu * 1000) / n).toFixed(2)} ms CPU per delivery${
+    )} ms, max ${Math.max(...r.latencies).toFixed(0)} ms; backend ${(
+      (r.cpu * 1000) /
+      n
+    ).toFixed(2)} ms CPU per delivery${
       r.databaseCpu === undefined
         ? ''
         : `, PostgreSQL ${((r.databaseCpu * 1000) / n).toFixed(2)} ms`
     }; ` +
     `errors ${r.errors.count}${r.errors.first ? ` (${r.errors.first})` : ''}`
   );
+}
+
+/**
+ * A page asked for every 100 ms while `run` goes on, one at a time: the
+ * longest answer is the longest the backend kept a request waiting (on
+ * SQLite, a synchronous stretch of the event loop). Beside it, every 15 s,
+ * the delivery report (as the Delivery tab asks for it), which first
+ * catches devex's delivery index up on the facts stored so far (it waits
+ * for that up to catchUpBudgetMs by design).
+ */
+export async function probe<T>(
+  backend: { baseUrl: string; userToken: string },
+  run: () => Promise<T>,
+): Promise<{
+  value: T;
+  longestMs: number;
+  asked: number;
+  reports: number;
+  longestReportMs: number;
+}> {
+  let done = false;
+  let longestMs = 0;
+  let asked = 0;
+  let reports = 0;
+  let longestReportMs = 0;
+  let failed: string | undefined;
+  const day = (ago: number) =>
+    new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  const pause = (ms: number) => new Promise(r => setTimeout(r, ms));
+  const pages = (async () => {
+    while (!done) {
+      const t0 = performance.now();
+      try {
+        await (
+          await fetch(`${backend.baseUrl}/api/devex/health`)
+        ).arrayBuffer();
+      } catch {
+        // Counted by its wait all the same.
+      }
+      longestMs = Math.max(longestMs, performance.now() - t0);
+      asked++;
+      await pause(100);
+    }
+  })();
+  const report = (async () => {
+    for (;;) {
+      for (let waited = 0; waited < 15_000 && !done; waited += 100)
+        await pause(100);
+      if (done) return;
+      const t0 = performance.now();
+      try {
+        const res = await fetch(
+          `${backend.baseUrl}/api/devex/metrics/delivery?from=${day(
+            6,
+          )}&to=${day(0)}`,
+          { headers: { Authorization: `Bearer ${backend.userToken}` } },
+        );
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`delivery report: ${res.status}`);
+      } catch (error) {
+        failed ??= String(error);
+      }
+      longestReportMs = Math.max(longestReportMs, performance.now() - t0);
+      reports++;
+    }
+  })();
+  const value = await run();
+  done = true;
+  await Promise.all([pages, report]);
+  if (failed) throw new Error(failed);
+  return { value, longestMs, asked, reports, longestReportMs };
 }

@@ -13,7 +13,11 @@
  *   each stored raw, interpreted and written as a fact.
  * Printed: acknowledged deliveries/s, latency, backend CPU per delivery (and
  * on PostgreSQL the server's, on the same cores), the ratio to the ingress
- * alone, and the deliveries one CPU second takes in all.
+ * alone, and the deliveries one CPU second takes in all; and the longest
+ * wait of a page (`/api/devex/health`) asked for every 100 ms meanwhile: on
+ * SQLite, the longest synchronous stretch of the backend's event loop. Beside
+ * it, every 15 s, the delivery report, for which devex's delivery index
+ * catches up first (as it does once a minute, first 20 s after start).
  *
  * Then **crash**: the same load on a fresh store, the backend killed with
  * SIGKILL halfway, started again on the same database; every acknowledged
@@ -27,7 +31,7 @@ import os from 'node:os';
 import { spawnDevexBackend } from './backend';
 import { catalogReady, deliveryCounts, waitForFacts } from './webhookChecks';
 import { cleanup, REPOS, SECONDS, target, WORKERS } from './webhookData';
-import { describe, load, LoadResult } from './webhookLoad';
+import { describe, load, LoadResult, probe } from './webhookLoad';
 
 async function sideBySide() {
   const t = await target('sustained');
@@ -41,14 +45,17 @@ async function sideBySide() {
       ingress: [] as LoadResult[],
       delivery: [] as LoadResult[],
     };
-    // Interleaved halves, so drift on the machine hits both alike.
-    for (let round = 0; round < 2; round++) {
-      for (const kind of ['ingress', 'delivery'] as const) {
-        results[kind].push(
-          await load(backend, kind, ms => ms > (SECONDS * 1000) / 2, t),
-        );
+    // Interleaved halves, so drift on the machine hits both alike; a page
+    // asked for meanwhile says how long the backend kept requests waiting.
+    const waited = await probe(backend, async () => {
+      for (let round = 0; round < 2; round++) {
+        for (const kind of ['ingress', 'delivery'] as const) {
+          results[kind].push(
+            await load(backend, kind, ms => ms > (SECONDS * 1000) / 2, t),
+          );
+        }
       }
-    }
+    });
     const merged = (rs: LoadResult[]): LoadResult => ({
       acknowledged: rs.flatMap(r => r.acknowledged),
       latencies: rs.flatMap(r => r.latencies),
@@ -76,7 +83,13 @@ async function sideBySide() {
     console.log(
       `[${db}] ${WORKERS} clients, ${REPOS} repos; load average ${os
         .loadavg()[0]
-        .toFixed(1)}`,
+        .toFixed(
+          1,
+        )}; longest wait of a page asked for every 100 ms meanwhile: ${waited.longestMs.toFixed(
+        0,
+      )} ms (${waited.asked} asked); ${
+        waited.reports
+      } delivery reports, the longest ${waited.longestReportMs.toFixed(0)} ms`,
     );
     console.log(
       `[${db}] ${describe('ingress only (star, no subscriber)', ingress)}`,

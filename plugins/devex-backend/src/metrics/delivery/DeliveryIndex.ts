@@ -147,8 +147,9 @@ export class DeliveryIndex {
     let held = false;
     while (after < max) {
       const from = after;
+      const wasHeld = held;
       const read = await this.db.transaction(trx =>
-        this.chunk(trx, from, max, held),
+        this.chunk(trx, from, max, wasHeld),
       );
       after = read.upTo;
       held = read.held;
