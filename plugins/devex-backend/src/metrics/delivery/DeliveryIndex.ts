@@ -148,8 +148,8 @@ export class DeliveryIndex {
     while (after < max) {
       const from = after;
       const wasHeld = held;
-      const read = await this.db.transaction(trx =>
-        this.chunk(trx, from, max, wasHeld),
+      const read: { upTo: number; held: boolean } = await this.db.transaction(
+        trx => this.chunk(trx, from, max, wasHeld),
       );
       after = read.upTo;
       held = read.held;
