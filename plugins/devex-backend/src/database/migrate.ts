@@ -11,6 +11,10 @@ export const MIGRATIONS_DIR = resolvePackagePath(
 );
 export const MIGRATIONS_TABLE = 'devex_knex_migrations';
 
+/** Whether a client is SQLite (better-sqlite3 or sqlite3). */
+export const isSqlite = (db: Knex): boolean =>
+  String(db.client.config.client).includes('sqlite');
+
 /**
  * The plugin's database client, migrated unless the database service says to
  * skip migrations. SQLite runs in WAL mode: readers (dashboards) never wait
@@ -20,7 +24,7 @@ export async function connectDevexDatabase(
   database: DatabaseService,
 ): Promise<Knex> {
   const client = await database.getClient();
-  if (String(client.client.config.client).includes('sqlite')) {
+  if (isSqlite(client)) {
     const rows: Array<{ journal_mode?: string }> = await client.raw(
       'PRAGMA journal_mode = WAL',
     );

@@ -1,5 +1,6 @@
 import { DevexFactKind } from '@trellis/backstage-plugin-devex-common';
 import { Knex } from 'knex';
+import { isSqlite } from '../../database/migrate';
 import { ReportingCalendar } from '../../rollups/days';
 import {
   applyAdoption,
@@ -88,7 +89,7 @@ export class DeliveryIndex {
   ) {
     this.windowMs = options.failureWindowHours * 3_600_000;
     this.now = options.now ?? Date.now;
-    this.sqlite = String(db.client.config.client).includes('sqlite');
+    this.sqlite = isSqlite(db);
   }
 
   /** Reads every fact stored so far; concurrent callers share one run. */

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { isSqlite } from '../../database/migrate';
 import { addToHistogram } from '../../rollups/histogram';
 import { DeliveryAgg, emptyAgg, ScopeAggs } from './aggregates';
 import { addDays, weekOf } from '../../rollups/days';
@@ -6,8 +7,6 @@ import { CHANGES, DAYS, INCIDENTS, WEEKS } from './DeliveryIndex';
 import { addEncoded } from './indexDays';
 
 const n = (v: unknown) => Number(v ?? 0);
-const isSqlite = (db: Knex) =>
-  String(db.client.config.client).includes('sqlite');
 
 export interface RangeQuery {
   from: string;
