@@ -93,6 +93,50 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
     ]);
   });
 
+  it('keeps the newest fact of a delivery subject, as a rebuild would, whatever order they arrive in', async () => {
+    const { db, store } = await setup();
+    const status = (state: string, time: string): DevexFact => ({
+      sourceId: `github:deployment/1/${state}/${time}`,
+      kind: 'delivery.deployment',
+      time,
+      subject: 'github:deployment/1',
+      entityRef: 'component:default/shop',
+      attributes: { state, environment: 'production' },
+    });
+    const subjects = async () =>
+      (
+        await db('devex_subjects as s')
+          .join('devex_facts as f', 'f.id', 's.fact_id')
+          .orderBy(['s.kind', 's.subject'])
+          .select('s.subject', 's.time', 'f.source_id')
+      ).map(r => [r.subject, r.time, r.source_id]);
+    await store.write('delivery', [status('pending', '2026-11-02T10:00:00Z')]);
+    // In one batch: a newer status, and an older one after it.
+    await store.write('delivery', [
+      status('success', '2026-11-02T10:05:00Z'),
+      status('in_progress', '2026-11-02T10:02:00Z'),
+    ]);
+    // Delivered late: older than the one that counts.
+    await store.write('delivery', [status('queued', '2026-11-02T10:01:00Z')]);
+    const newest = [
+      'github:deployment/1',
+      '2026-11-02T10:05:00.000Z',
+      'github:deployment/1/success/2026-11-02T10:05:00Z',
+    ];
+    expect(await subjects()).toEqual([newest]);
+    // The same time: the later arrival counts.
+    await store.write('delivery', [status('failure', '2026-11-02T10:05:00Z')]);
+    const later = [
+      'github:deployment/1',
+      '2026-11-02T10:05:00.000Z',
+      'github:deployment/1/failure/2026-11-02T10:05:00Z',
+    ];
+    expect(await subjects()).toEqual([later]);
+    await store.rebuild();
+    expect(await subjects()).toEqual([later]);
+    expect(await rollupSnapshot(db)).toMatchObject({ daily: [], active: [] });
+  });
+
   it('fills teams from the membership the actor had at the time of the fact', async () => {
     const { db, store, directory } = await setup();
     await directory.sync(
@@ -147,6 +191,7 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
         'platform.failed',
         'platform.picked-up',
         'platform.rollout.finished',
+        'delivery.deployment',
       ]);
       const fact: DevexFact = {
         sourceId: `random:${i}`,
@@ -169,6 +214,10 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
           failedStep: pick(['publish', 'register']),
           failureMessage: pick(['boom', 'conflict']),
         };
+      } else if (kind === 'delivery.deployment') {
+        // No rollup of its own: only which fact counts for the subject.
+        fact.subject = `deployment/${Math.floor(rnd() * 20)}`;
+        fact.attributes = { state: pick(['pending', 'success', 'failure']) };
       } else {
         fact.capabilityRef = pick(['local:database', 'kubernetes:bucket']);
         fact.attributes = {

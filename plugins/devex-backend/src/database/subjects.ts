@@ -1,5 +1,9 @@
 import { Knex } from 'knex';
-import { RollupDeltas, StoredFact } from '../rollups/contributions';
+import {
+  countsInRollups,
+  RollupDeltas,
+  StoredFact,
+} from '../rollups/contributions';
 import { factFromRow, FactRow } from './factRows';
 import { ROLLUP_CHUNK } from './upserts';
 
@@ -14,14 +18,21 @@ export async function supersede(
   deltas: RollupDeltas,
 ): Promise<void> {
   const bySubject = new Map<string, StoredFact[]>();
+  const uncounted = new Map<string, StoredFact>();
   for (const fact of facts) {
     if (!fact.subject) {
       deltas.add(fact);
       continue;
     }
     const key = JSON.stringify([fact.kind, fact.subject]);
+    if (!countsInRollups(fact.kind)) {
+      const other = uncounted.get(key);
+      if (!other || newer(fact, other)) uncounted.set(key, fact);
+      continue;
+    }
     bySubject.set(key, [...(bySubject.get(key) ?? []), fact]);
   }
+  await setNewest(trx, [...uncounted.values()]);
   if (bySubject.size === 0) return;
   const keys = [...bySubject.keys()].map(
     k => JSON.parse(k) as [string, string],
@@ -73,6 +84,38 @@ export async function supersede(
       .insert(subjectRows.slice(i, i + ROLLUP_CHUNK))
       .onConflict(['kind', 'subject'])
       .merge(['fact_id', 'time']);
+  }
+}
+
+/**
+ * Makes each fact the one that counts for its subject unless a newer one
+ * does, in one upsert per chunk and without reading the subjects first: for
+ * kinds that add nothing to the rollups, there is nothing to take out of
+ * them (delivery facts: the delivery index reads the facts themselves).
+ * `facts` holds one per (kind, subject).
+ */
+async function setNewest(trx: Knex.Transaction, facts: StoredFact[]) {
+  const rows = facts.map(f => ({
+    kind: f.kind,
+    subject: f.subject!,
+    fact_id: f.id,
+    time: f.time,
+  }));
+  const t = 'devex_subjects';
+  for (let i = 0; i < rows.length; i += ROLLUP_CHUNK) {
+    await trx(t)
+      .insert(rows.slice(i, i + ROLLUP_CHUNK))
+      .onConflict(['kind', 'subject'])
+      .merge(['fact_id', 'time'])
+      .where(w =>
+        w
+          .where(`${t}.time`, '<', trx.ref('excluded.time'))
+          .orWhere(a =>
+            a
+              .where(`${t}.time`, '=', trx.ref('excluded.time'))
+              .andWhere(`${t}.fact_id`, '<', trx.ref('excluded.fact_id')),
+          ),
+      );
   }
 }
 

@@ -75,6 +75,19 @@ export interface ActiveDelta {
 }
 
 /**
+ * Whether facts of `kind` may add to the rollups (`RollupDeltas.add` does
+ * nothing for the others): the store needs to know which fact a subject's
+ * new fact replaces only for these.
+ */
+export function countsInRollups(kind: string): boolean {
+  return (
+    kind === DevexFactKind.activity ||
+    kind === DevexFactKind.goldenPathRun ||
+    kind.startsWith('platform.')
+  );
+}
+
+/**
  * What one fact adds to the rollups, summed by row key, so that a batch
  * becomes one upsert per table. `add(fact, -1)` takes a superseded fact out
  * again; rows that reach zero are deleted by the store.
@@ -91,6 +104,7 @@ export class RollupDeltas {
   }
 
   add(fact: StoredFact, sign: 1 | -1 = 1): void {
+    if (!countsInRollups(fact.kind)) return;
     if (sign < 0) this.subtracted = true;
     const scopes = [ALL, ...fact.teams];
     const kind = fact.kind;
