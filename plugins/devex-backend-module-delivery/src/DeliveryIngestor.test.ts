@@ -9,6 +9,7 @@ import {
   DevexFact,
   IngestResult,
 } from '@trellis/backstage-plugin-devex-common';
+import { DevexFactWriteOptions } from '@trellis/backstage-plugin-devex-node';
 import { CatalogMapper } from './CatalogMapper';
 import { DeliveryIngestor } from './DeliveryIngestor';
 import { DeliveryStore, migrateDeliveryStore } from './DeliveryStore';
@@ -40,10 +41,15 @@ const entity = (kind: string, name: string, annotations = {}): Entity => ({
 class FactSink {
   readonly facts = new Map<string, DevexFact>();
   readonly writes: string[][] = [];
+  readonly options: (DevexFactWriteOptions | undefined)[] = [];
   failAfter?: number;
 
-  async write(facts: unknown[]): Promise<IngestResult> {
+  async write(
+    facts: unknown[],
+    options?: DevexFactWriteOptions,
+  ): Promise<IngestResult> {
     this.writes.push((facts as DevexFact[]).map(f => f.sourceId));
+    this.options.push(options);
     const failAfter = this.failAfter;
     this.failAfter = undefined;
     const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
@@ -150,8 +156,10 @@ describe.each(databases.eachSupportedId())('DeliveryIngestor on %p', id => {
       }),
     ]);
     expect(answers).toEqual(['stored', 'stored', 'stored', 'stored', 'stored']);
-    // One batch: one fact write with the three good deliveries' facts.
+    // One batch: one fact write with the three good deliveries' facts,
+    // recoverable (their raw rows are committed and still pending).
     expect(sink.writes).toEqual([[sourceId(1), sourceId(2), sourceId(4)]]);
+    expect(sink.options).toEqual([{ recoverable: true }]);
     expect(sink.facts.get(sourceId(1))?.actor).toBe('user:default/coder');
     expect(sink.facts.get(sourceId(2))?.actor).toBeUndefined();
     const view = await store.counts();

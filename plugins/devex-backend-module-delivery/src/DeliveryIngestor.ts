@@ -278,7 +278,11 @@ export class DeliveryIngestor {
     let written = true;
     if (facts.length) {
       try {
-        const result = await this.sink.write(facts);
+        // Recoverable: the raw rows are committed and stay pending until
+        // finishMany, after this write; if the database loses the facts (a
+        // server crash before the flush), it loses the outcomes after them
+        // too, and retryPending writes them again.
+        const result = await this.sink.write(facts, { recoverable: true });
         const refused = new Map<Reading, string[]>();
         for (const r of result.rejected) {
           const reading = owner[r.index];

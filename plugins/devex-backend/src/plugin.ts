@@ -106,7 +106,8 @@ export const devexPlugin = createBackendPlugin({
           logger,
         );
         const sinkFor = (source: string) => ({
-          write: (facts: unknown[]) => store.write(source, facts),
+          write: (facts: unknown[], options?: { recoverable?: boolean }) =>
+            store.write(source, facts, undefined, options),
         });
 
         deps.permissionsRegistry.addPermissions(devexPermissions);

@@ -15,7 +15,24 @@ import {
  * @public
  */
 export interface DevexFactSink {
-  write(facts: DevexFact[]): Promise<IngestResult>;
+  write(
+    facts: DevexFact[],
+    options?: DevexFactWriteOptions,
+  ): Promise<IngestResult>;
+}
+
+/** How a batch of facts is written. @public */
+export interface DevexFactWriteOptions {
+  /**
+   * The caller holds, durably, what the facts are made from, and writes
+   * them again if they are lost (the delivery module: each raw delivery is
+   * stored first and stays pending until after its facts are written). The
+   * store may then answer before its commit reaches the disk: a crash of the
+   * database server can lose the last such batches whole (never part of
+   * one, and never one without what was committed after it), not a crash of
+   * the backend.
+   */
+  recoverable?: boolean;
 }
 
 /**

@@ -46,12 +46,14 @@ export class FactStore {
   /**
    * Validates and stores a batch from `source`. Re-delivered facts (known
    * sourceId) count as duplicates; invalid ones are rejected with their index
-   * and field; neither stops the rest. Resolves once committed.
+   * and field; neither stops the rest. Resolves once committed (with
+   * `recoverable`, see DevexFactWriteOptions, before the commit is flushed).
    */
   async write(
     source: string,
     inputs: readonly unknown[],
     now = new Date(),
+    options: { recoverable?: boolean } = {},
   ): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
     const valid: ValidFact[] = [];
@@ -76,17 +78,21 @@ export class FactStore {
     });
     if (valid.length === 0) return result;
 
-    const stored = await this.lock.run(this.db, async trx => {
-      // Known sourceIds are skipped by the insert itself (ON CONFLICT DO
-      // NOTHING), so a batch is written without reading the facts first.
-      const facts = await this.insertFacts(trx, source, valid, now);
-      if (facts.length === 0) return 0;
-      const deltas = new RollupDeltas();
-      await supersede(trx, facts, deltas);
-      await applyDeltas(trx, deltas);
-      await addSourceStats(trx, source, facts);
-      return facts.length;
-    });
+    const stored = await this.lock.run(
+      this.db,
+      async trx => {
+        // Known sourceIds are skipped by the insert itself (ON CONFLICT DO
+        // NOTHING), so a batch is written without reading the facts first.
+        const facts = await this.insertFacts(trx, source, valid, now);
+        if (facts.length === 0) return 0;
+        const deltas = new RollupDeltas();
+        await supersede(trx, facts, deltas);
+        await applyDeltas(trx, deltas);
+        await addSourceStats(trx, source, facts);
+        return facts.length;
+      },
+      { asyncCommit: options.recoverable },
+    );
     result.accepted = stored;
     result.duplicates += valid.length - stored;
     return result;

@@ -12,11 +12,25 @@ const ADVISORY_KEY = 0x64657678;
 export class WriteLock {
   #tail: Promise<unknown> = Promise.resolve();
 
-  run<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  /**
+   * `asyncCommit`: on PostgreSQL the transaction commits without waiting for
+   * its WAL flush (set in the lock's statement, so no round trip more); for
+   * writes whose caller can make them again (a server crash may lose them).
+   */
+  run<T>(
+    db: Knex,
+    fn: (trx: Knex.Transaction) => Promise<T>,
+    options: { asyncCommit?: boolean } = {},
+  ): Promise<T> {
     const next = this.#tail.then(() =>
       db.transaction(async trx => {
         if (String(db.client.config.client).includes('pg')) {
-          await trx.raw('SELECT pg_advisory_xact_lock(?)', [ADVISORY_KEY]);
+          await trx.raw(
+            options.asyncCommit
+              ? `SELECT pg_advisory_xact_lock(?), set_config('synchronous_commit', 'off', true)`
+              : 'SELECT pg_advisory_xact_lock(?)',
+            [ADVISORY_KEY],
+          );
         }
         return fn(trx);
       }),
