@@ -737,6 +737,35 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
     expect(report.teams.map(t => t.team)).toEqual([TEAM_A, TEAM_C, 'other']);
   });
 
+  it('gives a team wholly after its adoption the delivery report figures, and splits only a team that adopted in the range', async () => {
+    const { delivery, teams } = await setup();
+    // The second week: team-a adopted before it (09-10), team-b in it (09-15).
+    const week2 = { from: '2026-09-14', to: '2026-09-20' };
+    const [report, impact] = await Promise.all([
+      delivery.delivery(week2, teams),
+      delivery.impact(week2, teams),
+    ]);
+    const figures = (f: Record<string, unknown>) => ({
+      deploymentFrequency: f.deploymentFrequency,
+      leadTime: f.leadTime,
+      changeFailureRate: f.changeFailureRate,
+      recoveryTime: f.recoveryTime,
+      reworkRate: f.reworkRate,
+    });
+    const teamA = impact.teams.find(t => t.team === TEAM_A)!;
+    expect(teamA.before).toBeNull();
+    expect(teamA.after!.n).toBe(7);
+    expect(figures(teamA.after!.delivery as any)).toEqual(
+      figures(report.byTeam.find(t => t.team === TEAM_A)! as any),
+    );
+    // The same impact report when asked alone.
+    expect(await delivery.impact(week2, teams)).toEqual(impact);
+    // team-b (folded) still split at 09-15: one day before, six after.
+    const folded = impact.teams.find(t => t.team === 'other')!;
+    expect(folded.before!.n).toBe(1);
+    expect(folded.after!.n).toBe(6);
+  });
+
   it('gives the Delivery tab the same reports at once as one by one, reading the range once', async () => {
     const { delivery, teams, index, db } = await setup();
     await index.catchUp();

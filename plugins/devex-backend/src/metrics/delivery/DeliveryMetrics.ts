@@ -27,10 +27,11 @@ import {
 } from './DeliveryCatalog';
 import { ADOPTION, DeliveryIndex } from './DeliveryIndex';
 import {
+  DeliveryAggs,
   RangeQuery,
   RangeRows,
-  readAggs,
   readDeliveryAggs,
+  readImpactAggs,
   readRange,
 } from './DeliveryReader';
 import { SharedReads } from './SharedReads';
@@ -63,6 +64,11 @@ export const IMPACT_KINDS = [
 ];
 
 const isComponentRef = (scope: string) => scope.startsWith('component:');
+
+const rangeKey = (range: RangeQuery) =>
+  `${range.from} ${range.to} ${
+    range.scopes ? [...range.scopes].sort().join(',') : '*'
+  }`;
 
 /**
  * The delivery (DORA), onboarding and platform-impact reports, from the
@@ -121,7 +127,7 @@ export class DeliveryMetrics {
     const scopes = this.scopesFor(query, catalog);
     const range = { from: query.from, to: query.to, scopes };
     const [aggs, golden, sources] = await Promise.all([
-      readDeliveryAggs(this.db, range, this.rangeRows(range, at)),
+      this.deliveryAggs(range, at),
       this.goldenPathComponents(catalog),
       this.sources(DELIVERY_KINDS),
     ]);
@@ -226,11 +232,18 @@ export class DeliveryMetrics {
 
   /** A range's rollup rows, shared with a report of the same range in flight. */
   private rangeRows(range: RangeQuery, at: number): Promise<RangeRows> {
-    const scopes = range.scopes ? [...range.scopes].sort().join(',') : '*';
-    return this.shared.run(
-      `range ${range.from} ${range.to} ${scopes}`,
-      at,
-      () => readRange(this.db, range),
+    return this.shared.run(`range ${rangeKey(range)}`, at, () =>
+      readRange(this.db, range),
+    );
+  }
+
+  /**
+   * A range's sums per scope, week and in all, shared with a report of the
+   * same range in flight (the impact report starts from them).
+   */
+  private deliveryAggs(range: RangeQuery, at: number): Promise<DeliveryAggs> {
+    return this.shared.run(`aggs ${rangeKey(range)}`, at, () =>
+      readDeliveryAggs(this.db, range, this.rangeRows(range, at)),
     );
   }
 
@@ -339,13 +352,15 @@ export class DeliveryMetrics {
     const catalog = await this.catalog.snapshot();
     const scopes = this.scopesFor(query, catalog);
     const range = { from: query.from, to: query.to, scopes };
+    // Started first: the adoption rows only say how to split them.
     const rows = this.rangeRows(range, at);
+    const sums = this.deliveryAggs(range, at);
     const adoption = await this.db(ADOPTION)
       .where('kind', 'team')
       .select('ref', 'first_at', 'first_by');
     const period = impactPeriod(catalog, adoption, this.calendar, query);
     const [aggs, golden, users, sources] = await Promise.all([
-      readAggs(this.db, { ...range, period }, rows),
+      readImpactAggs(this.db, { ...range, period }, rows, sums),
       this.goldenPathComponents(catalog),
       this.cohort(query, at),
       this.sources(IMPACT_KINDS),

@@ -1,6 +1,5 @@
 import { Knex } from 'knex';
 import { isSqlite } from '../../database/migrate';
-import { addToHistogram } from '../../rollups/histogram';
 import { DeliveryAgg, emptyAgg, ScopeAggs } from './aggregates';
 import { addDays, weekOf } from '../../rollups/days';
 import { CHANGES, DAYS, INCIDENTS, WEEKS } from './DeliveryIndex';
@@ -87,7 +86,7 @@ export async function readAggs(
     let m = out.get(key);
     if (!m) out.set(key, (m = new Map()));
     let a = m.get(period);
-    if (!a) m.set(period, (a = emptyAgg()));
+    if (!a) m.set(period, (a = emptyAgg(true)));
     return a;
   };
   if (q.scopes && q.scopes.length === 0) return out;
@@ -104,12 +103,52 @@ export async function readAggs(
   }
   for (const r of rows.notDeployed) at(r.scope, '').notDeployed += n(r.count);
   for (const r of rows.recovery)
-    addToHistogram(
-      at(r.scope, period(r.scope ?? '', r.day)).recovery,
+    at(r.scope, period(r.scope ?? '', r.day)).recovery.add(
       n(r.bucket),
       n(r.count),
     );
   for (const r of rows.open) at(r.scope, '').open += n(r.count);
+  return out;
+}
+
+/**
+ * The impact report's aggregates (readAggs' shape) from the delivery
+ * report's of the same range: a scope whose range lies on one side of
+ * `q.period` gets that one period, holding its range aggregate (the
+ * range-wide counts included); only the scopes it cuts (their team adopted
+ * inside the range) are summed again per period, from their rows. `period`
+ * must change at most once over a scope's range (before, then after).
+ */
+export async function readImpactAggs(
+  db: Knex,
+  q: AggQuery,
+  range: Promise<RangeRows>,
+  delivery: Promise<DeliveryAggs>,
+): Promise<ScopeAggs> {
+  const { period } = q;
+  const [{ perScope }, rows] = await Promise.all([delivery, range]);
+  const out: ScopeAggs = new Map();
+  const cut = new Set<string>();
+  for (const [scope, agg] of perScope) {
+    const first = period(scope, q.from);
+    if (first === period(scope, q.to)) out.set(scope, new Map([[first, agg]]));
+    else cut.add(scope);
+  }
+  if (!cut.size) return out;
+  const only = <T extends { scope: string | null }>(list: T[]) =>
+    list.filter(r => cut.has(r.scope ?? ''));
+  const cutRows: RangeRows = {
+    rollup: rows.rollup.filter(r => cut.has(r.scope)),
+    notDeployed: only(rows.notDeployed),
+    recovery: only(rows.recovery),
+    open: only(rows.open),
+  };
+  const split = await readAggs(
+    db,
+    { ...q, scopes: [...cut] },
+    Promise.resolve(cutRows),
+  );
+  for (const [scope, periods] of split) out.set(scope, periods);
   return out;
 }
 
@@ -311,10 +350,14 @@ export async function readDeliveryAggs(
     total: emptyAgg(),
   };
   if (q.scopes && q.scopes.length === 0) return result;
-  const get = (map: Map<string, DeliveryAgg>, key: string | null) => {
+  const get = (
+    map: Map<string, DeliveryAgg>,
+    key: string | null,
+    coarseLead: boolean,
+  ) => {
     const k = key ?? '';
     let a = map.get(k);
-    if (!a) map.set(k, (a = emptyAgg()));
+    if (!a) map.set(k, (a = emptyAgg(coarseLead)));
     return a;
   };
   const {
@@ -328,8 +371,8 @@ export async function readDeliveryAggs(
   for (const r of days) {
     // Per week fine (1 %); per component coarse (±5 %): a range's changes
     // of one component share few fine buckets.
-    const scope = get(perScope, r.scope);
-    const week = get(perWeek, r.week);
+    const scope = get(perScope, r.scope, true);
+    const week = get(perWeek, r.week, false);
     addCounts(scope, r);
     addCounts(week, r);
     addEncoded(r.lead, week.lead, scope.lead);
@@ -344,18 +387,21 @@ export async function readDeliveryAggs(
     total.byIncident += w.byIncident;
     total.byRollback += w.byRollback;
     total.rework += w.rework;
-    for (const [b, c] of w.lead) addToHistogram(total.lead, b, c);
+    total.lead.addAll(w.lead);
   }
   for (const r of notDeployed) {
-    get(perScope, r.scope).notDeployed += n(r.count);
+    get(perScope, r.scope, true).notDeployed += n(r.count);
     total.notDeployed += n(r.count);
   }
   for (const r of recovery) {
-    for (const a of [get(perScope, r.scope), get(perWeek, r.week), total])
-      addToHistogram(a.recovery, n(r.bucket), n(r.count));
+    const bucket = n(r.bucket);
+    const count = n(r.count);
+    get(perScope, r.scope, true).recovery.add(bucket, count);
+    get(perWeek, r.week, false).recovery.add(bucket, count);
+    total.recovery.add(bucket, count);
   }
   for (const r of open) {
-    get(perScope, r.scope).open += n(r.count);
+    get(perScope, r.scope, true).open += n(r.count);
     total.open += n(r.count);
   }
   return result;

@@ -6,11 +6,7 @@ import {
   DeliveryFigures,
   DeliveryTierThresholds,
 } from '@trellis/backstage-plugin-devex-common';
-import {
-  addToHistogram,
-  Histogram,
-  percentiles,
-} from '../../rollups/histogram';
+import { BucketCounts } from '../../rollups/bucketCounts';
 import { tierAtLeast, tierAtMost } from './tiers';
 
 /** What the figures of one scope (or a sum of scopes) are made of. */
@@ -20,24 +16,28 @@ export interface DeliveryAgg {
   byIncident: number;
   byRollback: number;
   rework: number;
-  lead: Histogram;
+  lead: BucketCounts;
   withoutFirstCommit: number;
   notDeployed: number;
-  recovery: Histogram;
+  recovery: BucketCounts;
   open: number;
 }
 
-export function emptyAgg(): DeliveryAgg {
+/**
+ * `coarseLead`: the lead times merged by COARSE (±5 %), as per component and
+ * team; fine (1 %) per week and in all.
+ */
+export function emptyAgg(coarseLead = false): DeliveryAgg {
   return {
     deployments: 0,
     failed: 0,
     byIncident: 0,
     byRollback: 0,
     rework: 0,
-    lead: new Map(),
+    lead: new BucketCounts(coarseLead),
     withoutFirstCommit: 0,
     notDeployed: 0,
-    recovery: new Map(),
+    recovery: new BucketCounts(),
     open: 0,
   };
 }
@@ -51,8 +51,8 @@ export function addAgg(into: DeliveryAgg, from: DeliveryAgg): DeliveryAgg {
   into.withoutFirstCommit += from.withoutFirstCommit;
   into.notDeployed += from.notDeployed;
   into.open += from.open;
-  for (const [b, c] of from.lead) addToHistogram(into.lead, b, c);
-  for (const [b, c] of from.recovery) addToHistogram(into.recovery, b, c);
+  into.lead.addAll(from.lead);
+  into.recovery.addAll(from.recovery);
   return into;
 }
 
@@ -74,14 +74,12 @@ export function deliveryFigures(
   tiers: DeliveryTierThresholds,
 ): DeliveryFigures {
   const perDay = days > 0 ? agg.deployments / days : 0;
-  const [leadP50, leadP90] = percentiles(agg.lead, [0.5, 0.9]);
-  const [recoveryP50, recoveryP90] = percentiles(agg.recovery, [0.5, 0.9]);
+  const [leadP50, leadP90] = agg.lead.percentiles([0.5, 0.9]);
+  const [recoveryP50, recoveryP90] = agg.recovery.percentiles([0.5, 0.9]);
   const cfr = ratio(agg.failed, agg.deployments);
   const rework = ratio(agg.rework, agg.deployments);
-  let leadCount = 0;
-  for (const c of agg.lead.values()) leadCount += c;
-  let recovered = 0;
-  for (const c of agg.recovery.values()) recovered += c;
+  const leadCount = agg.lead.total;
+  const recovered = agg.recovery.total;
   return {
     deploymentFrequency: {
       deployments: agg.deployments,

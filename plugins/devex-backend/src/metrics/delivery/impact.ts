@@ -34,8 +34,9 @@ export interface ImpactInput {
   teams: Map<string, TeamInfo>;
   catalog: DeliveryCatalogSnapshot;
   /**
-   * Per scope, split at its owner's adoption (readAggs with `impactPeriod`):
-   * periods 'before' and 'after', and '' for the range-wide counts.
+   * Per scope, split at its owner's adoption (readImpactAggs with
+   * `impactPeriod`): periods 'before' and 'after', and '' for the range-wide
+   * counts; a scope wholly on one side has that period only, holding all.
    */
   aggs: ScopeAggs;
   golden: Set<string>;

@@ -10,11 +10,7 @@
  */
 import { Knex } from 'knex';
 import { weekOf } from '../../rollups/days';
-import {
-  addToHistogram,
-  Histogram,
-  ZERO_BUCKET,
-} from '../../rollups/histogram';
+import { BucketCounts } from '../../rollups/bucketCounts';
 import { CHANGES, DEPLOYMENTS } from './indexRows';
 
 export const DAYS = 'devex_delivery_days';
@@ -31,34 +27,15 @@ export function markDay(dirty: DirtyDays, scope: unknown, day: unknown): void {
   days.add(day);
 }
 
-/** A histogram as stored: 'bucket:count,...' in bucket order. */
-export function encodeHistogram(h: Histogram): string | null {
-  if (h.size === 0) return null;
-  return [...h]
-    .sort(([a], [b]) => a - b)
-    .map(([b, c]) => `${b}:${c}`)
-    .join(',');
-}
-
-/** Fine buckets merged per component and team (about ±5 %). */
-export const COARSE = 5;
-
-/** The fine bucket that stands for a fine one's coarse bucket (its middle). */
-function coarsened(bucket: number): number {
-  if (bucket === ZERO_BUCKET) return bucket;
-  const coarse = Math.trunc(bucket / COARSE);
-  return coarse * COARSE + (coarse >= 0 ? 2 : -2);
-}
-
 /**
- * Adds a stored histogram into `fine` and, merged by COARSE, into `coarse`
- * (parsed once, by hand: the report of all components reads tens of
- * thousands of these).
+ * Adds a stored histogram ('bucket:count,...') into `fine` and into
+ * `coarse` (parsed once, by hand: the report of all components reads tens
+ * of thousands of these).
  */
 export function addEncoded(
   text: unknown,
-  fine: Histogram | undefined,
-  coarse?: Histogram,
+  fine: BucketCounts | undefined,
+  coarse?: BucketCounts,
 ): void {
   if (typeof text !== 'string' || text === '') return;
   let bucket = 0;
@@ -66,11 +43,8 @@ export function addEncoded(
   let sign = 1;
   let inCount = false;
   const flush = () => {
-    if (fine) fine.set(bucket, (fine.get(bucket) ?? 0) + value);
-    if (coarse) {
-      const c = coarsened(bucket);
-      coarse.set(c, (coarse.get(c) ?? 0) + value);
-    }
+    fine?.add(bucket, value);
+    coarse?.add(bucket, value);
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -101,7 +75,7 @@ interface DayRow {
   by_incident: number;
   by_rollback: number;
   rework: number;
-  lead: Histogram;
+  lead: BucketCounts;
   without_first: number;
 }
 
@@ -129,7 +103,7 @@ async function computeScope(
         by_incident: 0,
         by_rollback: 0,
         rework: 0,
-        lead: new Map(),
+        lead: new BucketCounts(),
         without_first: 0,
       };
       out.set(day, row);
@@ -188,7 +162,7 @@ async function computeScope(
       const row = at(r.day);
       row.without_first += n(r.without_first);
       if (r.bucket !== null && r.bucket !== undefined)
-        addToHistogram(row.lead, n(r.bucket), n(r.count));
+        row.lead.add(n(r.bucket), n(r.count));
     }
   }
   return out;
@@ -203,13 +177,13 @@ const toRecord = (r: DayRow) => ({
   by_incident: r.by_incident,
   by_rollback: r.by_rollback,
   rework: r.rework,
-  lead: encodeHistogram(r.lead),
+  lead: r.lead.encode(),
   without_first: r.without_first,
 });
 
 /** A row with nothing in it is not kept. */
 const empty = (r: DayRow) =>
-  r.deployments === 0 && r.lead.size === 0 && r.without_first === 0;
+  r.deployments === 0 && r.lead.total === 0 && r.without_first === 0;
 
 async function insertRows(
   db: Knex | Knex.Transaction,
@@ -242,7 +216,7 @@ function weeksOf(scope: string, days: Iterable<DayRow>): DayRow[] {
         by_incident: 0,
         by_rollback: 0,
         rework: 0,
-        lead: new Map(),
+        lead: new BucketCounts(),
         without_first: 0,
       };
       weeks.set(d.week, w);
@@ -253,14 +227,14 @@ function weeksOf(scope: string, days: Iterable<DayRow>): DayRow[] {
     w.by_rollback += d.by_rollback;
     w.rework += d.rework;
     w.without_first += d.without_first;
-    for (const [b, c] of d.lead) addToHistogram(w.lead, b, c);
+    w.lead.addAll(d.lead);
   }
   return [...weeks.values()];
 }
 
 /** A stored day row as computeScope makes them. */
 function fromStored(r: Record<string, any>): DayRow {
-  const lead: Histogram = new Map();
+  const lead = new BucketCounts();
   addEncoded(r.lead, lead);
   return {
     scope: r.scope,
