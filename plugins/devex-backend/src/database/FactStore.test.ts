@@ -137,6 +137,42 @@ describe.each(databases.eachSupportedId())('FactStore on %p', databaseId => {
     expect(await rollupSnapshot(db)).toMatchObject({ daily: [], active: [] });
   });
 
+  it('counts the facts stored per source and kind, with the latest time, re-deliveries once', async () => {
+    const { store } = await setup();
+    const deployment = (n: number, time: string): DevexFact => ({
+      sourceId: `github:deployment/${n}/success`,
+      kind: 'delivery.deployment',
+      time,
+      subject: `github:deployment/${n}`,
+      attributes: { state: 'success' },
+    });
+    // More than one insert statement's worth (60 rows) in one batch.
+    const many = Array.from({ length: 130 }, (_, n) =>
+      deployment(n, `2026-11-0${1 + (n % 5)}T10:00:00Z`),
+    );
+    await store.write('delivery', many);
+    await store.write('delivery', [
+      ...many.slice(0, 10),
+      deployment(500, '2026-10-01T00:00:00Z'),
+    ]);
+    await store.write('test', [run('1', 'completed', '2026-11-02T10:00:00Z')]);
+    const stats = await store.sourceStats();
+    expect(stats.sort((a, b) => a.source.localeCompare(b.source))).toEqual([
+      {
+        source: 'delivery',
+        kind: 'delivery.deployment',
+        facts: 131,
+        lastFactAt: '2026-11-05T10:00:00.000Z',
+      },
+      {
+        source: 'test',
+        kind: 'golden-path.run',
+        facts: 1,
+        lastFactAt: '2026-11-02T10:00:00.000Z',
+      },
+    ]);
+  });
+
   it('fills teams from the membership the actor had at the time of the fact', async () => {
     const { db, store, directory } = await setup();
     await directory.sync(

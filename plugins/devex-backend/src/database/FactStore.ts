@@ -16,7 +16,12 @@ import {
   factFromRow,
   FactRow,
 } from './factRows';
-import { addSourceStats, readSourceStats, SourceStat } from './sourceStats';
+import {
+  addSourceStats,
+  readSourceStats,
+  SourceStat,
+  sourceStatsFrom,
+} from './sourceStats';
 import { rebuildSubjects, supersede } from './subjects';
 import { derivePeriodRollups } from './PeriodRollups';
 import { applyDeltas } from './RollupWriter';
@@ -36,12 +41,16 @@ const RETAINED_FROM = 'retained_from';
  * dashboards (which read rollups only) never see a half-applied batch.
  */
 export class FactStore {
+  private readonly postgres: boolean;
+
   constructor(
     private readonly db: Knex,
     private readonly directory: DirectoryStore,
     private readonly calendar: ReportingCalendar,
     private readonly lock: WriteLock,
-  ) {}
+  ) {
+    this.postgres = String(db.client.config.client).includes('pg');
+  }
 
   /**
    * Validates and stores a batch from `source`. Re-delivered facts (known
@@ -88,7 +97,6 @@ export class FactStore {
         const deltas = new RollupDeltas();
         await supersede(trx, facts, deltas);
         await applyDeltas(trx, deltas);
-        await addSourceStats(trx, source, facts);
         return facts.length;
       },
       { asyncCommit: options.recoverable },
@@ -98,6 +106,7 @@ export class FactStore {
     return result;
   }
 
+  /** Inserts the facts not stored yet and adds them to the source's stats. */
   private async insertFacts(
     trx: Knex.Transaction,
     source: string,
@@ -129,18 +138,32 @@ export class FactStore {
     }));
     const ids = new Map<string, number>();
     for (let i = 0; i < rows.length; i += FACT_CHUNK) {
-      const inserted: { id: number | string; source_id: string }[] = await trx(
-        'devex_facts',
-      )
+      const insert = trx('devex_facts')
         .insert(rows.slice(i, i + FACT_CHUNK))
         .onConflict('source_id')
-        .ignore()
-        .returning(['id', 'source_id']);
+        .ignore();
+      // PostgreSQL: the stats in the same statement (one round trip less
+      // a batch), from the rows the insert returns.
+      const inserted: { id: number | string; source_id: string }[] = this
+        .postgres
+        ? await trx
+            .with(
+              'inserted',
+              insert.returning(['id', 'source_id', 'kind', 'time']),
+            )
+            .with('stats', sourceStatsFrom(trx, 'inserted', source))
+            .select('id', 'source_id')
+            .from('inserted')
+        : await insert.returning(['id', 'source_id']);
       inserted.forEach(r => ids.set(r.source_id, Number(r.id)));
     }
-    return rows
+    const stored = rows
       .filter(row => ids.has(row.source_id))
       .map(row => factFromRow({ ...row, id: ids.get(row.source_id)! }));
+    if (!this.postgres && stored.length) {
+      await addSourceStats(trx, source, stored);
+    }
+    return stored;
   }
 
   /**

@@ -41,6 +41,26 @@ export async function addSourceStats(
     });
 }
 
+/**
+ * PostgreSQL: the statement of addSourceStats for the facts in `cte` (a
+ * data-modifying WITH of the same statement, with `kind` and `time`).
+ */
+export function sourceStatsFrom(
+  trx: Knex.Transaction,
+  cte: string,
+  source: string,
+): Knex.Raw {
+  return trx.raw(
+    `INSERT INTO devex_source_stats (source, kind, facts, last_fact_at)
+     SELECT ?, kind, COUNT(*), MAX(time) FROM ?? GROUP BY kind
+     ON CONFLICT (source, kind) DO UPDATE SET
+       facts = devex_source_stats.facts + excluded.facts,
+       last_fact_at = CASE WHEN excluded.last_fact_at > devex_source_stats.last_fact_at
+         THEN excluded.last_fact_at ELSE devex_source_stats.last_fact_at END`,
+    [source, cte],
+  );
+}
+
 /** Facts stored per source and kind. */
 export async function readSourceStats(db: Knex): Promise<SourceStat[]> {
   const rows: {
