@@ -1,3 +1,4 @@
+import { addEncoded } from '../metrics/delivery/indexDays';
 import { BucketCounts, COARSE } from './bucketCounts';
 import {
   addToHistogram,
@@ -70,12 +71,34 @@ describe('BucketCounts', () => {
   });
 
   it('encodes in bucket order, zero bucket first, and reads back what it wrote', () => {
+    const read = (text: string | null) => {
+      const into = new BucketCounts();
+      addEncoded(text, into);
+      const seen: [number, number][] = [];
+      into.forEach((b, c) => seen.push([b, c]));
+      return seen;
+    };
     const h = new BucketCounts();
     h.add(500, 2);
     h.add(ZERO_BUCKET, 1);
     h.add(-3, 4);
     h.add(900, 1);
-    expect(h.encode()).toBe('-1000000:1,-3:4,500:2,900:1');
+    // The first bucket as it is, then distances; a count only when not 1.
+    expect(h.encode()).toBe('-1000000,+999997:4,+503:2,+400');
+    const all = [
+      [ZERO_BUCKET, 1],
+      [-3, 4],
+      [500, 2],
+      [900, 1],
+    ];
+    expect(read(h.encode())).toEqual(all);
+    // Rows written before: every bucket and count spelled out.
+    expect(read('-1000000:1,-3:4,500:2,900:1')).toEqual(all);
+    expect(read('-7,-2:3')).toEqual([
+      [-7, 1],
+      [-2, 3],
+    ]);
+    expect(read(null)).toEqual([]);
     const seen: [number, number][] = [];
     h.forEach((b, c) => seen.push([b, c]));
     expect(seen).toEqual([

@@ -93,12 +93,26 @@ export class BucketCounts {
     }
   }
 
-  /** As 'bucket:count,...' in bucket order; null when empty. */
+  /**
+   * As stored, in bucket order; null when empty. Entries are comma
+   * separated: the first bucket as it is, each next one as '+' and its
+   * distance from the one before, and ':count' unless the count is 1
+   * ('484,+16:2,+1' is buckets 484, 500 twice and 501). A week's lead times
+   * of a component are mostly single values a few buckets apart: about half
+   * the length of 'bucket:count' each, which the report of all components
+   * reads, moves and parses ten thousand times.
+   */
   encode(): string | null {
     if (this.total === 0) return null;
-    const parts: string[] = [];
-    this.forEach((bucket, count) => parts.push(`${bucket}:${count}`));
-    return parts.join(',');
+    let out = '';
+    let previous: number | undefined;
+    this.forEach((bucket, count) => {
+      if (previous !== undefined) out += `,+${bucket - previous}`;
+      else out += `${bucket}`;
+      if (count !== 1) out += `:${count}`;
+      previous = bucket;
+    });
+    return out;
   }
 
   /**

@@ -28,9 +28,10 @@ export function markDay(dirty: DirtyDays, scope: unknown, day: unknown): void {
 }
 
 /**
- * Adds a stored histogram ('bucket:count,...') into `fine` and into
- * `coarse` (parsed once, by hand: the report of all components reads tens
- * of thousands of these).
+ * Adds a stored histogram (BucketCounts.encode: 'bucket[:count],+delta[:count],...',
+ * and the older 'bucket:count,...') into `fine` and into `coarse` (parsed
+ * once, by hand: the report of all components reads tens of thousands of
+ * these).
  */
 export function addEncoded(
   text: unknown,
@@ -38,32 +39,45 @@ export function addEncoded(
   coarse?: BucketCounts,
 ): void {
   if (typeof text !== 'string' || text === '') return;
+  let previous = 0;
   let bucket = 0;
   let value = 0;
-  let sign = 1;
-  let inCount = false;
+  let negative = false;
+  let relative = false;
+  let counted = false;
+  const resolve = () => {
+    const v = negative ? -value : value;
+    return relative ? previous + v : v;
+  };
   const flush = () => {
-    fine?.add(bucket, value);
-    coarse?.add(bucket, value);
+    let count = 1;
+    if (counted) count = value;
+    else bucket = resolve();
+    fine?.add(bucket, count);
+    coarse?.add(bucket, count);
+    previous = bucket;
+    value = 0;
+    negative = false;
+    relative = false;
+    counted = false;
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 58 /* : */) {
-      bucket = sign * value;
+      bucket = resolve();
       value = 0;
-      sign = 1;
-      inCount = true;
+      counted = true;
     } else if (c === 44 /* , */) {
       flush();
-      value = 0;
-      inCount = false;
     } else if (c === 45 /* - */) {
-      sign = -1;
+      negative = true;
+    } else if (c === 43 /* + */) {
+      relative = true;
     } else {
       value = value * 10 + (c - 48);
     }
   }
-  if (inCount) flush();
+  flush();
 }
 
 interface DayRow {
