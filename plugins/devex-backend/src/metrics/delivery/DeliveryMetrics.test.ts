@@ -532,6 +532,20 @@ describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
       tier: 'high',
     });
     expect(week2.series.map(s => s.week)).toEqual(['2026-09-14']);
+
+    // Twelve whole weeks and a day at each end: the weeks add up the same.
+    const quarter = await delivery.delivery(
+      { from: '2026-08-02', to: '2026-10-26' },
+      teams,
+    );
+    const range = await delivery.delivery(RANGE, teams);
+    expect(quarter.series).toHaveLength(14);
+    for (const week of range.series)
+      expect(quarter.series.find(s => s.week === week.week)).toEqual(week);
+    expect(quarter.totals.deploymentFrequency.deployments).toBe(
+      quarter.series.reduce((t, s) => t + s.deployments, 0),
+    );
+    expect(quarter.totals.leadTime.changes).toBe(range.totals.leadTime.changes);
   });
 
   it('lists the facts behind the figures, page by page, people only for admins', async () => {
