@@ -129,4 +129,19 @@ describe('BucketCounts', () => {
     sum.forEach(b => buckets.push(b));
     expect(buckets).toEqual([coarsened(399), 402]);
   });
+
+  it('ignores what no value could have made, and keeps a damaged bucket at the edge', () => {
+    const h = new BucketCounts();
+    h.add(Number.NaN, 1);
+    h.add(500, Number.NaN);
+    h.add(500, -2);
+    h.add(1.5, 1);
+    expect(h.total).toBe(0);
+    h.add(500, 1);
+    h.add(1e12, 1);
+    expect(h.total).toBe(2);
+    const seen: number[] = [];
+    h.forEach(b => seen.push(b));
+    expect(seen).toEqual([500, 10_000]);
+  });
 });

@@ -36,6 +36,12 @@ const SLACK = 32;
 
 const zeros = (size: number): number[] => new Array<number>(size).fill(0);
 
+/**
+ * Beyond any duration (γ^10,000 s); a bucket past it can only come from a
+ * damaged row, and is counted at the edge rather than grow an array to it.
+ */
+const FARTHEST = 10_000;
+
 export class BucketCounts {
   /** The bucket (or coarse key) of `counts[0]`. */
   private lo = 0;
@@ -53,13 +59,15 @@ export class BucketCounts {
 
   /** Adds `count` values of a fine bucket. */
   add(bucket: number, count: number): void {
-    if (count === 0) return;
+    // Not a count, or not a bucket: nothing a value could have made.
+    if (!(count > 0) || !Number.isInteger(bucket)) return;
     this.total += count;
     if (bucket === ZERO_BUCKET) {
       this.zero += count;
       return;
     }
-    const key = this.coarse ? coarseKey(bucket) : bucket;
+    const edge = Math.max(-FARTHEST, Math.min(FARTHEST, bucket));
+    const key = this.coarse ? coarseKey(edge) : edge;
     let i = key - this.lo;
     if (i < 0 || i >= this.counts.length) i = this.cover(key, key) + key;
     this.counts[i] += count;
