@@ -236,7 +236,7 @@ async function readRollup(
 
 /**
  * The rollup rows with each week row that `whole` refuses (a scope's week
- * that must be split) replaced by its day rows, read a week at a time.
+ * that must be split) replaced by its day rows, a read per week.
  */
 async function splitWeeks(
   db: Knex,
@@ -254,16 +254,19 @@ async function splitWeeks(
       scopes.push(r.scope);
     }
   }
+  const reads: Promise<Record<string, any>[]>[] = [];
   for (const [week, scopes] of split) {
     for (let i = 0; i < scopes.length; i += 500) {
-      kept.push(
-        ...(await db(DAYS)
+      reads.push(
+        db(DAYS)
           .where('week', week)
           .whereIn('scope', scopes.slice(i, i + 500))
-          .select('day', ...ROLLUP_COLUMNS)),
+          .select('day', ...ROLLUP_COLUMNS),
       );
     }
   }
+  // At once: on PostgreSQL each is a round trip of its own.
+  for (const rows of await Promise.all(reads)) kept.push(...rows);
   return kept;
 }
 
