@@ -266,7 +266,7 @@ async function splitWeeks(
     }
   }
   // At once: on PostgreSQL each is a round trip of its own.
-  for (const rows of await Promise.all(reads)) kept.push(...rows);
+  for (const week of await Promise.all(reads)) kept.push(...week);
   return kept;
 }
 
