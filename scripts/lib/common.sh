@@ -45,6 +45,14 @@ ensure_node() {
     if [ -x "$dir/bin/node" ]; then
       # node-gyp must build native addons against these headers, not download them.
       export npm_config_nodedir="$dir"
+    elif [ -z "${npm_config_nodedir:-}" ]; then
+      # A Node.js 22 from elsewhere: its own headers, when it ships them (an
+      # offline machine cannot download them).
+      local prefix
+      prefix="$(cd "$(dirname "$(command -v node)")/.." && pwd)"
+      if [ -f "$prefix/include/node/node.h" ]; then
+        export npm_config_nodedir="$prefix"
+      fi
     fi
     return
   fi
