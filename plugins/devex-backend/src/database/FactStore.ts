@@ -26,6 +26,7 @@ import { rebuildSubjects, supersede } from './subjects';
 import { derivePeriodRollups } from './PeriodRollups';
 import { applyDeltas } from './RollupWriter';
 import { WriteLock } from './WriteLock';
+import { isSqlite } from './migrate';
 
 export type { ExportedFact } from './factRows';
 
@@ -49,7 +50,7 @@ export class FactStore {
     private readonly calendar: ReportingCalendar,
     private readonly lock: WriteLock,
   ) {
-    this.postgres = String(db.client.config.client).includes('pg');
+    this.postgres = !isSqlite(db);
   }
 
   /**

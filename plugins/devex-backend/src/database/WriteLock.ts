@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { isSqlite } from './migrate';
 
 /** pg_advisory_xact_lock key of devex writes ("devx" in ASCII). */
 const ADVISORY_KEY = 0x64657678;
@@ -24,7 +25,7 @@ export class WriteLock {
   ): Promise<T> {
     const next = this.#tail.then(() =>
       db.transaction(async trx => {
-        if (String(db.client.config.client).includes('pg')) {
+        if (!isSqlite(db)) {
           await trx.raw(
             options.asyncCommit
               ? `SELECT pg_advisory_xact_lock(?), set_config('synchronous_commit', 'off', true)`
