@@ -13,7 +13,7 @@
  * component's changes over a range share few fine buckets. Its buckets
  * stand for the fine bucket in their middle, as the percentiles read.
  */
-import { bucketValue, ZERO_BUCKET } from './histogram';
+import { percentilesInOrder, ZERO_BUCKET } from './histogram';
 
 /** Fine buckets merged in a coarse histogram (about ±5 %). */
 export const COARSE = 5;
@@ -129,23 +129,7 @@ export class BucketCounts {
    * ⌈q·n⌉ values at or below it, rounded to milliseconds; null when empty.
    */
   percentiles(qs: number[]): (number | null)[] {
-    const out: (number | null)[] = qs.map(() => null);
-    const total = this.total;
-    if (total <= 0) return out;
-    const ranks = qs.map(q => Math.max(1, Math.ceil(q * total)));
-    const value = (bucket: number) =>
-      Math.round(bucketValue(bucket) * 1000) / 1000;
-    let k = 0;
-    let seen = this.zero;
-    while (k < qs.length && seen >= ranks[k]) out[k++] = 0;
-    const { counts, lo } = this;
-    for (let i = 0; i < counts.length && k < qs.length; i++) {
-      if (counts[i] === 0) continue;
-      seen += counts[i];
-      const bucket = this.coarse ? fineOf(lo + i) : lo + i;
-      while (k < qs.length && seen >= ranks[k]) out[k++] = value(bucket);
-    }
-    return out;
+    return percentilesInOrder(this.total, qs, take => this.forEach(take));
   }
 
   /**

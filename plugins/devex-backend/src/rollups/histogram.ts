@@ -57,17 +57,33 @@ export function percentiles(
 ): (number | null)[] {
   let total = 0;
   for (const count of histogram.values()) total += count;
-  if (total <= 0) return qs.map(() => null);
-  const out: (number | null)[] = qs.map(() => null);
   const buckets = [...histogram.keys()].sort((a, b) => a - b);
+  return percentilesInOrder(total, qs, take => {
+    for (const bucket of buckets) take(bucket, histogram.get(bucket) ?? 0);
+  });
+}
+
+/**
+ * The nearest-rank percentiles `qs` (ascending) of `total` values whose
+ * buckets `visit` hands to `take` in ascending bucket order: what
+ * `percentiles` reads from a Map and BucketCounts from its arrays.
+ */
+export function percentilesInOrder(
+  total: number,
+  qs: number[],
+  visit: (take: (bucket: number, count: number) => void) => void,
+): (number | null)[] {
+  const out: (number | null)[] = qs.map(() => null);
+  if (total <= 0) return out;
+  const ranks = qs.map(q => Math.max(1, Math.ceil(q * total)));
   let seen = 0;
   let k = 0;
-  for (const bucket of buckets) {
-    seen += histogram.get(bucket) ?? 0;
-    while (k < qs.length && seen >= Math.max(1, Math.ceil(qs[k] * total))) {
+  visit((bucket, count) => {
+    if (k === qs.length) return;
+    seen += count;
+    while (k < qs.length && seen >= ranks[k]) {
       out[k++] = Math.round(bucketValue(bucket) * 1000) / 1000;
     }
-    if (k === qs.length) break;
-  }
+  });
   return out;
 }
